@@ -1,0 +1,67 @@
+// The two catalogs of the protocol: WebSocket close codes and error-frame codes. Call sites
+// use these names, never bare numbers or strings. docs/protocol.md lists the same entries.
+
+/**
+ * Close codes the server sends. 1000–1015 are the RFC 6455 range; 4000–4999 is the
+ * application range. `reconnect` says whether a client should try again (with backoff).
+ */
+export const CloseCode = {
+  /** 1000: normal closure. Reconnect: only if the client wants to. */
+  Normal: 1000,
+  /** 1001: the server is shutting down; a `shutdown` frame came first. Reconnect: yes, after retryAfterMs. */
+  GoingAway: 1001,
+  /** 1008: repeated abuse (sustained rate-limit or protocol violations). Reconnect: yes, slowly. */
+  Abuse: 1008,
+  /** 1009: a frame over MAX_PAYLOAD_BYTES (sent by Bun itself). Reconnect: yes, with smaller frames. */
+  TooBig: 1009,
+  /** 4008: slow consumer evicted: the unsent buffer exceeded SLOW_CONSUMER_BYTES. Reconnect: yes, with `since`. */
+  SlowConsumer: 4008,
+  /** 4400: a bad handshake parameter (name, room, since). Reconnect: not with the same parameters. */
+  BadHandshake: 4400,
+  /** 4409: the requested name is held by another live connection. Reconnect: with another name. */
+  NameTaken: 4409,
+  /** 4000: the server dropped a peer that stayed silent past IDLE_TIMEOUT_S. Reconnect: yes. */
+  Idle: 4000,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
+
+/** Reason strings sent with our close codes (at most 123 bytes each, per RFC 6455). */
+export const CloseReason: Record<CloseCode, string> = {
+  [CloseCode.Normal]: "normal closure",
+  [CloseCode.GoingAway]: "server shutting down",
+  [CloseCode.Abuse]: "repeated abuse",
+  [CloseCode.TooBig]: "message too big",
+  [CloseCode.SlowConsumer]: "slow consumer",
+  [CloseCode.BadHandshake]: "bad handshake parameter",
+  [CloseCode.NameTaken]: "name taken",
+  [CloseCode.Idle]: "idle timeout",
+};
+
+/** Codes carried by `error` frames. After an error the connection stays open unless a close follows. */
+export const ErrorCode = {
+  /** The frame was not valid JSON. */
+  InvalidJson: "invalid_json",
+  /** Valid JSON of the wrong shape, a binary frame, or a bad field value. */
+  InvalidMessage: "invalid_message",
+  /** `type` is not one the protocol defines. */
+  UnknownType: "unknown_type",
+  /** A chat text began with `/` but named no command. */
+  UnknownCommand: "unknown_command",
+  /** The text is over MAX_TEXT_LENGTH code points. */
+  TextTooLong: "text_too_long",
+  /** Over RATE_LIMIT messages per second; the message was dropped. */
+  RateLimited: "rate_limited",
+  /** The connection is not a member of the room it named (or of any room). */
+  NotInRoom: "not_in_room",
+  /** No connected user has that name. */
+  NoSuchUser: "no_such_user",
+  /** The name is held by another live connection. */
+  NameTaken: "name_taken",
+  /** Names: 1–32 letters, digits, `_`, `-`, `.`. */
+  InvalidName: "invalid_name",
+  /** Rooms: `^[a-z0-9][a-z0-9_-]{0,31}$` after lower-casing. */
+  InvalidRoom: "invalid_room",
+  /** A connection may be in at most MAX_ROOMS_PER_CONNECTION rooms. */
+  TooManyRooms: "too_many_rooms",
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -1,0 +1,8 @@
+import type { Command } from "./command.ts";
+
+export const leave: Command = {
+  name: "leave",
+  usage: "/leave [room]",
+  summary: "leave a room (default: the current one)",
+  run: ({ hub, session, room }, args) => hub.leave(session, args || room),
+};

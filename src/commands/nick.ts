@@ -1,0 +1,9 @@
+import { usageError } from "./usage.ts";
+import type { Command } from "./command.ts";
+
+export const nick: Command = {
+  name: "nick",
+  usage: "/nick <name>",
+  summary: "change your name",
+  run: (ctx, args) => (args ? ctx.hub.rename(ctx.session, args) : usageError(ctx, nick)),
+};

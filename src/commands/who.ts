@@ -1,0 +1,8 @@
+import type { Command } from "./command.ts";
+
+export const who: Command = {
+  name: "who",
+  usage: "/who [room]",
+  summary: "list who is in a room",
+  run: ({ hub, session, room }, args) => hub.who(session, args || room),
+};

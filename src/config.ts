@@ -1,0 +1,135 @@
+// Configuration: environment variables and equivalent --flags, validated in one place.
+// Every default and unit is declared here, beside the setting, and applied only by loadConfig().
+// Nothing else in the server reads process.env.
+import { parseArgs } from "node:util";
+import { z } from "zod";
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(min).max(max);
+
+/** One setting: its env name, the flag is derived (PORT → --port), its default and help text. */
+interface Setting {
+  env: string;
+  schema: z.ZodType;
+  default: string;
+  help: string;
+}
+
+const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const SETTINGS = {
+  port: { env: "PORT", schema: int(0, 65535), default: "3000", help: "listen port (0 = any free port, logged at start)" },
+  host: { env: "HOST", schema: z.string().min(1), default: "0.0.0.0", help: "listen address" },
+  maxPayloadBytes: {
+    env: "MAX_PAYLOAD_BYTES", schema: int(256, 16 * 1024 * 1024), default: "65536",
+    help: "largest accepted frame in bytes; a bigger frame closes the connection with 1009",
+  },
+  maxTextLength: {
+    env: "MAX_TEXT_LENGTH", schema: int(1, 1_000_000), default: "4000",
+    help: "longest chat text, in Unicode code points",
+  },
+  rateLimit: {
+    env: "RATE_LIMIT", schema: int(1, 1_000_000), default: "20",
+    help: "chat/direct messages per second per connection (token bucket, burst 2x)",
+  },
+  slowConsumerBytes: {
+    env: "SLOW_CONSUMER_BYTES", schema: int(1024), default: "1048576",
+    help: "a connection whose unsent buffer exceeds this many bytes is evicted (4008)",
+  },
+  historySize: { env: "HISTORY_SIZE", schema: int(0, 100_000), default: "100", help: "messages kept per room for history and recovery" },
+  presenceIntervalMs: {
+    env: "PRESENCE_INTERVAL_MS", schema: int(1, 60_000), default: "50",
+    help: "presence diffs per room are coalesced into at most one frame per this many ms",
+  },
+  idleTimeoutS: {
+    env: "IDLE_TIMEOUT_S", schema: int(1, 960), default: "60",
+    help: "a peer silent this many seconds (no frames, no pong) is dropped; the server pings",
+  },
+  shutdownTimeoutMs: {
+    env: "SHUTDOWN_TIMEOUT_MS", schema: int(0, 600_000), default: "10000",
+    help: "longest a graceful shutdown may take before the process exits anyway",
+  },
+  allowedOrigins: {
+    env: "ALLOWED_ORIGINS", schema: z.string(), default: "",
+    help: "comma list of browser origins allowed to connect, or *; empty = same origin only",
+  },
+  logLevel: { env: "LOG_LEVEL", schema: z.enum(LOG_LEVELS), default: "info", help: "debug, info, warn or error (JSON lines on stdout)" },
+} as const satisfies Record<string, Setting>;
+
+type Settings = typeof SETTINGS;
+type Key = keyof Settings;
+
+/** Which browser origins may open a WebSocket: the page's own origin, a list, or any. */
+export type OriginPolicy = { kind: "same" } | { kind: "any" } | { kind: "list"; origins: ReadonlySet<string> };
+
+export type Config = Readonly<
+  { [K in Exclude<Key, "allowedOrigins">]: z.output<Settings[K]["schema"]> } & { allowedOrigins: OriginPolicy }
+>;
+
+const flagOf = (env: string) => env.toLowerCase().replaceAll("_", "-");
+const keys = Object.keys(SETTINGS) as Key[];
+
+export function parseOriginPolicy(raw: string): OriginPolicy {
+  const items = raw.split(",").map((s) => s.trim().replace(/\/+$/, "").toLowerCase()).filter(Boolean);
+  if (items.length === 0) return { kind: "same" };
+  if (items.includes("*")) return { kind: "any" };
+  return { kind: "list", origins: new Set(items) };
+}
+
+export type LoadResult = { ok: true; config: Config } | { ok: false; error: string } | { ok: "help"; text: string };
+
+/**
+ * Builds the Config from env and argv (flags win over env). Never throws: a bad value gives
+ * one line naming the setting, which index.ts prints before exiting.
+ */
+export function loadConfig(env: Record<string, string | undefined>, argv: string[] = []): LoadResult {
+  let flags: Record<string, string | boolean | undefined>;
+  try {
+    const options: Record<string, { type: "string" | "boolean" }> = { help: { type: "boolean" } };
+    for (const k of keys) options[flagOf(SETTINGS[k].env)] = { type: "string" };
+    flags = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    return { ok: false, error: `invalid arguments: ${(err as Error).message}` };
+  }
+  if (flags.help) return { ok: "help", text: helpText() };
+
+  const out: Record<string, unknown> = {};
+  for (const k of keys) {
+    const s: Setting = SETTINGS[k];
+    const flag = flagOf(s.env);
+    const fromFlag = flags[flag];
+    const raw = typeof fromFlag === "string" ? fromFlag : (env[s.env] ?? s.default);
+    const parsed = s.schema.safeParse(raw.trim());
+    if (!parsed.success) {
+      const why = parsed.error.issues[0]?.message ?? "invalid";
+      return { ok: false, error: `invalid setting ${s.env} (--${flag}) = ${JSON.stringify(raw)}: ${why}` };
+    }
+    out[k] = parsed.data;
+  }
+  out.allowedOrigins = parseOriginPolicy(out.allowedOrigins as string);
+  return { ok: true, config: Object.freeze(out) as Config };
+}
+
+/** The configuration with every default, plus overrides: for tests and embedding. */
+export function defaultConfig(overrides: Partial<Config> = {}): Config {
+  const r = loadConfig({});
+  if (r.ok !== true) throw new Error("defaults must be valid");
+  return Object.freeze({ ...r.config, ...overrides });
+}
+
+export function helpText(): string {
+  const rows = keys.map((k) => {
+    const s: Setting = SETTINGS[k];
+    return `  ${`--${flagOf(s.env)}`.padEnd(24)}${s.env.padEnd(22)}${(s.default || '""').padEnd(10)}${s.help}`;
+  });
+  return [
+    "hubbub: a realtime chat hub native to Bun",
+    "",
+    "usage: hubbub [--flag value ...]   (every flag has an equivalent environment variable)",
+    "",
+    `  ${"flag".padEnd(24)}${"env".padEnd(22)}${"default".padEnd(10)}meaning`,
+    ...rows,
+    `  ${"--help".padEnd(56)}print this and exit`,
+  ].join("\n");
+}

@@ -1,0 +1,84 @@
+// The Engine seam: everything that must be shared between nodes when Hubbub runs as a cluster
+// (room fan-out, per-room seq, history, presence, names, direct delivery) goes through this
+// interface. MemoryEngine (engine/memory.ts) is the single-node default; a Redis engine
+// implements the same contract for several nodes. test/engine-contract.ts is the shared suite.
+import type { DirectMessageFrame, Member, MessageFrame, MessageKind } from "../protocol.ts";
+
+/** What a node hands the engine so it can deliver to this node's sockets. */
+export interface EngineSink {
+  /** Writes an encoded frame to every local subscriber of `topic` (Bun's topic publish). */
+  publishLocal(topic: string, data: string): void;
+  /**
+   * Membership of `room` changed (on this node or another). Called once per change, in the
+   * order the engine applied them; the node coalesces these into `presence` frames.
+   */
+  presence(room: string, joins: Member[], leaves: Member[]): void;
+}
+
+/** A chat message before the engine gives it its room and seq. */
+export interface MessageDraft {
+  id: string;
+  ts: number;
+  from: Member;
+  kind: MessageKind;
+  text: string;
+}
+
+export interface RoomSnapshot {
+  /** The room's latest seq (0 before its first message). */
+  seq: number;
+  /** Every member of the room, on every node. */
+  users: Member[];
+}
+
+/**
+ * Guarantees every engine gives (checked by test/engine-contract.ts):
+ * - **Order**: a room's messages get strictly increasing seq numbers (1, 2, 3, … with no
+ *   gaps), and every subscriber of a room receives them in seq order.
+ * - **Self-delivery**: publish() delivers to every member of the room, the sender's own
+ *   connection included (the sender sees its message in the stream, in order).
+ * - **At-most-once live delivery**: a connected member receives each message at most once
+ *   from the live stream; missed messages are recovered with history(room, since).
+ * - **History**: the last HISTORY_SIZE messages per room are kept; history() returns them in
+ *   seq order.
+ * - **Names** are unique per key across all nodes; claimName() is atomic.
+ * - Methods never throw synchronously; failures reject the returned promise.
+ * Cross-node envelopes carry `nodeId`, so a node can drop its own echo.
+ */
+export interface Engine {
+  /** This node's id, unique in the cluster; stamped on cross-node envelopes and message ids. */
+  readonly nodeId: string;
+
+  /** Connects (if needed) and starts delivering through `sink`. Rejects with a clear reason. */
+  start(sink: EngineSink): Promise<void>;
+
+  /** Assigns the room's next seq, appends to history and delivers to every room member. */
+  publish(room: string, draft: MessageDraft): Promise<MessageFrame>;
+
+  /** Messages of `room` with seq > `since` (all kept ones when absent), at most the `limit` newest. */
+  history(room: string, since?: number, limit?: number): Promise<MessageFrame[]>;
+
+  /** The room's latest seq and its complete user list. */
+  snapshot(room: string): Promise<RoomSnapshot>;
+
+  /** Adds `member` to the room's user list (idempotent per member id) and reports presence. */
+  join(room: string, member: Member): Promise<void>;
+
+  /** Removes `member` from the room's user list and reports presence. */
+  leave(room: string, member: Member): Promise<void>;
+
+  /** Atomically claims the name `key` for `member`; false when someone else holds it. */
+  claimName(key: string, member: Member): Promise<boolean>;
+
+  /** Releases `key` if `memberId` holds it (a no-op otherwise). */
+  releaseName(key: string, memberId: string): Promise<void>;
+
+  /** Who holds the name `key`, on any node. */
+  lookupName(key: string): Promise<Member | null>;
+
+  /** Delivers a direct message to every connection of user `toId`, on whichever node it is. */
+  sendDirect(toId: string, frame: DirectMessageFrame): Promise<void>;
+
+  /** Releases everything this node holds and disconnects. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,95 @@
+// MemoryEngine: the single-node Engine. Everything lives in this process; delivery is Bun's
+// topic publish, so a room message is serialised once and written by native code.
+import type { DirectMessageFrame, Member, MessageFrame } from "../protocol.ts";
+import { encode } from "../protocol.ts";
+import { History } from "../history.ts";
+import { roomTopic, userTopic } from "../topics.ts";
+import type { Engine, EngineSink, MessageDraft, RoomSnapshot } from "./engine.ts";
+
+interface Room {
+  seq: number;
+  readonly history: History;
+  readonly members: Map<string, Member>;
+}
+
+export interface MemoryEngineOptions {
+  /** Messages kept per room (HISTORY_SIZE). */
+  historySize: number;
+  /** Node id; random when absent. */
+  nodeId?: string;
+}
+
+export class MemoryEngine implements Engine {
+  readonly nodeId: string;
+  private readonly rooms = new Map<string, Room>();
+  private readonly names = new Map<string, Member>();
+  private sink: EngineSink | null = null;
+
+  constructor(private readonly opts: MemoryEngineOptions) {
+    this.nodeId = opts.nodeId ?? crypto.randomUUID().slice(0, 8);
+  }
+
+  async start(sink: EngineSink): Promise<void> {
+    this.sink = sink;
+  }
+
+  private room(name: string): Room {
+    let r = this.rooms.get(name);
+    if (!r) {
+      r = { seq: 0, history: new History(this.opts.historySize), members: new Map() };
+      this.rooms.set(name, r);
+    }
+    return r;
+  }
+
+  async publish(room: string, draft: MessageDraft): Promise<MessageFrame> {
+    const r = this.room(room);
+    const msg: MessageFrame = { type: "message", room, seq: ++r.seq, id: draft.id, ts: draft.ts, from: draft.from, kind: draft.kind, text: draft.text };
+    r.history.push(msg);
+    this.sink?.publishLocal(roomTopic(room), encode(msg));
+    return msg;
+  }
+
+  async history(room: string, since?: number, limit?: number): Promise<MessageFrame[]> {
+    return this.rooms.get(room)?.history.since(since, limit) ?? [];
+  }
+
+  async snapshot(room: string): Promise<RoomSnapshot> {
+    const r = this.rooms.get(room);
+    return { seq: r?.seq ?? 0, users: r ? [...r.members.values()] : [] };
+  }
+
+  async join(room: string, member: Member): Promise<void> {
+    this.room(room).members.set(member.id, member);
+    this.sink?.presence(room, [member], []);
+  }
+
+  async leave(room: string, member: Member): Promise<void> {
+    const r = this.rooms.get(room);
+    if (!r?.members.delete(member.id)) return;
+    this.sink?.presence(room, [], [member]);
+  }
+
+  async claimName(key: string, member: Member): Promise<boolean> {
+    const holder = this.names.get(key);
+    if (holder && holder.id !== member.id) return false;
+    this.names.set(key, member);
+    return true;
+  }
+
+  async releaseName(key: string, memberId: string): Promise<void> {
+    if (this.names.get(key)?.id === memberId) this.names.delete(key);
+  }
+
+  async lookupName(key: string): Promise<Member | null> {
+    return this.names.get(key) ?? null;
+  }
+
+  async sendDirect(toId: string, frame: DirectMessageFrame): Promise<void> {
+    this.sink?.publishLocal(userTopic(toId), encode(frame));
+  }
+
+  async close(): Promise<void> {
+    this.sink = null;
+  }
+}

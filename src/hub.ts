@@ -1,0 +1,309 @@
+// Hub: the one owner of membership on this node. It keeps the two-way index (room → sessions
+// here, session → rooms on each Session), names, and the set of live sessions, and it is the
+// only code that changes them. Fan-out is Bun's topic publish via the Engine, so no JS loop
+// runs over a room's members on the message path; the only loop over sessions is the
+// periodic sweep that evicts slow and silent peers.
+import { CloseCode, ErrorCode } from "./codes.ts";
+import type { Config } from "./config.ts";
+import type { Engine, EngineSink } from "./engine/engine.ts";
+import type { Logger } from "./log.ts";
+import { guestName, nameKey, normalizeName, normalizeRoom, DEFAULT_ROOM } from "./names.ts";
+import { PresenceCoalescer } from "./presence.ts";
+import type { DirectMessageFrame, MessageKind } from "./protocol.ts";
+import { MAX_ROOMS_PER_CONNECTION, PROTOCOL_VERSION, codePointLength, encode } from "./protocol.ts";
+import type { Session } from "./session.ts";
+import { roomTopic, userTopic } from "./topics.ts";
+
+/** Attempts at a free `guest-xxxx` name before widening to more hex digits. */
+const GUEST_ATTEMPTS = 8;
+/** Bun's topic publish on this node; returns Bun's aggregate status (0 = someone dropped it). */
+export type LocalPublish = (topic: string, data: string) => number;
+
+type Ref = string | number | undefined;
+
+export class Hub implements EngineSink {
+  /** Every open, not yet disconnected session (admitted or still in its handshake). */
+  private readonly sessions = new Set<Session>();
+  /** room → this node's sessions in it (the other direction lives on Session.rooms). */
+  private readonly rooms = new Map<string, Set<Session>>();
+  private readonly presenceOut: PresenceCoalescer;
+  private localPublish: LocalPublish = () => 0;
+  private messageCounter = 0;
+
+  constructor(
+    readonly engine: Engine,
+    private readonly config: Config,
+    private readonly log: Logger,
+  ) {
+    this.presenceOut = new PresenceCoalescer(config.presenceIntervalMs, (room, joins, leaves) =>
+      this.publishLocal(roomTopic(room), encode({ type: "presence", room, joins, leaves })),
+    );
+  }
+
+  /** Wires Bun's server.publish in once the server exists. */
+  bind(publish: LocalPublish): void {
+    this.localPublish = publish;
+  }
+
+  // ---- EngineSink ----------------------------------------------------------------------------
+
+  publishLocal(topic: string, data: string): void {
+    // Bun reports 0 when any subscriber was over its backpressure limit and lost this frame.
+    // That subscriber must not stay connected with a hole in its stream: sweep now.
+    if (this.localPublish(topic, data) === 0 && this.rooms.size > 0) this.sweep(Date.now(), true);
+  }
+
+  presence(room: string, joins: { id: string; name: string }[], leaves: { id: string; name: string }[]): void {
+    if (this.rooms.has(room)) this.presenceOut.add(room, joins, leaves);
+  }
+
+  // ---- connection lifecycle ------------------------------------------------------------------
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Registers a freshly opened connection (before admit), so sweeps and shutdown see it. */
+  connect(s: Session): void {
+    this.sessions.add(s);
+  }
+
+  /**
+   * Validates the handshake, claims the name, sends `welcome` and joins the initial room.
+   * Refusals send an `error` frame and close (4400 bad parameter, 4409 name taken).
+   */
+  async admit(s: Session): Promise<void> {
+    const hs = s.handshake;
+    if (!hs) return;
+    const name = hs.name === null ? null : normalizeName(hs.name);
+    if (hs.name !== null && name === null) return this.refuse(s, ErrorCode.InvalidName, "names are 1-32 letters, digits, _ - or .", CloseCode.BadHandshake);
+    const room = hs.room === null ? DEFAULT_ROOM : normalizeRoom(hs.room);
+    if (room === null) return this.refuse(s, ErrorCode.InvalidRoom, "rooms match ^[a-z0-9][a-z0-9_-]{0,31}$", CloseCode.BadHandshake);
+    const since = hs.since === null ? undefined : parseSeq(hs.since);
+    if (since === null) return this.refuse(s, ErrorCode.InvalidMessage, "since must be a non-negative integer", CloseCode.BadHandshake);
+
+    const claimed = name === null ? await this.claimGuest(s) : await this.claim(s, name);
+    if (!claimed) return this.refuse(s, ErrorCode.NameTaken, `the name ${name} is taken`, CloseCode.NameTaken);
+    s.handshake = null;
+    s.socket?.subscribe(userTopic(s.id));
+    const { config: c } = this;
+    s.send({
+      type: "welcome", protocol: PROTOCOL_VERSION, id: s.id, name: s.name,
+      limits: { maxTextLength: c.maxTextLength, maxPayloadBytes: c.maxPayloadBytes, ratePerSecond: c.rateLimit, historySize: c.historySize },
+    });
+    await this.join(s, room, since);
+  }
+
+  private refuse(s: Session, code: ErrorCode, message: string, close: CloseCode): void {
+    s.handshake = null;
+    s.send({ type: "error", code, message });
+    s.close(close);
+  }
+
+  private async claim(s: Session, name: string): Promise<boolean> {
+    const key = nameKey(name);
+    if (!(await this.engine.claimName(key, { id: s.id, name }))) return false;
+    s.name = name;
+    s.nameKey = key;
+    return true;
+  }
+
+  private async claimGuest(s: Session): Promise<boolean> {
+    for (let i = 0; i < GUEST_ATTEMPTS * 3; i++) {
+      if (await this.claim(s, guestName(4 + Math.floor(i / GUEST_ATTEMPTS) * 2))) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Removes a closed session everywhere: rooms (announced as presence leaves) and its name.
+   * The close handler queues this behind the session's other tasks, so it runs after admit().
+   */
+  async disconnect(s: Session): Promise<void> {
+    this.sessions.delete(s);
+    const member = s.member;
+    const rooms = s.rooms.splice(0);
+    for (const room of rooms) this.unindex(room, s);
+    await Promise.all(rooms.map((room) => this.engine.leave(room, member)));
+    if (s.nameKey) await this.engine.releaseName(s.nameKey, s.id);
+  }
+
+  // ---- rooms ---------------------------------------------------------------------------------
+
+  async join(s: Session, rawRoom: string, since?: number): Promise<void> {
+    const room = normalizeRoom(rawRoom);
+    if (room === null) return s.fail(ErrorCode.InvalidRoom, "rooms match ^[a-z0-9][a-z0-9_-]{0,31}$");
+    if (!s.rooms.includes(room)) {
+      if (s.rooms.length >= MAX_ROOMS_PER_CONNECTION) return s.fail(ErrorCode.TooManyRooms, `at most ${MAX_ROOMS_PER_CONNECTION} rooms per connection`);
+      // Subscribe before reading the snapshot and history, so no message falls between them;
+      // a message in both is told apart by its seq.
+      s.rooms.push(room);
+      this.index(room, s);
+      s.socket?.subscribe(roomTopic(room));
+      await this.engine.join(room, s.member);
+    }
+    const snap = await this.engine.snapshot(room);
+    s.send({ type: "users", room, seq: snap.seq, users: snap.users });
+    if (since !== undefined) s.send({ type: "history", room, messages: await this.engine.history(room, since) });
+  }
+
+  async leave(s: Session, rawRoom: string | undefined): Promise<void> {
+    const room = this.memberRoom(s, rawRoom);
+    if (room === null) return;
+    s.rooms.splice(s.rooms.indexOf(room), 1);
+    this.unindex(room, s);
+    s.socket?.unsubscribe(roomTopic(room));
+    await this.engine.leave(room, s.member);
+    s.send({ type: "left", room });
+  }
+
+  /** Sends the room's user list (`/who`). */
+  async who(s: Session, rawRoom: string | undefined): Promise<void> {
+    const room = this.memberRoom(s, rawRoom);
+    if (room === null) return;
+    const snap = await this.engine.snapshot(room);
+    s.send({ type: "users", room, seq: snap.seq, users: snap.users });
+  }
+
+  async history(s: Session, rawRoom: string, since?: number, limit?: number): Promise<void> {
+    const room = this.memberRoom(s, rawRoom);
+    if (room === null) return;
+    s.send({ type: "history", room, messages: await this.engine.history(room, since, limit) });
+  }
+
+  /**
+   * The room a request names, if the session is in it. `undefined` means the session's first
+   * room. Sends `invalid_room` / `not_in_room` and returns null otherwise.
+   */
+  private memberRoom(s: Session, rawRoom: string | undefined, ref?: Ref): string | null {
+    const room = rawRoom === undefined ? (s.rooms[0] ?? null) : normalizeRoom(rawRoom);
+    if (rawRoom !== undefined && room === null) {
+      s.fail(ErrorCode.InvalidRoom, "rooms match ^[a-z0-9][a-z0-9_-]{0,31}$", ref);
+      return null;
+    }
+    if (room === null || !s.rooms.includes(room)) {
+      s.fail(ErrorCode.NotInRoom, room === null ? "you are not in any room" : `you are not in room ${room}`, ref);
+      return null;
+    }
+    return room;
+  }
+
+  private index(room: string, s: Session): void {
+    let set = this.rooms.get(room);
+    if (!set) this.rooms.set(room, (set = new Set()));
+    set.add(s);
+  }
+
+  private unindex(room: string, s: Session): void {
+    const set = this.rooms.get(room);
+    if (!set) return;
+    set.delete(s);
+    if (set.size === 0) this.rooms.delete(room);
+  }
+
+  /** Local members of a room (for tests and metrics). */
+  localMembers(room: string): number {
+    return this.rooms.get(room)?.size ?? 0;
+  }
+
+  // ---- names ---------------------------------------------------------------------------------
+
+  async rename(s: Session, raw: string): Promise<void> {
+    const name = normalizeName(raw);
+    if (name === null) return s.fail(ErrorCode.InvalidName, "names are 1-32 letters, digits, _ - or .");
+    if (name === s.name) return s.send({ type: "notice", text: `you are already ${name}` });
+    const old = s.member;
+    const oldKey = s.nameKey;
+    if (!(await this.claim(s, name))) return s.fail(ErrorCode.NameTaken, `the name ${name} is taken`);
+    if (oldKey !== s.nameKey) await this.engine.releaseName(oldKey, s.id);
+    // A rename is a leave of the old name and a join of the new one, with the same id.
+    for (const room of s.rooms) {
+      await this.engine.leave(room, old);
+      await this.engine.join(room, s.member);
+    }
+    s.send({ type: "notice", text: `you are now known as ${name}` });
+  }
+
+  // ---- messages ------------------------------------------------------------------------------
+
+  /** Publishes a chat message to a room the session is in; acks it when it carried a ref. */
+  async say(s: Session, rawRoom: string | undefined, kind: MessageKind, text: string, ref: Ref): Promise<void> {
+    if (!this.checkText(s, text, ref)) return;
+    const room = this.memberRoom(s, rawRoom, ref);
+    if (room === null) return;
+    const msg = await this.engine.publish(room, { id: this.nextMessageId(), ts: Date.now(), from: s.member, kind, text });
+    if (ref !== undefined) s.send({ type: "ack", ref, room, seq: msg.seq, id: msg.id });
+  }
+
+  /** Sends a direct message to the user named `to`, on any node, and echoes it to the sender. */
+  async direct(s: Session, to: string, text: string, ref: Ref): Promise<void> {
+    if (!this.checkText(s, text, ref)) return;
+    const name = normalizeName(to);
+    const target = name === null ? null : await this.engine.lookupName(nameKey(name));
+    if (target === null) return s.fail(ErrorCode.NoSuchUser, `no user is called ${to.slice(0, 64)}`, ref);
+    const frame: DirectMessageFrame = { type: "direct", id: this.nextMessageId(), ts: Date.now(), from: s.member, to: target, text };
+    await this.engine.sendDirect(target.id, frame);
+    // The recipient's topic already reaches the sender when they are the same user.
+    if (target.id !== s.id) s.send(ref === undefined ? frame : { ...frame, ref });
+  }
+
+  private checkText(s: Session, text: string, ref: Ref): boolean {
+    if (text.trim().length === 0) {
+      s.fail(ErrorCode.InvalidMessage, "text must not be empty", ref);
+      return false;
+    }
+    if (text.length > this.config.maxTextLength && codePointLength(text) > this.config.maxTextLength) {
+      s.fail(ErrorCode.TextTooLong, `text is over ${this.config.maxTextLength} characters`, ref);
+      return false;
+    }
+    return true;
+  }
+
+  private nextMessageId(): string {
+    return `${this.engine.nodeId}-${(this.messageCounter++).toString(36)}`;
+  }
+
+  // ---- housekeeping --------------------------------------------------------------------------
+
+  /**
+   * The periodic check of every session: evicts one whose unsent buffer passed
+   * SLOW_CONSUMER_BYTES (4008) and drops one silent past IDLE_TIMEOUT_S, pinging it at half
+   * that. Bun's getBufferedAmount() lags a burst of publishes, which is why this runs on a
+   * timer as well as after sends. `slowOnly` skips the idle part (used right after a drop).
+   */
+  sweep(now: number, slowOnly = false): void {
+    const idleMs = this.config.idleTimeoutS * 1000;
+    for (const s of this.sessions) {
+      if (s.closing) continue;
+      if (s.bufferedAmount() > this.config.slowConsumerBytes) {
+        s.evict(CloseCode.SlowConsumer);
+        continue;
+      }
+      if (slowOnly) continue;
+      const silentMs = now - s.lastSeenMs;
+      if (silentMs > idleMs) s.evict(CloseCode.Idle);
+      else if (silentMs > idleMs / 2) s.pingOnce();
+    }
+  }
+
+  /** Sends every pending presence diff now. */
+  flushPresence(): void {
+    this.presenceOut.flushNow();
+  }
+
+  /** Every live session, for shutdown. */
+  all(): Iterable<Session> {
+    return this.sessions;
+  }
+
+  stop(): void {
+    this.presenceOut.stop();
+  }
+}
+
+/** A `since` from the URL: a non-negative safe integer, or null. */
+function parseSeq(raw: string): number | null {
+  if (!/^\d{1,16}$/.test(raw)) return null;
+  const n = Number(raw);
+  return Number.isSafeInteger(n) ? n : null;
+}

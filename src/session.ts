@@ -1,0 +1,177 @@
+// Session: one connection's state, stored as Bun's `ws.data`. A Session changes its own fields
+// through its methods; the Hub (hub.ts) is the only caller that changes its room list and name.
+// The socket itself is behind the narrow `Socket` interface so the Hub and commands can be
+// unit-tested with a fake.
+import { CloseCode, CloseReason, ErrorCode } from "./codes.ts";
+import type { Member, ServerFrame } from "./protocol.ts";
+import { encode } from "./protocol.ts";
+import { TokenBucket } from "./rate-limit.ts";
+
+/** The part of Bun's ServerWebSocket we use. */
+export interface Socket {
+  send(data: string): number;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  subscribe(topic: string): void;
+  unsubscribe(topic: string): void;
+  getBufferedAmount(): number;
+  ping(): number;
+  cork<T>(fn: () => T): T;
+}
+
+/** Limits every session applies; one shared object, not a copy per connection. */
+export interface SessionPolicy {
+  /** Unsent bytes past which a connection is evicted (SLOW_CONSUMER_BYTES). */
+  slowConsumerBytes: number;
+  /** Chat/direct messages per second (RATE_LIMIT); bursts up to twice this. */
+  ratePerSecond: number;
+  /** Called once when this session decides to close itself (eviction, abuse). */
+  onEvict(session: Session, code: CloseCode): void;
+  /** Called when a queued task throws; the connection survives. */
+  onError(session: Session, err: unknown): void;
+}
+
+/**
+ * Rate-limited frames a connection may send before it is closed with 1008. One strike comes
+ * back per STRIKE_REFILL_PER_SEC, so a client that slips over the limit now and then is only
+ * told `rate_limited`, while one that keeps flooding is cut off within a second or two.
+ */
+export const ABUSE_STRIKES = 20;
+export const STRIKE_REFILL_PER_SEC = 1;
+/** After an eviction close, how long Bun may keep flushing before the socket is cut. */
+export const EVICT_GRACE_MS = 2000;
+
+/** What the client asked for in the upgrade URL, before validation. */
+export interface Handshake {
+  name: string | null;
+  room: string | null;
+  since: string | null;
+}
+
+export class Session {
+  /** Connection id: also the user id in presence and the direct-message topic. */
+  readonly id: string;
+  /** Display name (NFC); set by the Hub once claimed. */
+  name = "";
+  /** The uniqueness key of `name` (names.ts nameKey); set by the Hub with `name`. */
+  nameKey = "";
+  /** Rooms this connection is in, in join order; the first is the default for `chat`. Hub-owned. */
+  readonly rooms: string[] = [];
+  /** Handshake parameters, dropped once the Hub has admitted the session. */
+  handshake: Handshake | null;
+  /** Last time (ms, Date.now) the peer sent anything: a frame or a pong. */
+  lastSeenMs: number;
+  /** When the last liveness ping went out (ms). */
+  private pingedMs = 0;
+  /** Set once the close has begun (by either side); nothing is sent after it. */
+  closing = false;
+  /** Serialises this connection's frame handling across awaits. */
+  private inbox: Promise<void> = Promise.resolve();
+  private ws: Socket | null = null;
+  private readonly chatBucket: TokenBucket;
+  private readonly strikes: TokenBucket;
+
+  constructor(
+    id: string,
+    handshake: Handshake,
+    private readonly policy: SessionPolicy,
+    now = Date.now(),
+  ) {
+    this.id = id;
+    this.handshake = handshake;
+    this.lastSeenMs = now;
+    this.chatBucket = new TokenBucket(policy.ratePerSecond, policy.ratePerSecond * 2, now);
+    this.strikes = new TokenBucket(STRIKE_REFILL_PER_SEC, ABUSE_STRIKES, now);
+  }
+
+  get member(): Member {
+    return { id: this.id, name: this.name };
+  }
+
+  /** Binds the Bun socket; called from the `open` handler. */
+  attach(ws: Socket): void {
+    this.ws = ws;
+  }
+
+  get socket(): Socket | null {
+    return this.ws;
+  }
+
+  /** Sends one frame. Never throws; a refused or over-budget send evicts this session. */
+  send(frame: ServerFrame): void {
+    this.sendEncoded(encode(frame));
+  }
+
+  /** Sends an already encoded frame (shared between recipients). */
+  sendEncoded(data: string): void {
+    if (this.closing || !this.ws) return;
+    const status = this.ws.send(data);
+    // 0: Bun dropped it (over its own backpressure limit): the peer has lost a frame.
+    // -1: queued; evict once the queue passes our budget.
+    if (status === 0 || (status === -1 && this.ws.getBufferedAmount() > this.policy.slowConsumerBytes)) {
+      this.evict(CloseCode.SlowConsumer);
+    }
+  }
+
+  /** Sends an `error` frame; each counts as a strike towards the 1008 abuse close. */
+  fail(code: ErrorCode, message: string, ref?: string | number): void {
+    this.send(ref === undefined ? { type: "error", code, message } : { type: "error", code, message, ref });
+    this.strike();
+  }
+
+  /** One protocol or rate violation. Too many in a short time closes with 1008. */
+  strike(now = Date.now()): void {
+    if (!this.strikes.take(now)) this.evict(CloseCode.Abuse);
+  }
+
+  /** True when a chat/direct message is within the rate limit (and takes a token). */
+  allowMessage(now = Date.now()): boolean {
+    return this.chatBucket.take(now);
+  }
+
+  /** Runs `task` after every earlier task of this connection, so frames are handled in order. */
+  enqueue(task: () => Promise<void> | void): void {
+    this.inbox = this.inbox.then(task).catch((err) => this.policy.onError(this, err));
+  }
+
+  /** The socket has closed (Bun's close handler ran): nothing more is sent. */
+  markClosed(): void {
+    this.closing = true;
+  }
+
+  /** Closes with `code` and its catalog reason. Idempotent. */
+  close(code: CloseCode, reason = CloseReason[code]): void {
+    if (this.closing || !this.ws) return;
+    this.closing = true;
+    this.ws.close(code, reason);
+  }
+
+  /**
+   * Server-initiated removal (slow consumer, abuse, idle): close with our code, then cut the
+   * TCP connection if Bun is still holding it after EVICT_GRACE_MS. A peer that never reads
+   * would otherwise keep its unsent buffer (up to Bun's backpressure limit) alive.
+   */
+  evict(code: CloseCode): void {
+    if (this.closing || !this.ws) return;
+    const ws = this.ws;
+    this.close(code);
+    this.policy.onEvict(this, code);
+    setTimeout(() => ws.terminate(), EVICT_GRACE_MS).unref();
+  }
+
+  /** Unsent bytes Bun holds for this connection. */
+  bufferedAmount(): number {
+    return this.ws?.getBufferedAmount() ?? 0;
+  }
+
+  touch(now = Date.now()): void {
+    this.lastSeenMs = now;
+  }
+
+  /** Sends a protocol ping unless one went out since the peer was last heard from. */
+  pingOnce(): void {
+    if (this.pingedMs > this.lastSeenMs || !this.ws) return;
+    this.pingedMs = Date.now();
+    this.ws.ping();
+  }
+}

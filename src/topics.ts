@@ -1,0 +1,8 @@
+// The only place Bun topic names are built. Rooms match ^[a-z0-9][a-z0-9_-]*$ and ids are
+// hex, so the `r:` / `u:` prefixes can never collide.
+
+/** The topic every member of `room` on this node subscribes to. */
+export const roomTopic = (room: string): string => `r:${room}`;
+
+/** The topic one user's connections subscribe to, for direct messages. */
+export const userTopic = (id: string): string => `u:${id}`;
