@@ -5,7 +5,11 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z.coerce.number({ error: "must be a number" }).int("must be a whole number").min(min).max(max);
+  z.coerce
+    .number({ error: (issue) => (issue.code === "invalid_type" ? "must be a number" : undefined) })
+    .int("must be a whole number")
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
 
 /** One setting: its env name, the flag is derived (PORT → --port), its default and help text. */
 interface Setting {
@@ -26,7 +30,7 @@ const SETTINGS = {
     help: "largest accepted frame in bytes; a bigger frame closes the connection with 1009",
   },
   maxTextLength: {
-    env: "MAX_TEXT_LENGTH", schema: int(1, 1_000_000), default: "4000",
+    env: "MAX_TEXT_LENGTH", schema: int(1, 16 * 1024 * 1024), default: "4000",
     help: "longest chat text, in Unicode code points",
   },
   rateLimit: {

@@ -15,7 +15,7 @@ import { Session, type SessionPolicy } from "./session.ts";
 import { waitFor } from "./wait.ts";
 
 /** How often every session is checked for a slow buffer or silence. */
-export const SWEEP_INTERVAL_MS = 250;
+export const SWEEP_INTERVAL_MS = 100;
 /**
  * Bun's own backpressure limit sits this far above SLOW_CONSUMER_BYTES. Past Bun's limit it
  * drops frames silently and closes without our code, so our eviction must come first; Bun's

@@ -104,6 +104,25 @@ export class TestClient {
     }
   }
 
+  /** Waits until `n` frames of `type` have arrived in all (taken or not). */
+  async count<T extends ServerFrame["type"]>(type: T, n: number, timeoutMs = WAIT_MS): Promise<FrameOf<T>[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const got = this.all(type);
+      if (got.length >= n) return got;
+      if (this.isClosed) throw new Error(`closed with ${got.length}/${n} ${type} frames`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out with ${got.length}/${n} ${type} frames`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
   /** Waits for an `error` frame with `code`. */
   error(code: string): Promise<ServerFrame> {
     return this.next((f) => f.type === "error" && f.code === code);
@@ -127,7 +146,7 @@ export class TestClient {
     await this.next((f) => f.type === "pong" && f.ref === ref);
   }
 
-  /** Frames of one type taken off the queue so far and still queued, from the full log. */
+  /** Every frame of one type received so far (taken off the queue or not). */
   all<T extends ServerFrame["type"]>(type: T): FrameOf<T>[] {
     return this.log.filter((f) => f.type === type) as FrameOf<T>[];
   }
@@ -257,4 +276,74 @@ export async function eventually(pred: () => boolean, timeoutMs = WAIT_MS, what 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await Bun.sleep(10);
   }
+}
+
+// ---- servers as child processes -------------------------------------------------------------
+
+export interface ChildServer {
+  proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
+  port: number;
+  wsUrl: string;
+  httpUrl: string;
+  /** Every stdout line so far (JSON log lines). */
+  lines: string[];
+  /** Resolves with the exit code. */
+  exited: Promise<number>;
+  /** Resident memory of the process in bytes (VmRSS from /proc). */
+  rss(): Promise<number>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Starts a server as its own process (`cmd`, default `bun src/index.ts`) on a free port and
+ * waits for its "listening" line. Disposing kills it if it is still running.
+ */
+export async function spawnServer(env: Record<string, string> = {}, cmd: string[] = [process.execPath, "src/index.ts"]): Promise<ChildServer> {
+  const proc = Bun.spawn(cmd, {
+    cwd: `${import.meta.dir}/..`,
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const lines: string[] = [];
+  let port = 0;
+  const listening = (async () => {
+    const decoder = new TextDecoder();
+    let buf = "";
+    for await (const chunk of proc.stdout) {
+      buf += decoder.decode(chunk, { stream: true });
+      let nl: number;
+      while ((nl = buf.indexOf("\n")) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        lines.push(line);
+        if (!port && line.includes('"listening"')) port = JSON.parse(line).port;
+      }
+    }
+  })();
+  void listening;
+  const started = Date.now();
+  while (!port) {
+    if (proc.exitCode !== null) throw new Error(`server exited ${proc.exitCode}: ${await new Response(proc.stderr).text()}`);
+    if (Date.now() - started > 10_000) throw new Error("server did not start within 10 s");
+    await Bun.sleep(10);
+  }
+  const httpUrl = `http://127.0.0.1:${port}`;
+  return {
+    proc,
+    port,
+    httpUrl,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    lines,
+    exited: proc.exited,
+    async rss() {
+      const status = await Bun.file(`/proc/${proc.pid}/status`).text();
+      return Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+    },
+    async [Symbol.asyncDispose]() {
+      if (proc.exitCode === null) proc.kill("SIGKILL");
+      await proc.exited;
+    },
+  };
 }
