@@ -3,7 +3,7 @@ import { CloseCode, ErrorCode } from "../src/codes.ts";
 import { TestClient, clientFrame, eventually, parseServerFrames, rawWebSocket, readUntilClosed, spawnServer, startServer } from "./helpers.ts";
 
 describe("malformed frames", () => {
-  const cases: [string, string | Uint8Array, string][] = [
+  const cases: [string, string | Uint8Array<ArrayBuffer>, string][] = [
     ["non-JSON", "hello", ErrorCode.InvalidJson],
     ["truncated JSON", '{"type":"chat","text":"x"', ErrorCode.InvalidJson],
     ["a JSON array", "[1,2]", ErrorCode.InvalidMessage],

@@ -263,7 +263,7 @@ export function parseServerFrames(buf: Buffer): ParsedFrame[] {
 export function readUntilClosed(r: RawResponse): Promise<Buffer> {
   const chunks: Buffer[] = [r.rest];
   return new Promise((resolve) => {
-    r.socket.on("data", (d) => chunks.push(d));
+    r.socket.on("data", (d: Buffer) => chunks.push(d));
     r.socket.once("close", () => resolve(Buffer.concat(chunks)));
     r.socket.resume();
   });
