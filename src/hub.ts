@@ -12,8 +12,14 @@ import { PresenceCoalescer } from "./presence.ts";
 import type { DirectMessageFrame, MessageKind } from "./protocol.ts";
 import { MAX_ROOMS_PER_CONNECTION, PROTOCOL_VERSION, codePointLength, encode } from "./protocol.ts";
 import type { Session } from "./session.ts";
-import { roomTopic, userTopic } from "./topics.ts";
+import { roomOfTopic, roomTopic, userTopic } from "./topics.ts";
 
+/**
+ * After a publish reports backpressure, how soon (at most) the room's sessions are checked
+ * against SLOW_CONSUMER_BYTES. Bounds the cost under sustained backpressure to one pass over
+ * the room per interval, while catching a firehose well within Bun's 4 MiB backstop headroom.
+ */
+export const SUSPECT_CHECK_MS = 10;
 /** Attempts at a free `guest-xxxx` name before widening to more hex digits. */
 const GUEST_ATTEMPTS = 8;
 /** Bun's topic publish on this node; returns Bun's aggregate status (0 = someone dropped it). */
@@ -28,6 +34,10 @@ export class Hub implements EngineSink {
   private readonly rooms = new Map<string, Set<Session>>();
   private readonly presenceOut: PresenceCoalescer;
   private localPublish: LocalPublish = () => 0;
+  /** Rooms (null: all sessions) whose subscribers showed backpressure since the last check. */
+  private suspects = new Set<string | null>();
+  private suspectTimer: ReturnType<typeof setTimeout> | null = null;
+  private lastSuspectCheck = 0;
   private messageCounter = 0;
 
   constructor(
@@ -48,9 +58,35 @@ export class Hub implements EngineSink {
   // ---- EngineSink ----------------------------------------------------------------------------
 
   publishLocal(topic: string, data: string): void {
-    // Bun reports 0 when any subscriber was over its backpressure limit and lost this frame.
-    // That subscriber must not stay connected with a hole in its stream: sweep now.
-    if (this.localPublish(topic, data) === 0 && this.rooms.size > 0) this.sweep(Date.now(), true);
+    // Bun's status is the worst over all subscribers: -1 when some subscriber's frame was
+    // queued, 0 when some subscriber was past Bun's limit and lost it. Either way, check that
+    // topic's sessions soon (not here: this is the message path) so a slow reader is evicted
+    // with our code long before Bun's backstop cuts it without one. The periodic sweep alone
+    // can be outrun by a firehose on a busy event loop.
+    if (this.localPublish(topic, data) <= 0) this.suspect(roomOfTopic(topic));
+  }
+
+  /** Marks a room (null: every session) for a slow-consumer check, at most every SUSPECT_CHECK_MS. */
+  private suspect(room: string | null): void {
+    this.suspects.add(room);
+    if (this.suspectTimer) return;
+    const waitMs = Math.max(0, this.lastSuspectCheck + SUSPECT_CHECK_MS - Date.now());
+    this.suspectTimer = setTimeout(() => this.checkSuspects(), waitMs);
+  }
+
+  private checkSuspects(): void {
+    this.suspectTimer = null;
+    this.lastSuspectCheck = Date.now();
+    const rooms = this.suspects;
+    this.suspects = new Set();
+    if (rooms.has(null)) return this.sweep(this.lastSuspectCheck, true);
+    for (const room of rooms) for (const s of this.rooms.get(room as string) ?? []) this.evictIfSlow(s);
+  }
+
+  private evictIfSlow(s: Session): boolean {
+    if (s.closing || s.bufferedAmount() <= this.config.slowConsumerBytes) return false;
+    s.evict(CloseCode.SlowConsumer);
+    return true;
   }
 
   presence(room: string, joins: { id: string; name: string }[], leaves: { id: string; name: string }[]): void {
@@ -269,17 +305,12 @@ export class Hub implements EngineSink {
    * The periodic check of every session: evicts one whose unsent buffer passed
    * SLOW_CONSUMER_BYTES (4008) and drops one silent past IDLE_TIMEOUT_S, pinging it at half
    * that. Bun's getBufferedAmount() lags a burst of publishes, which is why this runs on a
-   * timer as well as after sends. `slowOnly` skips the idle part (used right after a drop).
+   * timer as well as after sends. `slowOnly` skips the idle part (used by the backpressure check).
    */
   sweep(now: number, slowOnly = false): void {
     const idleMs = this.config.idleTimeoutS * 1000;
     for (const s of this.sessions) {
-      if (s.closing) continue;
-      if (s.bufferedAmount() > this.config.slowConsumerBytes) {
-        s.evict(CloseCode.SlowConsumer);
-        continue;
-      }
-      if (slowOnly) continue;
+      if (s.closing || this.evictIfSlow(s) || slowOnly) continue;
       const silentMs = now - s.lastSeenMs;
       if (silentMs > idleMs) s.evict(CloseCode.Idle);
       else if (silentMs > idleMs / 2) s.pingOnce();
@@ -298,6 +329,7 @@ export class Hub implements EngineSink {
 
   stop(): void {
     this.presenceOut.stop();
+    if (this.suspectTimer) clearTimeout(this.suspectTimer);
   }
 }
 

@@ -6,3 +6,6 @@ export const roomTopic = (room: string): string => `r:${room}`;
 
 /** The topic one user's connections subscribe to, for direct messages. */
 export const userTopic = (id: string): string => `u:${id}`;
+
+/** The room a topic belongs to, or null for a user topic. */
+export const roomOfTopic = (topic: string): string | null => (topic.startsWith("r:") ? topic.slice(2) : null);
