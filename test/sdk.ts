@@ -50,3 +50,22 @@ export async function messagesIn(rec: ReturnType<typeof record>, c: HubbubClient
   if (have().length < n) await nextEvent(c, "message", () => have().length >= n, timeoutMs);
   return have();
 }
+
+/**
+ * A WebSocket constructor for HubbubClient's `WebSocket` option that can be blocked: while
+ * blocked, every new connection goes to a closed port and fails at once. It keeps a client
+ * away from the server for exactly as long as a test needs, without timing guesses.
+ */
+export function gatedWebSocket(): { WebSocket: typeof WebSocket; block(): void; unblock(): void } {
+  let blocked = false;
+  class Gated extends WebSocket {
+    constructor(url: string | URL, protocols?: string | string[]) {
+      super(blocked ? "ws://127.0.0.1:9/ws" : url, protocols);
+    }
+  }
+  return {
+    WebSocket: Gated,
+    block: () => void (blocked = true),
+    unblock: () => void (blocked = false),
+  };
+}
