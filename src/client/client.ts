@@ -174,6 +174,14 @@ export class HubbubClient {
     return this.closing;
   }
 
+  /** While waiting to reconnect, tries now instead (e.g. the browser came back online). */
+  reconnectNow(): void {
+    if (this.state_.state !== "reconnecting") return;
+    if (this.timers.reconnect) clearTimeout(this.timers.reconnect);
+    this.timers.reconnect = null;
+    this.open();
+  }
+
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
   }
