@@ -19,6 +19,7 @@ import { expectedMessage, parseCommand } from "./lines.ts";
 import { Outbox, type AckFrame } from "./outbox.ts";
 import { Requests } from "./requests.ts";
 import { RoomState } from "./room.ts";
+import { finishSync, syncRoom, type SyncHost } from "./sync.ts";
 
 export interface HubbubClientOptions {
   /** The server's WebSocket endpoint, e.g. `wss://chat.example.com/ws`. */
@@ -334,7 +335,7 @@ export class HubbubClient {
   /** After the handshake: finish the first room, rejoin the others, settle in-doubt sends, flush. */
   private async resync(ws: WebSocket, first: RoomState, since: number | undefined, frames: ServerFrame[]): Promise<void> {
     try {
-      await this.finishSync(first, since, frames);
+      await this.syncRoom(first, since, frames);
       const done = new Set([first]);
       for (;;) {
         const todo = [...this.rooms_.values()].filter((r) => !done.has(r));
@@ -355,37 +356,19 @@ export class HubbubClient {
     }
   }
 
-  /** Joins (or rejoins) one room on the current connection and delivers what it missed. */
-  private async syncRoom(r: RoomState): Promise<void> {
-    const since = r.resumeSince();
-    r.beginSync();
-    const frames = await this.request(
-      (ref) => [since === undefined ? { type: "join", room: r.name } : { type: "join", room: r.name, since }, { type: "ping", ref }],
-      (f) => (f.type === "users" || f.type === "history") && f.room === r.name,
-    );
-    await this.finishSync(r, since, frames);
-  }
-
-  private async finishSync(r: RoomState, since: number | undefined, frames: ServerFrame[]): Promise<void> {
-    const users = frames.find((f) => f.type === "users") as Frame<"users"> | undefined;
-    if (!users) throw new HubbubError(ClientErrorCode.ConnectionLost, `no user list for ${r.name}`);
-    let replay = since === undefined ? null : ((frames.find((f) => f.type === "history") as Frame<"history"> | undefined)?.messages ?? []);
-    if (replay && r.isReset(users.seq, replay)) {
-      r.restart();
-      this.events.emit("reset", { room: r.name });
-      const again = await this.request((ref) => [{ type: "history", room: r.name, since: 0 }, { type: "ping", ref }], (f) => f.type === "history" && f.room === r.name);
-      replay = (again.find((f) => f.type === "history") as Frame<"history"> | undefined)?.messages ?? [];
-    }
-    const { messages, gap } = r.endSync(users.seq, replay);
-    if (gap) {
-      this.gapRooms.add(r.name);
-      this.events.emit("gap", { room: r.name, ...gap });
-    }
-    for (const m of messages) this.deliver(m);
-    r.joined.resolve();
+  /** Syncs one room (see sync.ts), and notes a gap for the in-doubt sends of this resync. */
+  private async syncRoom(r: RoomState, since?: number, frames?: ServerFrame[]): Promise<void> {
+    const gap = frames ? await finishSync(this.syncHost, r, since, frames) : await syncRoom(this.syncHost, r);
+    if (gap) this.gapRooms.add(r.name);
     // Left while this sync was running: the server has us in the room again, so leave it.
     if (this.rooms_.get(r.name) !== r) void this.request((ref) => [{ type: "leave", room: r.name }, { type: "ping", ref }], () => false).catch(() => {});
   }
+
+  private readonly syncHost: SyncHost = {
+    request: (build, wants) => this.request(build, wants),
+    emit: (type, event) => this.events.emit(type, event),
+    deliver: (m) => this.deliver(m),
+  };
 
   private roomFailed(r: RoomState, err: unknown): void {
     if (err instanceof HubbubError && err.code === ClientErrorCode.ConnectionLost) return;
