@@ -1,0 +1,38 @@
+// Everything a HubbubClient emits. Every server frame type has an event of the same name
+// carrying the validated frame, except `message`, which is the deduplicated, seq-ordered
+// stream (live, replayed after a reconnect, or recovered after a reset) rather than raw
+// frames. The rest are derived state changes, so an app never rebuilds them itself.
+import type { Member, ServerFrame } from "../protocol.ts";
+import type { HubbubError } from "./errors.ts";
+
+/** One server frame type, by its `type`. */
+export type Frame<K extends ServerFrame["type"]> = Extract<ServerFrame, { type: K }>;
+
+export interface CloseInfo {
+  code: number;
+  reason: string;
+}
+
+/** Where the connection is. `reconnecting` says when the next attempt starts. */
+export type ConnectionState =
+  | { state: "offline"; error?: HubbubError }
+  | { state: "connecting"; attempt: number }
+  | { state: "connected" }
+  | { state: "reconnecting"; attempt: number; retryInMs: number; retryAt: number; close: CloseInfo };
+
+export type FrameEvents = { [K in ServerFrame["type"]]: Frame<K> };
+
+export interface ClientEvents extends FrameEvents {
+  /** The connection state changed. */
+  state: ConnectionState;
+  /** A room's live user list changed (snapshot or presence diff). */
+  roster: { room: string; users: Member[] };
+  /** The list of rooms this client is in (or will rejoin) changed. */
+  rooms: string[];
+  /** This client's own name changed (a /nick, or the name the server gave). */
+  name: string;
+  /** A room's sequence restarted (the server lost its history); messages from seq 1 follow. */
+  reset: { room: string };
+  /** Messages of a room that were missed and could not be recovered from history. */
+  gap: { room: string; fromSeq: number; toSeq: number };
+}
