@@ -166,11 +166,11 @@ export class Hub implements EngineSink {
 
   // ---- rooms ---------------------------------------------------------------------------------
 
-  async join(s: Session, rawRoom: string, since?: number): Promise<void> {
+  async join(s: Session, rawRoom: string, since?: number, ref?: Ref): Promise<void> {
     const room = normalizeRoom(rawRoom);
-    if (room === null) return s.fail(ErrorCode.InvalidRoom, "rooms match ^[a-z0-9][a-z0-9_-]{0,31}$");
+    if (room === null) return s.fail(ErrorCode.InvalidRoom, "rooms match ^[a-z0-9][a-z0-9_-]{0,31}$", ref);
     if (!s.rooms.includes(room)) {
-      if (s.rooms.length >= MAX_ROOMS_PER_CONNECTION) return s.fail(ErrorCode.TooManyRooms, `at most ${MAX_ROOMS_PER_CONNECTION} rooms per connection`);
+      if (s.rooms.length >= MAX_ROOMS_PER_CONNECTION) return s.fail(ErrorCode.TooManyRooms, `at most ${MAX_ROOMS_PER_CONNECTION} rooms per connection`, ref);
       // Subscribe before reading the snapshot and history, so no message falls between them;
       // a message in both is told apart by its seq.
       s.rooms.push(room);
@@ -183,8 +183,8 @@ export class Hub implements EngineSink {
     if (since !== undefined) s.send({ type: "history", room, messages: await this.engine.history(room, since) });
   }
 
-  async leave(s: Session, rawRoom: string | undefined): Promise<void> {
-    const room = this.memberRoom(s, rawRoom);
+  async leave(s: Session, rawRoom: string | undefined, ref?: Ref): Promise<void> {
+    const room = this.memberRoom(s, rawRoom, ref);
     if (room === null) return;
     s.rooms.splice(s.rooms.indexOf(room), 1);
     this.unindex(room, s);
@@ -194,8 +194,8 @@ export class Hub implements EngineSink {
   }
 
   /** Sends the room's user list (`/who`). */
-  async who(s: Session, rawRoom: string | undefined): Promise<void> {
-    const room = this.memberRoom(s, rawRoom);
+  async who(s: Session, rawRoom: string | undefined, ref?: Ref): Promise<void> {
+    const room = this.memberRoom(s, rawRoom, ref);
     if (room === null) return;
     const snap = await this.engine.snapshot(room);
     s.send({ type: "users", room, seq: snap.seq, users: snap.users });
@@ -244,13 +244,13 @@ export class Hub implements EngineSink {
 
   // ---- names ---------------------------------------------------------------------------------
 
-  async rename(s: Session, raw: string): Promise<void> {
+  async rename(s: Session, raw: string, ref?: Ref): Promise<void> {
     const name = normalizeName(raw);
-    if (name === null) return s.fail(ErrorCode.InvalidName, "names are 1-32 letters, digits, _ - or .");
+    if (name === null) return s.fail(ErrorCode.InvalidName, "names are 1-32 letters, digits, _ - or .", ref);
     if (name === s.name) return s.send({ type: "notice", text: `you are already ${name}` });
     const old = s.member;
     const oldKey = s.nameKey;
-    if (!(await this.claim(s, name))) return s.fail(ErrorCode.NameTaken, `the name ${name} is taken`);
+    if (!(await this.claim(s, name))) return s.fail(ErrorCode.NameTaken, `the name ${name} is taken`, ref);
     if (oldKey !== s.nameKey) await this.engine.releaseName(oldKey, s.id);
     // A rename is a leave of the old name and a join of the new one, with the same id.
     for (const room of s.rooms) {

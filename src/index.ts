@@ -1,7 +1,7 @@
 // Entry point: configuration in, server up, signals wired. No logic of its own.
 import { loadConfig } from "./config.ts";
 import { createLogger } from "./log.ts";
-import { createServer } from "./server.ts";
+import { createServer, type App } from "./server.ts";
 
 const loaded = loadConfig(process.env, process.argv.slice(2));
 if (loaded.ok === "help") {
@@ -14,18 +14,25 @@ if (loaded.ok === false) {
 }
 const config = loaded.config;
 const log = createLogger(config.logLevel);
-const app = await createServer(config, { log }).catch((err: unknown) => {
-  console.error(`hubbub: cannot start: ${(err as Error).message ?? err}`);
-  process.exit(1);
-});
-log.info("listening", { url: app.httpUrl, ws: app.wsUrl, port: app.server.port, engine: app.engine.constructor.name, nodeId: app.engine.nodeId });
-
 // SIGTERM and SIGINT start one graceful shutdown; a second signal changes nothing. If the
-// shutdown itself were ever stuck, the process still exits shortly after its deadline.
+// shutdown itself were ever stuck, the process still exits shortly after its deadline. The
+// handlers go in before the server starts (and so before the "listening" line that tells a
+// supervisor it may signal us): a signal in between would otherwise kill us with 130.
+let app: App | null = null;
+let stopping = false;
 const onSignal = (signal: string) => {
   log.info("signal", { signal });
+  if (stopping) return;
+  stopping = true;
+  if (!app) process.exit(0);
   setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 1000).unref();
   void app.shutdown().then(() => process.exit(0));
 };
 process.on("SIGTERM", () => onSignal("SIGTERM"));
 process.on("SIGINT", () => onSignal("SIGINT"));
+
+app = await createServer(config, { log }).catch((err: unknown) => {
+  console.error(`hubbub: cannot start: ${(err as Error).message ?? err}`);
+  process.exit(1);
+});
+log.info("listening", { url: app.httpUrl, ws: app.wsUrl, port: app.server.port, engine: app.engine.constructor.name, nodeId: app.engine.nodeId });

@@ -215,8 +215,8 @@ describe("slash commands", () => {
     await using app = await startServer();
     await using a = await TestClient.join(app, { name: "alice" });
     await using b = await TestClient.join(app, { name: "bob" });
-    a.send({ type: "chat", text: "/nick Bob" });
-    await a.error(ErrorCode.NameTaken);
+    a.send({ type: "chat", text: "/nick Bob", ref: "n1" });
+    expect(await a.error(ErrorCode.NameTaken)).toMatchObject({ ref: "n1" });
     a.send({ type: "chat", text: "/nick not valid!" });
     await a.error(ErrorCode.InvalidName);
     a.send({ type: "chat", text: "/nick" });
@@ -247,8 +247,8 @@ describe("slash commands", () => {
     expect(who.users.map((u) => u.name).sort()).toEqual(["alice", "bob"]);
     a.send({ type: "chat", text: "/who attic" });
     expect((await a.next("users")).users.map((u) => u.name)).toEqual(["alice"]);
-    a.send({ type: "chat", text: "/who cellar" });
-    await a.error(ErrorCode.NotInRoom);
+    a.send({ type: "chat", text: "/who cellar", ref: "w1" });
+    expect(await a.error(ErrorCode.NotInRoom)).toMatchObject({ ref: "w1" });
     a.send({ type: "chat", text: "/msg bob  hello   there " });
     expect(await b.next("direct")).toMatchObject({ text: "hello   there", from: { name: "alice" } });
     a.send({ type: "chat", text: "/msg bob" });

@@ -5,5 +5,5 @@ export const join: Command = {
   name: "join",
   usage: "/join <room>",
   summary: "join a room",
-  run: (ctx, args) => (args ? ctx.hub.join(ctx.session, args) : usageError(ctx, join)),
+  run: (ctx, args) => (args ? ctx.hub.join(ctx.session, args, undefined, ctx.ref) : usageError(ctx, join)),
 };

@@ -4,5 +4,5 @@ export const leave: Command = {
   name: "leave",
   usage: "/leave [room]",
   summary: "leave a room (default: the current one)",
-  run: ({ hub, session, room }, args) => hub.leave(session, args || room),
+  run: ({ hub, session, room, ref }, args) => hub.leave(session, args || room, ref),
 };
