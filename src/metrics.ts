@@ -3,8 +3,11 @@
 // reference client: correct text format, label escaping and histogram buckets, which a
 // hand-written exposition would have to get right and keep right.
 //
-// Each App has its own registry (tests run many servers in one process); process-wide metrics
-// (memory, CPU, event-loop lag) are collected once per process and merged in at scrape time.
+// Each App has its own registry (tests run many servers in one process). Process metrics are
+// our own few gauges rather than prom-client's collectDefaultMetrics: its event-loop monitor
+// (perf_hooks.monitorEventLoopDelay, a 10 ms native timer) measurably delayed our slow-consumer
+// sweep under a firehose in Bun 1.4.5 (test/abuse.test.ts then saw Bun's backstop close the
+// sloth before we could), and one coarse timer tells an operator what lag they need to know.
 import client from "prom-client";
 import type { CloseCode, ErrorCode } from "./codes.ts";
 import type { Engine } from "./engine/engine.ts";
@@ -15,15 +18,8 @@ const PREFIX = "hubbub_";
 /** Publish-to-send latency buckets, in seconds (1 ms … 2.5 s). */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
-let processRegistry: client.Registry | null = null;
-/** Default Node/process collectors, once per process: they start an event-loop monitor each time. */
-function processMetrics(): client.Registry {
-  if (!processRegistry) {
-    processRegistry = new client.Registry();
-    client.collectDefaultMetrics({ register: processRegistry, eventLoopMonitoringPrecision: 10 });
-  }
-  return processRegistry;
-}
+/** How often the event-loop lag probe runs. */
+const LAG_PROBE_MS = 500;
 
 /** Why a connection was refused before or at the upgrade. */
 export type RefusalReason = "server_full" | "ip_full" | "origin" | "unauthorized" | "shutting_down";
@@ -46,6 +42,8 @@ export interface Metrics {
   /** The Prometheus text exposition. */
   render(): Promise<string>;
   readonly contentType: string;
+  /** Stops the lag probe (shutdown). */
+  stop(): void;
 }
 
 export function createMetrics(hub: Hub, engine: Engine): Metrics {
@@ -80,7 +78,24 @@ export function createMetrics(hub: Hub, engine: Engine): Metrics {
   });
 
   const EVICTION_REASON: Record<number, string> = { 4008: "slow", 4000: "idle", 1008: "abuse" };
-  processMetrics();
+
+  // Process: memory from the runtime, event-loop lag from a timer's lateness (the worst since
+  // the last scrape, so a short stall between scrapes is not missed).
+  gauge("process_resident_memory_bytes", "Resident set size of the process.", () => process.memoryUsage().rss);
+  gauge("process_heap_used_bytes", "JavaScript heap in use.", () => process.memoryUsage().heapUsed);
+  let lagMaxMs = 0;
+  let expected = performance.now() + LAG_PROBE_MS;
+  const lagProbe = setInterval(() => {
+    const now = performance.now();
+    lagMaxMs = Math.max(lagMaxMs, now - expected);
+    expected = now + LAG_PROBE_MS;
+  }, LAG_PROBE_MS);
+  lagProbe.unref();
+  gauge("event_loop_lag_seconds", `Worst event-loop lag seen since the previous scrape (probed every ${LAG_PROBE_MS} ms).`, () => {
+    const v = Math.max(0, lagMaxMs) / 1000;
+    lagMaxMs = 0;
+    return v;
+  });
 
   return {
     opened: () => opened.inc(),
@@ -114,8 +129,9 @@ export function createMetrics(hub: Hub, engine: Engine): Metrics {
         return publish(topic, data);
       };
     },
-    render: async () => (await client.Registry.merge([registry, processMetrics()]).metrics()),
+    render: () => registry.metrics(),
     contentType: registry.contentType,
+    stop: () => clearInterval(lagProbe),
   };
 }
 

@@ -202,6 +202,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
       for (const s of hub.all()) s.close(CloseCode.GoingAway);
       const closed = await waitFor(() => hub.size === 0, deadline, DRAIN_POLL_MS);
       clearInterval(sweep);
+      metrics.stop();
       hub.stop();
       if (closed) await Promise.race([server.stop(), Bun.sleep(Math.max(0, deadline - Date.now()))]);
       await server.stop(true);
