@@ -46,6 +46,8 @@ describe("/metrics", () => {
     expect((await f.closed).code).toBe(CloseCode.Abuse);
     await b.close();
     await eventually(() => app.hub.size === 1);
+    // a has seen b come (its first presence frame) and go (a later one).
+    await a.next((f) => f.type === "presence" && f.leaves.some((m) => m.name === "b"));
 
     const t = await scrape(`${app.httpUrl}/metrics`);
     expect(sample(t, "hubbub_connections")).toBe(1);
