@@ -25,8 +25,13 @@ const DURATION_S = Number(flags.duration ?? (flags.ci ? 15 : 60));
 const CLIENTS = Number(flags.clients ?? (flags.ci ? 100 : 300));
 const ROOMS = Math.max(2, Math.ceil(CLIENTS / 25));
 const SLOWLORIS = 50;
-/** How far above its start the server's JS heap may end, once every client has left. */
-const HEAP_SLACK_BYTES = 16 * 1024 * 1024;
+/**
+ * How far above its start the server's JS heap may end, once every client has left, beyond
+ * the history it keeps. Loose on purpose: the heap figure includes garbage the collector has
+ * not yet reclaimed (nothing allocates on an idle server to trigger it). The exact leak checks
+ * are the structural ones: no connection, no room left.
+ */
+const HEAP_SLACK_BYTES = 32 * 1024 * 1024;
 /** The same for RSS (see the check for why it is looser). */
 const RSS_SLACK_BYTES = 96 * 1024 * 1024;
 /** Time for the last frames and presence diffs to land after the load stops. */
@@ -347,6 +352,8 @@ async function main(): Promise<void> {
   const leftAt = Date.now();
   while ((await metric(srv, "hubbub_connections")) > 0 && Date.now() - leftAt < 10_000) await Bun.sleep(100);
   if ((await metric(srv, "hubbub_connections")) > 0) fail("connections still open 10 s after every client left");
+  const roomsLeft = await metric(srv, "hubbub_rooms");
+  if (roomsLeft > 0) fail(`${roomsLeft} rooms still indexed after every client left`);
   await Bun.sleep(2000);
   mem.after = await srv.rss();
   heap.after = await metric(srv, "hubbub_process_heap_used_bytes");
