@@ -20,6 +20,8 @@ export const CloseCode = {
   BadHandshake: 4400,
   /** 4409: the requested name is held by another live connection. Reconnect: with another name. */
   NameTaken: 4409,
+  /** 4401: AUTH_SECRET is set and the token was missing, invalid or expired; an `unauthorized` error frame came first. Reconnect: only with a fresh token. */
+  Unauthorized: 4401,
   /** 4000: the server dropped a peer that stayed silent past IDLE_TIMEOUT_S. Reconnect: yes. */
   Idle: 4000,
 } as const;
@@ -34,6 +36,7 @@ export const CloseReason: Record<CloseCode, string> = {
   [CloseCode.SlowConsumer]: "slow consumer",
   [CloseCode.BadHandshake]: "bad handshake parameter",
   [CloseCode.NameTaken]: "name taken",
+  [CloseCode.Unauthorized]: "unauthorized",
   [CloseCode.Idle]: "idle timeout",
 };
 
@@ -61,6 +64,8 @@ export const ErrorCode = {
   InvalidName: "invalid_name",
   /** Rooms: `^[a-z0-9][a-z0-9_-]{0,31}$` after lower-casing. */
   InvalidRoom: "invalid_room",
+  /** No valid token (AUTH_SECRET is set), or the action needs one (names come from the token). */
+  Unauthorized: "unauthorized",
   /** A connection may be in at most MAX_ROOMS_PER_CONNECTION rooms. */
   TooManyRooms: "too_many_rooms",
 } as const;

@@ -17,7 +17,14 @@ interface Setting {
   schema: z.ZodType;
   default: string;
   help: string;
+  /** A secret: its value never appears in an error message. */
+  secret?: boolean;
 }
+
+/** 0/1 (or true/false, yes/no) → boolean. */
+const bool = z.enum(["0", "1", "true", "false", "yes", "no"], "must be 0 or 1").transform((v) => v === "1" || v === "true" || v === "yes");
+/** A port, or empty for "none". */
+const optionalPort = z.union([z.literal("").transform(() => null), int(0, 65535)]);
 
 const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -57,6 +64,40 @@ const SETTINGS = {
   allowedOrigins: {
     env: "ALLOWED_ORIGINS", schema: z.string(), default: "",
     help: "comma list of browser origins allowed to connect, or *; empty = same origin only",
+  },
+  authSecret: {
+    env: "AUTH_SECRET", schema: z.union([z.literal(""), z.string().min(32, "must be at least 32 characters")]), default: "", secret: true,
+    help: "HS256 secret for JWTs; set = every connection needs a token (auth.ts); empty = anonymous names",
+  },
+  audience: { env: "AUDIENCE", schema: z.string(), default: "", help: "when set, tokens must carry this `aud`" },
+  maxConnections: {
+    env: "MAX_CONNECTIONS", schema: int(1), default: "10000",
+    help: "open WebSockets this server holds at most; more get HTTP 503 before upgrading",
+  },
+  maxConnectionsPerIp: {
+    env: "MAX_CONNECTIONS_PER_IP", schema: int(0), default: "0",
+    help: "open WebSockets per client address (0 = unlimited); more get HTTP 503",
+  },
+  trustProxy: {
+    env: "TRUST_PROXY", schema: bool, default: "0",
+    help: "1 = take the client address from the last X-Forwarded-For entry (only behind your own proxy)",
+  },
+  ipRateLimit: {
+    env: "IP_RATE_LIMIT", schema: int(0, 1_000_000), default: "0",
+    help: "chat/direct messages per second from one client address, all its sockets together, burst 2x (0 = off)",
+  },
+  joinRateLimit: {
+    env: "JOIN_RATE_LIMIT", schema: int(1, 1_000_000), default: "10",
+    help: "joins and leaves per second per connection (burst 2x); stops presence storms",
+  },
+  compression: { env: "COMPRESSION", schema: bool, default: "0", help: "1 = permessage-deflate (inflated frames still capped by MAX_PAYLOAD_BYTES)" },
+  metricsToken: {
+    env: "METRICS_TOKEN", schema: z.string(), default: "", secret: true,
+    help: "when set, /metrics needs `Authorization: Bearer <token>`",
+  },
+  metricsPort: {
+    env: "METRICS_PORT", schema: optionalPort, default: "",
+    help: "serve /metrics on this separate port (bound to HOST) instead of the main one; empty = main port",
   },
   logLevel: { env: "LOG_LEVEL", schema: z.enum(LOG_LEVELS), default: "info", help: "debug, info, warn or error (JSON lines on stdout)" },
 } as const satisfies Record<string, Setting>;
@@ -107,7 +148,8 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     const parsed = s.schema.safeParse(raw.trim());
     if (!parsed.success) {
       const why = parsed.error.issues[0]?.message ?? "invalid";
-      return { ok: false, error: `invalid setting ${s.env} (--${flag}) = ${JSON.stringify(raw)}: ${why}` };
+      const shown = s.secret ? "(secret, not shown)" : JSON.stringify(raw);
+      return { ok: false, error: `invalid setting ${s.env} (--${flag}) = ${shown}: ${why}` };
     }
     out[k] = parsed.data;
   }

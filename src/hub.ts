@@ -7,7 +7,7 @@ import { CloseCode, ErrorCode } from "./codes.ts";
 import type { Config } from "./config.ts";
 import type { Engine, EngineSink } from "./engine/engine.ts";
 import type { Logger } from "./log.ts";
-import { guestName, nameKey, normalizeName, normalizeRoom, DEFAULT_ROOM } from "./names.ts";
+import { guestName, isReservedName, nameKey, normalizeName, normalizeRoom, DEFAULT_ROOM } from "./names.ts";
 import { PresenceCoalescer } from "./presence.ts";
 import type { DirectMessageFrame, MessageKind } from "./protocol.ts";
 import { MAX_ROOMS_PER_CONNECTION, PROTOCOL_VERSION, codePointLength, encode } from "./protocol.ts";
@@ -32,6 +32,15 @@ export class Hub implements EngineSink {
   private readonly sessions = new Set<Session>();
   /** room → this node's sessions in it (the other direction lives on Session.rooms). */
   private readonly rooms = new Map<string, Set<Session>>();
+  /**
+   * How many of this node's connections of one user are in a room (key: room + "\n" + user id).
+   * With tokens, several connections (tabs) share one user id and are one member: the engine
+   * hears the first join and the last leave only. Anonymous connections each have their own id,
+   * so every count is 1 and nothing changes for them.
+   */
+  private readonly roomRefs = new Map<string, number>();
+  /** How many of this node's connections hold each claimed name key (same reasoning). */
+  private readonly nameRefs = new Map<string, number>();
   private readonly presenceOut: PresenceCoalescer;
   private localPublish: LocalPublish = () => 0;
   /** Rooms (null: all sessions) whose subscribers showed backpressure since the last check. */
@@ -111,8 +120,13 @@ export class Hub implements EngineSink {
   async admit(s: Session): Promise<void> {
     const hs = s.handshake;
     if (!hs) return;
-    const name = hs.name === null ? null : normalizeName(hs.name);
-    if (hs.name !== null && name === null) return this.refuse(s, ErrorCode.InvalidName, "names are 1-32 letters, digits, _ - or .", CloseCode.BadHandshake);
+    if (hs.auth && !hs.auth.ok) return this.refuse(s, ErrorCode.Unauthorized, "a valid token is required", CloseCode.Unauthorized);
+    if (hs.auth) s.userId = hs.auth.identity.userId;
+    // With a token the name is the token's; the `name` parameter is ignored.
+    const requested = hs.auth ? hs.auth.identity.name : hs.name;
+    const name = requested === null ? null : normalizeName(requested);
+    if (requested !== null && name === null) return this.refuse(s, ErrorCode.InvalidName, "names are 1-32 letters, digits, _ - or .", CloseCode.BadHandshake);
+    if (name !== null && isReservedName(name)) return this.refuse(s, ErrorCode.InvalidName, `the name ${name} is reserved`, CloseCode.BadHandshake);
     const room = hs.room === null ? DEFAULT_ROOM : normalizeRoom(hs.room);
     if (room === null) return this.refuse(s, ErrorCode.InvalidRoom, "rooms match ^[a-z0-9][a-z0-9_-]{0,31}$", CloseCode.BadHandshake);
     const since = hs.since === null ? undefined : parseSeq(hs.since);
@@ -121,10 +135,10 @@ export class Hub implements EngineSink {
     const claimed = name === null ? await this.claimGuest(s) : await this.claim(s, name);
     if (!claimed) return this.refuse(s, ErrorCode.NameTaken, `the name ${name} is taken`, CloseCode.NameTaken);
     s.handshake = null;
-    s.socket?.subscribe(userTopic(s.id));
+    s.socket?.subscribe(userTopic(s.userId));
     const { config: c } = this;
     s.send({
-      type: "welcome", protocol: PROTOCOL_VERSION, id: s.id, name: s.name,
+      type: "welcome", protocol: PROTOCOL_VERSION, id: s.userId, name: s.name,
       limits: { maxTextLength: c.maxTextLength, maxPayloadBytes: c.maxPayloadBytes, ratePerSecond: c.rateLimit, historySize: c.historySize },
     });
     await this.join(s, room, since);
@@ -136,11 +150,48 @@ export class Hub implements EngineSink {
     s.close(close);
   }
 
+  /**
+   * Claims `name` for the session's user. The engine's claim is atomic, so of two sessions
+   * asking for the same key in the same tick exactly one wins. A session renaming within its
+   * own key (alice → Alice) keeps its one reference.
+   */
   private async claim(s: Session, name: string): Promise<boolean> {
     const key = nameKey(name);
-    if (!(await this.engine.claimName(key, { id: s.id, name }))) return false;
+    if (key !== s.nameKey) {
+      if (!(await this.engine.claimName(key, { id: s.userId, name }))) return false;
+      this.nameRefs.set(key, (this.nameRefs.get(key) ?? 0) + 1);
+    }
     s.name = name;
     s.nameKey = key;
+    return true;
+  }
+
+  /** Drops the session's reference to `key`; the engine releases it with the user's last one. */
+  private async release(s: Session, key: string): Promise<void> {
+    if (!key) return;
+    const n = (this.nameRefs.get(key) ?? 1) - 1;
+    if (n > 0) return void this.nameRefs.set(key, n);
+    this.nameRefs.delete(key);
+    await this.engine.releaseName(key, s.userId);
+  }
+
+  /** Counts the session into `room`; true when it is the user's first connection there. */
+  private addRoomRef(room: string, s: Session): boolean {
+    const k = `${room}\n${s.userId}`;
+    const n = this.roomRefs.get(k) ?? 0;
+    this.roomRefs.set(k, n + 1);
+    return n === 0;
+  }
+
+  /** Counts the session out of `room`; true when it was the user's last connection there. */
+  private dropRoomRef(room: string, s: Session): boolean {
+    const k = `${room}\n${s.userId}`;
+    const n = (this.roomRefs.get(k) ?? 1) - 1;
+    if (n > 0) {
+      this.roomRefs.set(k, n);
+      return false;
+    }
+    this.roomRefs.delete(k);
     return true;
   }
 
@@ -160,8 +211,9 @@ export class Hub implements EngineSink {
     const member = s.member;
     const rooms = s.rooms.splice(0);
     for (const room of rooms) this.unindex(room, s);
-    await Promise.all(rooms.map((room) => this.engine.leave(room, member)));
-    if (s.nameKey) await this.engine.releaseName(s.nameKey, s.id);
+    const gone = rooms.filter((room) => this.dropRoomRef(room, s));
+    await Promise.all(gone.map((room) => this.engine.leave(room, member)));
+    await this.release(s, s.nameKey);
   }
 
   // ---- rooms ---------------------------------------------------------------------------------
@@ -176,7 +228,7 @@ export class Hub implements EngineSink {
       s.rooms.push(room);
       this.index(room, s);
       s.socket?.subscribe(roomTopic(room));
-      await this.engine.join(room, s.member);
+      if (this.addRoomRef(room, s)) await this.engine.join(room, s.member);
     }
     const snap = await this.engine.snapshot(room);
     s.send({ type: "users", room, seq: snap.seq, users: snap.users });
@@ -189,7 +241,7 @@ export class Hub implements EngineSink {
     s.rooms.splice(s.rooms.indexOf(room), 1);
     this.unindex(room, s);
     s.socket?.unsubscribe(roomTopic(room));
-    await this.engine.leave(room, s.member);
+    if (this.dropRoomRef(room, s)) await this.engine.leave(room, s.member);
     s.send({ type: "left", room });
   }
 
@@ -237,6 +289,11 @@ export class Hub implements EngineSink {
     if (set.size === 0) this.rooms.delete(room);
   }
 
+  /** Rooms with at least one member on this node (metrics). */
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+
   /** Local members of a room (for tests and metrics). */
   localMembers(room: string): number {
     return this.rooms.get(room)?.size ?? 0;
@@ -245,13 +302,15 @@ export class Hub implements EngineSink {
   // ---- names ---------------------------------------------------------------------------------
 
   async rename(s: Session, raw: string, ref?: Ref): Promise<void> {
+    if (this.config.authSecret) return s.fail(ErrorCode.Unauthorized, "your name comes from your token", ref);
     const name = normalizeName(raw);
     if (name === null) return s.fail(ErrorCode.InvalidName, "names are 1-32 letters, digits, _ - or .", ref);
+    if (isReservedName(name)) return s.fail(ErrorCode.InvalidName, `the name ${name} is reserved`, ref);
     if (name === s.name) return s.send({ type: "notice", text: `you are already ${name}` });
     const old = s.member;
     const oldKey = s.nameKey;
     if (!(await this.claim(s, name))) return s.fail(ErrorCode.NameTaken, `the name ${name} is taken`, ref);
-    if (oldKey !== s.nameKey) await this.engine.releaseName(oldKey, s.id);
+    if (oldKey !== s.nameKey) await this.release(s, oldKey);
     // A rename is a leave of the old name and a join of the new one, with the same id.
     for (const room of s.rooms) {
       await this.engine.leave(room, old);
@@ -280,7 +339,7 @@ export class Hub implements EngineSink {
     const frame: DirectMessageFrame = { type: "direct", id: this.nextMessageId(), ts: Date.now(), from: s.member, to: target, text };
     await this.engine.sendDirect(target.id, frame);
     // The recipient's topic already reaches the sender when they are the same user.
-    if (target.id !== s.id) s.send(ref === undefined ? frame : { ...frame, ref });
+    if (target.id !== s.userId) s.send(ref === undefined ? frame : { ...frame, ref });
   }
 
   private checkText(s: Session, text: string, ref: Ref): boolean {

@@ -2,6 +2,13 @@
 import { loadConfig } from "./config.ts";
 import { createLogger } from "./log.ts";
 import { createServer, type App } from "./server.ts";
+import { runTokenCommand } from "./token-cli.ts";
+
+if (process.argv[2] === "token") {
+  const r = await runTokenCommand(process.argv.slice(3), process.env);
+  (r.code === 0 ? console.log : console.error)(r.out);
+  process.exit(r.code);
+}
 
 const loaded = loadConfig(process.env, process.argv.slice(2));
 if (loaded.ok === "help") {

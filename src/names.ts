@@ -24,13 +24,9 @@ export function normalizeRoom(raw: string): string | null {
   return ROOM_RE.test(room) ? room : null;
 }
 
-/**
- * The key two names are compared on for uniqueness: `Alice` and `alice` are the same user,
- * and so are compatibility forms such as fullwidth letters. Display keeps the NFC form.
- */
-export function nameKey(name: string): string {
-  return name.normalize("NFKC").toLowerCase();
-}
+// The uniqueness key (NFKC, case fold, ignorables, UTS #39 skeleton) and reserved names live in
+// name-key.ts; re-exported here so callers keep one import for name rules.
+export { isReservedName, nameKey } from "./name-key.ts";
 
 /** A candidate guest name: `guest-` and `digits` random hex digits. */
 export function guestName(digits = 4): string {

@@ -2,13 +2,17 @@
 // runs the periodic sweep and owns the shutdown procedure. No protocol logic lives here.
 import type { Server } from "bun";
 import page from "../public/index.html";
+import { createAuthenticator, tokenFrom } from "./auth.ts";
 import { CloseCode } from "./codes.ts";
 import type { Config } from "./config.ts";
 import { createConnectionHandlers } from "./connection.ts";
 import type { Engine } from "./engine/engine.ts";
 import { MemoryEngine } from "./engine/memory.ts";
 import { Hub } from "./hub.ts";
+import { clientAddress, IpLimits } from "./ip-limits.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
+import { createMetricsRoute } from "./metrics-route.ts";
 import { isOriginAllowed } from "./origin.ts";
 import { encode } from "./protocol.ts";
 import { Session, type SessionPolicy } from "./session.ts";
@@ -36,6 +40,11 @@ export interface App {
   readonly server: Server<Session>;
   readonly hub: Hub;
   readonly engine: Engine;
+  readonly metrics: Metrics;
+  /** Open sockets by client address (MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP). */
+  readonly limits: IpLimits;
+  /** The separate /metrics server when METRICS_PORT is set. */
+  readonly metricsServer: Server<undefined> | null;
   /** `ws://host:port/ws` as bound (the real port when PORT=0). */
   readonly wsUrl: string;
   /** `http://host:port` as bound. */
@@ -52,13 +61,24 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
   const log = deps.log ?? createLogger(config.logLevel);
   const engine = deps.engine ?? new MemoryEngine({ historySize: config.historySize });
   const hub = new Hub(engine, config, log);
+  const metrics = createMetrics(hub, engine);
+  const limits = new IpLimits({ maxConnections: config.maxConnections, maxPerIp: config.maxConnectionsPerIp, ipRatePerSecond: config.ipRateLimit });
+  const auth = config.authSecret ? createAuthenticator(config.authSecret, config.audience) : null;
   const policy: SessionPolicy = {
     slowConsumerBytes: config.slowConsumerBytes,
     ratePerSecond: config.rateLimit,
-    onEvict: (s, code) => log.info("evicted", { id: s.id, name: s.name, code }),
+    joinsPerSecond: config.joinRateLimit,
+    onEvict: (s, code) => {
+      metrics.evicted(code);
+      log.info("evicted", { id: s.id, name: s.name, code });
+    },
     onError: (s, err) => log.error("handler failed", { id: s.id, error: String((err as Error)?.stack ?? err) }),
+    onFail: (code) => metrics.error(code),
+    onSend: (bytes) => metrics.sent(bytes),
   };
   let draining = false;
+  const handlers = createConnectionHandlers(hub, log);
+  const metricsRoute = createMetricsRoute(metrics, config.metricsToken);
 
   const server = Bun.serve<Session>({
     port: config.port,
@@ -74,37 +94,89 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
           return new Response("ok\n");
         case "/readyz":
           return draining ? new Response("shutting down\n", { status: 503 }) : new Response("ready\n");
+        case "/metrics":
+          if (config.metricsPort === null) return metricsRoute(req);
+          return new Response("not found\n", { status: 404 });
         default:
           return new Response("not found\n", { status: 404 });
       }
     },
     websocket: {
-      ...createConnectionHandlers(hub, log),
+      ...handlers,
+      open(ws) {
+        metrics.opened();
+        handlers.open!(ws);
+      },
+      message(ws, data) {
+        metrics.frameIn(typeof data === "string" ? Buffer.byteLength(data) : data.byteLength);
+        handlers.message!(ws, data);
+      },
+      close(ws, code, reason) {
+        limits.release(ws.data.ip);
+        metrics.closed(code);
+        handlers.close!(ws, code, reason);
+      },
       maxPayloadLength: config.maxPayloadBytes,
       backpressureLimit: config.slowConsumerBytes + BACKSTOP_HEADROOM_BYTES,
       closeOnBackpressureLimit: true,
       idleTimeout: config.idleTimeoutS,
       sendPings: true,
-      // Off: several Bun bugs with compression (see ../shared/BUN-NOTES.md).
-      perMessageDeflate: false,
+      // Off by default: several Bun bugs with compression (see ../shared/BUN-NOTES.md).
+      // COMPRESSION=1 turns it on; Bun applies maxPayloadLength to the inflated size, so a
+      // small frame that inflates past MAX_PAYLOAD_BYTES still closes with 1009 (test/hardening).
+      perMessageDeflate: config.compression,
     },
   });
+  const metricsServer = config.metricsPort === null ? null : Bun.serve({
+    port: config.metricsPort,
+    hostname: config.host,
+    development: false,
+    fetch: (req) => (new URL(req.url).pathname === "/metrics" ? metricsRoute(req) : new Response("not found\n", { status: 404 })),
+  });
 
-  function upgrade(req: Request, url: URL, srv: Server<Session>): Response | undefined {
-    if (draining) return new Response("shutting down\n", { status: 503, headers: { "Retry-After": "1" } });
+  /**
+   * Every refusal happens before the upgrade and costs no Session: draining (503), not a
+   * WebSocket (426), a foreign origin (403), the server or the address at its limit (503).
+   * A bad or missing token is different: browsers cannot read an HTTP status of a failed
+   * WebSocket, so the socket is upgraded and closed at once with 4401 and an error frame.
+   * Neither the URL nor the token is ever logged: the query string carries the token.
+   */
+  async function upgrade(req: Request, url: URL, srv: Server<Session>): Promise<Response | undefined> {
+    if (draining) return refuse("shutting_down", 503, "shutting down\n", { "Retry-After": "1" });
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("this endpoint speaks WebSocket\n", { status: 426, headers: { Upgrade: "websocket" } });
     }
     if (!isOriginAllowed(config.allowedOrigins, req.headers.get("origin"), req.headers.get("host"))) {
-      return new Response("origin not allowed\n", { status: 403 });
+      return refuse("origin", 403, "origin not allowed\n");
+    }
+    const { token, protocol } = tokenFrom(url, req.headers.get("sec-websocket-protocol"));
+    const authResult = auth ? await auth.verify(token) : null;
+    const ip = clientAddress(req, srv, config.trustProxy);
+    // Checked after the only await, so the slot is taken and used in one synchronous step.
+    const slot = limits.acquire(ip);
+    if (!slot.ok) {
+      log.warn("connection refused", { reason: slot.reason, ip });
+      return refuse(slot.reason, 503, slot.reason === "server_full" ? "server full\n" : "too many connections from your address\n", { "Retry-After": "5" });
+    }
+    if (authResult && !authResult.ok) {
+      metrics.refused("unauthorized");
+      log.info("unauthorized", { reason: authResult.reason, ip });
     }
     const q = url.searchParams;
-    const session = new Session(newConnectionId(), { name: q.get("name"), room: q.get("room"), since: q.get("since") }, policy);
-    if (srv.upgrade(req, { data: session })) return undefined;
+    const session = new Session(newConnectionId(), { name: q.get("name"), room: q.get("room"), since: q.get("since"), auth: authResult }, policy);
+    session.ip = ip;
+    session.ipBucket = slot.bucket;
+    if (srv.upgrade(req, { data: session, headers: { "Sec-WebSocket-Protocol": protocol } })) return undefined;
+    limits.release(ip);
     return new Response("bad upgrade request\n", { status: 400 });
   }
 
-  hub.bind((topic, data) => server.publish(topic, data));
+  function refuse(reason: Parameters<Metrics["refused"]>[0], status: number, body: string, headers: Record<string, string> = {}): Response {
+    metrics.refused(reason);
+    return new Response(body, { status, headers });
+  }
+
+  hub.bind(metrics.instrumentPublish((topic, data) => server.publish(topic, data)));
   await engine.start(hub);
   const sweep = setInterval(() => hub.sweep(Date.now()), SWEEP_INTERVAL_MS);
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
@@ -130,9 +202,11 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
       for (const s of hub.all()) s.close(CloseCode.GoingAway);
       const closed = await waitFor(() => hub.size === 0, deadline, DRAIN_POLL_MS);
       clearInterval(sweep);
+      metrics.stop();
       hub.stop();
       if (closed) await Promise.race([server.stop(), Bun.sleep(Math.max(0, deadline - Date.now()))]);
       await server.stop(true);
+      await metricsServer?.stop(true);
       await engine.close().catch((err) => log.error("engine close failed", { error: String(err) }));
       log.info("stopped", { clean: closed });
     })();
@@ -143,6 +217,9 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     server,
     hub,
     engine,
+    metrics,
+    limits,
+    metricsServer,
     httpUrl,
     wsUrl: `${httpUrl.replace(/^http/, "ws")}/ws`,
     shutdown,

@@ -2,6 +2,7 @@
 // through its methods; the Hub (hub.ts) is the only caller that changes its room list and name.
 // The socket itself is behind the narrow `Socket` interface so the Hub and commands can be
 // unit-tested with a fake.
+import type { AuthResult } from "./auth.ts";
 import { CloseCode, CloseReason, ErrorCode } from "./codes.ts";
 import type { Member, ServerFrame } from "./protocol.ts";
 import { encode } from "./protocol.ts";
@@ -25,10 +26,16 @@ export interface SessionPolicy {
   slowConsumerBytes: number;
   /** Chat/direct messages per second (RATE_LIMIT); bursts up to twice this. */
   ratePerSecond: number;
+  /** Joins and leaves per second (JOIN_RATE_LIMIT); bursts up to twice this. */
+  joinsPerSecond: number;
   /** Called once when this session decides to close itself (eviction, abuse). */
   onEvict(session: Session, code: CloseCode): void;
   /** Called when a queued task throws; the connection survives. */
   onError(session: Session, err: unknown): void;
+  /** Called for every error frame sent (metrics). */
+  onFail?(code: ErrorCode): void;
+  /** Called for every frame written to this socket directly (not via a topic), with its size (metrics). */
+  onSend?(bytes: number): void;
 }
 
 /**
@@ -46,11 +53,23 @@ export interface Handshake {
   name: string | null;
   room: string | null;
   since: string | null;
+  /** The token check when AUTH_SECRET is set (server.ts); null when anonymous names are allowed. */
+  auth?: AuthResult | null;
 }
 
 export class Session {
-  /** Connection id: also the user id in presence and the direct-message topic. */
+  /** Connection id: unique per socket, used in logs. */
   readonly id: string;
+  /**
+   * User id: the id in presence, user lists and the direct-message topic. The connection id
+   * for anonymous users; the token's `sub` with AUTH_SECRET, so several connections (tabs) of
+   * one user are one member. Set by the Hub on admit.
+   */
+  userId: string;
+  /** The client address the connection limits count it under ("" when unknown). */
+  ip = "";
+  /** The per-address message budget this connection shares with its address's other sockets. */
+  ipBucket: TokenBucket | null = null;
   /** Display name (NFC); set by the Hub once claimed. */
   name = "";
   /** The uniqueness key of `name` (names.ts nameKey); set by the Hub with `name`. */
@@ -69,6 +88,7 @@ export class Session {
   private inbox: Promise<void> = Promise.resolve();
   private ws: Socket | null = null;
   private readonly chatBucket: TokenBucket;
+  private readonly joinBucket: TokenBucket;
   private readonly strikes: TokenBucket;
 
   constructor(
@@ -78,14 +98,16 @@ export class Session {
     now = Date.now(),
   ) {
     this.id = id;
+    this.userId = id;
     this.handshake = handshake;
     this.lastSeenMs = now;
     this.chatBucket = new TokenBucket(policy.ratePerSecond, policy.ratePerSecond * 2, now);
+    this.joinBucket = new TokenBucket(policy.joinsPerSecond, policy.joinsPerSecond * 2, now);
     this.strikes = new TokenBucket(STRIKE_REFILL_PER_SEC, ABUSE_STRIKES, now);
   }
 
   get member(): Member {
-    return { id: this.id, name: this.name };
+    return { id: this.userId, name: this.name };
   }
 
   /** Binds the Bun socket; called from the `open` handler. */
@@ -106,6 +128,7 @@ export class Session {
   sendEncoded(data: string): void {
     if (this.closing || !this.ws) return;
     const status = this.ws.send(data);
+    if (this.policy.onSend) this.policy.onSend(Buffer.byteLength(data));
     // 0: Bun dropped it (over its own backpressure limit): the peer has lost a frame.
     // -1: queued; evict once the queue passes our budget.
     if (status === 0 || (status === -1 && this.ws.getBufferedAmount() > this.policy.slowConsumerBytes)) {
@@ -116,6 +139,7 @@ export class Session {
   /** Sends an `error` frame; each counts as a strike towards the 1008 abuse close. */
   fail(code: ErrorCode, message: string, ref?: string | number): void {
     this.send(ref === undefined ? { type: "error", code, message } : { type: "error", code, message, ref });
+    this.policy.onFail?.(code);
     this.strike();
   }
 
@@ -124,9 +148,17 @@ export class Session {
     if (!this.strikes.take(now)) this.evict(CloseCode.Abuse);
   }
 
-  /** True when a chat/direct message is within the rate limit (and takes a token). */
+  /**
+   * True when a chat/direct message is within this connection's rate limit and its address's
+   * shared budget (and takes a token from each).
+   */
   allowMessage(now = Date.now()): boolean {
-    return this.chatBucket.take(now);
+    return this.chatBucket.take(now) && (this.ipBucket === null || this.ipBucket.take(now));
+  }
+
+  /** True when a join or leave is within JOIN_RATE_LIMIT (and takes a token). */
+  allowMembershipChange(now = Date.now()): boolean {
+    return this.joinBucket.take(now);
   }
 
   /** Runs `task` after every earlier task of this connection, so frames are handled in order. */

@@ -1,5 +1,6 @@
-// The only place Bun topic names are built. Rooms match ^[a-z0-9][a-z0-9_-]*$ and ids are
-// hex, so the `r:` / `u:` prefixes can never collide.
+// The only place Bun topic names are built. Rooms match ^[a-z0-9][a-z0-9_-]*$ and user ids
+// are hex (anonymous) or a token's `sub` (any string); the `r:` / `u:` prefixes keep the two
+// kinds apart whatever the id holds.
 
 /** The topic every member of `room` on this node subscribes to. */
 export const roomTopic = (room: string): string => `r:${room}`;

@@ -62,6 +62,40 @@ describe("origin check", () => {
     }
   });
 
+  it("refuses look-alike origins with 403 before upgrading: no session, no slot, one refusal counted", async () => {
+    await using app = await startServer({ allowedOrigins: parseOriginPolicy("https://chat.example") });
+    const port = app.server.port!;
+    const lookalikes = [
+      "http://chat.example", // scheme
+      "https://chat.example:8443", // port
+      "https://sub.chat.example", // subdomain
+      "https://chat.example@evil.example", // userinfo trick
+      "https://chat.example.", // trailing dot
+      "https://chat.example/path",
+      "",
+      "null",
+    ];
+    for (const origin of lookalikes) {
+      const r = await rawRequest(port, "/ws", { ...UPGRADE_HEADERS, Origin: origin });
+      expect([origin, r.status]).toEqual([origin, 403]);
+      expect(r.head).not.toContain("Sec-WebSocket-Accept");
+      r.socket.destroy();
+    }
+    expect([app.hub.size, app.limits.size]).toEqual([0, 0]);
+    const metrics = await (await fetch(`${app.httpUrl}/metrics`)).text();
+    expect(metrics).toContain(`hubbub_connections_refused_total{reason="origin"} ${lookalikes.length}`);
+  });
+
+  it("same-origin compares the whole host:port, not a prefix or a fragment of it", async () => {
+    await using app = await startServer();
+    const port = app.server.port!;
+    for (const origin of [`http://127.0.0.1:${port}.evil.example`, `http://evil.example#127.0.0.1:${port}`, `http://evil.example/127.0.0.1:${port}`, "http://127.0.0.1"]) {
+      const r = await rawRequest(port, "/ws", { ...UPGRADE_HEADERS, Origin: origin });
+      expect([origin, r.status]).toEqual([origin, 403]);
+      r.socket.destroy();
+    }
+  });
+
   it("with ALLOWED_ORIGINS=* allows any origin", async () => {
     await using app = await startServer({ allowedOrigins: parseOriginPolicy("*") });
     const r = await rawRequest(app.server.port!, "/ws", { ...UPGRADE_HEADERS, Origin: "https://anywhere.example" });

@@ -45,7 +45,7 @@ async function setup() {
   const published: [string, ServerFrame][] = [];
   hub.bind((topic, data) => (published.push([topic, JSON.parse(data)]), data.length));
   await engine.start(hub);
-  const policy = { slowConsumerBytes: 100, ratePerSecond: 10, onEvict() {}, onError() {} };
+  const policy = { slowConsumerBytes: 100, ratePerSecond: 10, joinsPerSecond: 10, onEvict() {}, onError() {} };
   const open = async (name: string | null, room: string | null = null) => {
     const s = new Session(`id-${Math.random().toString(16).slice(2, 8)}`, { name, room, since: null }, policy);
     const ws = new FakeSocket();

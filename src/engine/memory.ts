@@ -89,6 +89,13 @@ export class MemoryEngine implements Engine {
     this.sink?.publishLocal(userTopic(toId), encode(frame));
   }
 
+  /** Messages held in every room's history (the hubbub_history_messages metric). */
+  historyMessages(): number {
+    let n = 0;
+    for (const r of this.rooms.values()) n += r.history.size;
+    return n;
+  }
+
   async close(): Promise<void> {
     this.sink = null;
   }
