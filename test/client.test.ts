@@ -2,6 +2,7 @@
 // an event, and the user lists track joins, renames and leaves.
 import { describe, expect, it } from "bun:test";
 import { ClientErrorCode, ErrorCode, HubbubError } from "hubbub/client";
+import { mintToken } from "../src/auth.ts";
 import { SHRUG } from "../src/commands/shrug.ts";
 import { TestClient, startServer } from "./helpers.ts";
 import { messagesIn, nextEvent, record, sdkClient } from "./sdk.ts";
@@ -128,6 +129,15 @@ describe("HubbubClient", () => {
     await expect(sdkClient(app, { name: "alice" })).rejects.toMatchObject({ code: ClientErrorCode.Refused });
     await expect(sdkClient(app, { name: "no spaces" })).rejects.toMatchObject({ code: ClientErrorCode.Refused });
     void holder;
+  });
+
+  it("connects with a token to a server that requires one, and is refused for good without a valid one", async () => {
+    const secret = "s".repeat(40);
+    await using app = await startServer({ authSecret: secret });
+    await using alice = await sdkClient(app, { token: await mintToken(secret, "u-alice", "alice", 60) });
+    expect(alice.name).toBe("alice");
+    await expect(sdkClient(app, { token: "not.a.token" })).rejects.toMatchObject({ code: ClientErrorCode.Refused });
+    await expect(sdkClient(app, {})).rejects.toMatchObject({ code: ClientErrorCode.Refused });
   });
 
   it("fails pending work with `closed` after close(), and never reconnects", async () => {

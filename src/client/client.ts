@@ -26,6 +26,11 @@ export interface HubbubClientOptions {
   url: string | URL;
   /** The name to ask for. Absent: the server assigns a `guest-` name, which is then kept across reconnects. */
   name?: string;
+  /**
+   * A token for a server with AUTH_SECRET set (sent as `?token=`; the server takes the name
+   * from it). A refusal (4401) is final: create a new client with a fresh token.
+   */
+  token?: string;
   /** Rooms to join at connect; the first is the handshake room. Default `["lobby"]`. */
   rooms?: string[];
   /** Replay a room's kept history when first joining it (join() can override). Default false. */
@@ -42,7 +47,7 @@ export interface HubbubClientOptions {
   WebSocket?: typeof WebSocket;
 }
 
-type Resolved = Required<Omit<HubbubClientOptions, "name" | "rooms" | "reconnect">> & { reconnect: BackoffOptions };
+type Resolved = Required<Omit<HubbubClientOptions, "name" | "rooms" | "reconnect" | "token">> & { reconnect: BackoffOptions; token?: string };
 
 /** Stays under the server's token bucket (RATE_LIMIT per second, burst twice that). */
 const PACE_BURST_FACTOR = 1;
@@ -98,6 +103,7 @@ export class HubbubClient {
       pongTimeoutMs: options.pongTimeoutMs ?? 10_000,
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       WebSocket: options.WebSocket ?? globalThis.WebSocket,
+      token: options.token,
     };
     this.name_ = options.name ?? null;
     for (const raw of options.rooms ?? [DEFAULT_ROOM]) {
@@ -314,6 +320,7 @@ export class HubbubClient {
     const first = this.rooms_.values().next().value!;
     const url = new URL(this.opts.url);
     if (this.name_ !== null) url.searchParams.set("name", this.name_);
+    if (this.opts.token !== undefined) url.searchParams.set("token", this.opts.token);
     url.searchParams.set("room", first.name);
     const since = first.resumeSince();
     if (since !== undefined) url.searchParams.set("since", String(since));
@@ -396,7 +403,7 @@ export class HubbubClient {
   private closed(code: number, reason: string): void {
     this.teardown(new HubbubError(ClientErrorCode.ConnectionLost, `connection closed (${code}${reason ? ` ${reason}` : ""})`));
     if (this.stopped) return;
-    if (code === CloseCode.BadHandshake || (code === CloseCode.NameTaken && !this.everConnected)) {
+    if (code === CloseCode.BadHandshake || code === CloseCode.Unauthorized || (code === CloseCode.NameTaken && !this.everConnected)) {
       const err = new HubbubError(ClientErrorCode.Refused, `the server refused the connection (${code} ${reason})`);
       this.stopped = true;
       this.finished = true;
