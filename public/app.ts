@@ -75,7 +75,9 @@ function report(err: unknown): void {
 }
 
 function start(name: string): void {
-  const c = new HubbubClient({ url: new URL("/ws", location.href.replace(/^http/, "ws")), name, history: true });
+  // On a server with AUTH_SECRET, the page is opened as /?token=…: the token names the user.
+  const token = new URLSearchParams(location.search).get("token") ?? undefined;
+  const c = new HubbubClient({ url: new URL("/ws", location.href.replace(/^http/, "ws")), name, token, history: true });
   client = c;
   c.on("state", (s) => {
     status.show(s);
