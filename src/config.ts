@@ -29,6 +29,9 @@ const optionalPort = z.union([z.literal("").transform(() => null), int(0, 65535)
 const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+const ENGINES = ["memory", "redis"] as const;
+export type EngineKind = (typeof ENGINES)[number];
+
 const SETTINGS = {
   port: { env: "PORT", schema: int(0, 65535), default: "3000", help: "listen port (0 = any free port, logged at start)" },
   host: { env: "HOST", schema: z.string().min(1), default: "0.0.0.0", help: "listen address" },
@@ -100,6 +103,22 @@ const SETTINGS = {
     help: "serve /metrics on this separate port (bound to HOST) instead of the main one; empty = main port",
   },
   logLevel: { env: "LOG_LEVEL", schema: z.enum(LOG_LEVELS), default: "info", help: "debug, info, warn or error (JSON lines on stdout)" },
+  engine: {
+    env: "ENGINE", schema: z.enum(ENGINES), default: "memory",
+    help: "memory (one node, needs nothing) or redis (a cluster of nodes sharing one Redis)",
+  },
+  redisUrl: {
+    env: "REDIS_URL", schema: z.string().regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL"), default: "redis://127.0.0.1:6379",
+    help: "the Redis the cluster shares (ENGINE=redis)",
+  },
+  redisPrefix: {
+    env: "HUBBUB_PREFIX", schema: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 letters, digits, _ . or -"), default: "hubbub",
+    help: "prefix of every Redis key and channel; clusters sharing a Redis need different ones",
+  },
+  nodeTtlMs: {
+    env: "NODE_TTL_MS", schema: int(100, 600_000), default: "15000",
+    help: "a node silent this long (ms) counts as dead: its users leave and its names free up",
+  },
 } as const satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;
