@@ -6,8 +6,8 @@ import { createAuthenticator, tokenFrom } from "./auth.ts";
 import { CloseCode } from "./codes.ts";
 import type { Config } from "./config.ts";
 import { createConnectionHandlers } from "./connection.ts";
+import { createEngine } from "./engine/create.ts";
 import type { Engine } from "./engine/engine.ts";
-import { MemoryEngine } from "./engine/memory.ts";
 import { Hub } from "./hub.ts";
 import { clientAddress, IpLimits } from "./ip-limits.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -59,7 +59,7 @@ export interface App {
 
 export async function createServer(config: Config, deps: AppDeps = {}): Promise<App> {
   const log = deps.log ?? createLogger(config.logLevel);
-  const engine = deps.engine ?? new MemoryEngine({ historySize: config.historySize });
+  const engine = deps.engine ?? createEngine(config, log);
   const hub = new Hub(engine, config, log);
   const metrics = createMetrics(hub, engine);
   const limits = new IpLimits({ maxConnections: config.maxConnections, maxPerIp: config.maxConnectionsPerIp, ipRatePerSecond: config.ipRateLimit });
@@ -93,7 +93,8 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
         case "/healthz":
           return new Response("ok\n");
         case "/readyz":
-          return draining ? new Response("shutting down\n", { status: 503 }) : new Response("ready\n");
+          if (draining) return new Response("shutting down\n", { status: 503 });
+          return engine.ready ? new Response("ready\n") : new Response("engine not ready\n", { status: 503 });
         case "/metrics":
           if (config.metricsPort === null) return metricsRoute(req);
           return new Response("not found\n", { status: 404 });
