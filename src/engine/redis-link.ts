@@ -81,10 +81,16 @@ export class RedisLink {
     this.cmd.close();
   }
 
+  /**
+   * Any loss resets both connections: commands stuck on a half-open connection are rejected
+   * instead of hanging their callers, and the recovery starts from a known state.
+   */
   private lose(reason: string): void {
     if (this.state !== "up") return;
     this.state = "down";
     this.log.warn("redis connection lost", { reason });
+    this.dropSubscriber();
+    this.cmd.close();
     this.hooks.lost(reason);
     this.scheduleRetry();
   }
@@ -99,7 +105,7 @@ export class RedisLink {
   private async recover(): Promise<void> {
     this.retryTimer = null;
     try {
-      if (!this.cmd.connected) await this.cmd.connect();
+      await this.cmd.connect();
       await this.openSubscriber();
       // A connection that closed during the restore went unnoticed (we were down): check.
       if (!this.cmd.connected || !this.sub?.connected) throw new Error("connection closed during restore");

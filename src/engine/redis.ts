@@ -41,8 +41,12 @@ export const BEATS_PER_TTL = 5;
 export const ALIVE_BEATS = 3;
 /** After a room's last local member leaves, the node stays subscribed this long (a rename is a leave then a join). */
 export const UNSUBSCRIBE_LINGER_MS = 1000;
-/** A health-check ping unanswered this long (and at least two beats) means the subscription stopped delivering. */
-export const SILENT_SUBSCRIPTION_MS = 2000;
+/**
+ * Every beat also publishes a ping to this node's own channel, which proves both connections
+ * work end to end (command → Redis → subscription). A ping unanswered for two beats, and at
+ * least this long, means Redis or the subscription went silent: the link is reset.
+ */
+export const SILENT_MIN_MS = 1000;
 
 export interface RedisEngineOptions {
   /** REDIS_URL. */
@@ -348,18 +352,19 @@ export class RedisEngine implements Engine {
   }
 
   private async tick(): Promise<void> {
-    if (!this.link.up || this.beating || this.closing) return;
+    if (!this.link.up || this.closing) return;
+    // The health check runs even while an earlier beat is stuck: that is when it matters.
+    const now = Date.now();
+    if (this.pingsSeen < this.pingsSent) {
+      const silentMs = Math.max(SILENT_MIN_MS, (2 * this.opts.nodeTtlMs) / BEATS_PER_TTL);
+      if (now - this.pingSentAt > silentMs) return this.link.fail("Redis or the subscription stopped answering");
+    } else {
+      this.pingSentAt = now;
+      this.send("PUBLISH", [this.keys.nodeChannel(this.nodeId), pingEnvelope(this.nodeId, ++this.pingsSent)]).catch(() => undefined);
+    }
+    if (this.beating) return;
     this.beating = true;
     try {
-      const now = Date.now();
-      const beatMs = this.opts.nodeTtlMs / BEATS_PER_TTL;
-      if (this.pingsSeen < this.pingsSent && now - this.pingSentAt > Math.max(SILENT_SUBSCRIPTION_MS, 2 * beatMs)) {
-        return this.link.fail("subscription stopped delivering");
-      }
-      if (this.pingsSeen === this.pingsSent) {
-        this.pingSentAt = now;
-        await this.send("PUBLISH", [this.keys.nodeChannel(this.nodeId), pingEnvelope(this.nodeId, ++this.pingsSent)]);
-      }
       const { fresh, dead } = await this.beat();
       if (fresh) {
         this.log.warn("this node was not registered in Redis (declared dead, or Redis lost its data): re-asserting its users and names");
