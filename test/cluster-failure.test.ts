@@ -1,0 +1,89 @@
+// A cluster losing a node (SIGKILL: no cleanup at all) and losing Redis (restarted under
+// load, with its data gone): the survivors keep serving and everything converges again.
+import { expect, it } from "bun:test";
+import { CloseCode } from "../src/codes.ts";
+import type { App } from "../src/server.ts";
+import { TestClient, eventually, spawnServer, startServer, userView } from "./helpers.ts";
+import { clusterConfig, describeRedis, startRedis, uniquePrefix } from "./redis.ts";
+
+const TTL_MS = 1000;
+
+/** Polls GET /readyz every 20 ms until it answers `status`. */
+async function readyzBecomes(app: App, status: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if ((await fetch(`${app.httpUrl}/readyz`)).status === status) return;
+    if (Date.now() > deadline) throw new Error(`/readyz did not become ${status} within ${timeoutMs} ms`);
+    await Bun.sleep(20);
+  }
+}
+
+describeRedis("cluster failures", () => {
+  it("removes a SIGKILLed node's users from every other node within the TTL, and the rest keep serving", async () => {
+    await using redis = await startRedis();
+    const prefix = uniquePrefix("kill");
+    const config = clusterConfig(redis, prefix, { nodeTtlMs: TTL_MS });
+    await using victim = await spawnServer({ ENGINE: "redis", REDIS_URL: redis.url, HUBBUB_PREFIX: prefix, NODE_TTL_MS: String(TTL_MS), PRESENCE_INTERVAL_MS: "10" });
+    await using s1 = await startServer(config);
+    await using s2 = await startServer(config);
+    const ghosts = await Promise.all(["ghost1", "ghost2"].map((name) => TestClient.join(victim.wsUrl, { name, room: "den" })));
+    await using alice = await TestClient.join(s1, { name: "alice", room: "den" });
+    await using bob = await TestClient.join(s2, { name: "bob", room: "den" });
+    const ghostIds = ghosts.map((g) => g.id);
+    for (const c of [alice, bob]) await eventually(() => ghostIds.every((id) => userView(c, "den").has(id)), 3000, "the ghosts in the user lists");
+
+    const killedAt = Date.now();
+    victim.proc.kill("SIGKILL");
+    for (const c of [alice, bob]) await eventually(() => ghostIds.every((id) => !userView(c, "den").has(id)), 2 * TTL_MS, "the ghosts to leave");
+    expect(Date.now() - killedAt).toBeLessThan(TTL_MS);
+
+    // Their names are free again, and the survivors still talk to each other.
+    await using reborn = await TestClient.join(s2, { name: "ghost1", room: "den" });
+    expect(reborn.name).toBe("ghost1");
+    const ack = await alice.chat("still here");
+    expect(await bob.next((f) => f.type === "message" && f.text === "still here")).toMatchObject({ seq: ack.seq });
+    const names = () => [...userView(bob, "den").values()].sort().join();
+    await eventually(() => names() === "alice,bob,ghost1", 3000, "the new ghost1 in bob's list");
+  }, 15_000);
+
+  it("rides out a Redis restart under load: /readyz flips to 503 and back, state and order recover", async () => {
+    await using redis = await startRedis();
+    const config = clusterConfig(redis, uniquePrefix("restart"), { nodeTtlMs: TTL_MS, rateLimit: 1000 });
+    await using n1 = await startServer(config);
+    await using n2 = await startServer(config);
+    await using alice = await TestClient.join(n1, { name: "alice", room: "den" });
+    await using bob = await TestClient.join(n2, { name: "bob", room: "den" });
+    await eventually(() => userView(alice, "den").size === 2, 3000, "both users listed");
+
+    const load = setInterval(() => {
+      alice.send({ type: "chat", text: "load a" });
+      bob.send({ type: "chat", text: "load b" });
+    }, 5);
+    try {
+      await alice.count("message", 20);
+      await redis.kill();
+      await Promise.all([readyzBecomes(n1, 503, 3000), readyzBecomes(n2, 503, 3000)]);
+      await redis.start();
+      await Promise.all([readyzBecomes(n1, 200, 10_000), readyzBecomes(n2, 200, 10_000)]);
+    } finally {
+      clearInterval(load);
+    }
+    const lastBefore = Math.max(...alice.all("message").map((m) => m.seq));
+
+    // Redis came back empty: each node wrote its users and names back, and seqs kept rising.
+    const ack = await alice.chat("after the restart");
+    expect(ack.seq).toBeGreaterThan(lastBefore);
+    expect(await bob.next((f) => f.type === "message" && f.text === "after the restart")).toMatchObject({ seq: ack.seq });
+    bob.send({ type: "chat", text: "/who" });
+    await bob.next((f) => f.type === "users" && f.users.length === 2);
+    const twin = await TestClient.connect(n2, { name: "alice" });
+    expect((await twin.closed).code).toBe(CloseCode.NameTaken);
+
+    // Both clients stayed connected, and each saw one seq order without duplicates.
+    for (const c of [alice, bob]) {
+      const seqs = c.all("message").map((m) => m.seq);
+      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+      expect(new Set(seqs).size).toBe(seqs.length);
+    }
+  }, 20_000);
+});
