@@ -184,17 +184,18 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
 }
 
 export function helpText(): string {
+  const defaultWidth = Math.max(10, ...keys.map((k) => SETTINGS[k].default.length + 2));
   const rows = keys.map((k) => {
     const s: Setting = SETTINGS[k];
-    return `  ${`--${flagOf(s.env)}`.padEnd(24)}${s.env.padEnd(22)}${(s.default || '""').padEnd(10)}${s.help}`;
+    return `  ${`--${flagOf(s.env)}`.padEnd(24)}${s.env.padEnd(22)}${(s.default || '""').padEnd(defaultWidth)}${s.help}`;
   });
   return [
     "hubbub: a realtime chat hub native to Bun",
     "",
     "usage: hubbub [--flag value ...]   (every flag has an equivalent environment variable)",
     "",
-    `  ${"flag".padEnd(24)}${"env".padEnd(22)}${"default".padEnd(10)}meaning`,
+    `  ${"flag".padEnd(24)}${"env".padEnd(22)}${"default".padEnd(defaultWidth)}meaning`,
     ...rows,
-    `  ${"--help".padEnd(56)}print this and exit`,
+    `  ${"--help".padEnd(46 + defaultWidth)}print this and exit`,
   ].join("\n");
 }

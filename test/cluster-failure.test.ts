@@ -19,6 +19,16 @@ async function readyzBecomes(app: App, status: number, timeoutMs: number): Promi
 }
 
 describeRedis("cluster failures", () => {
+  it("stops at start-up with one clear line when Redis cannot be reached", async () => {
+    await using gone = await startRedis();
+    await gone.kill();
+    const err = await spawnServer({ ENGINE: "redis", REDIS_URL: gone.url }).then(() => null, (e: Error) => e.message);
+    // Exit code 1, and stderr is exactly one line (Bun words the reason in the parentheses).
+    expect(err).toStartWith(`server exited 1: hubbub: cannot start: cannot reach Redis at ${gone.url} (`);
+    expect(err).toEndWith("): is it running, and is REDIS_URL right?\n");
+    expect(err?.trimEnd()).not.toContain("\n");
+  });
+
   it("removes a SIGKILLed node's users from every other node within the TTL, and the rest keep serving", async () => {
     await using redis = await startRedis();
     const prefix = uniquePrefix("kill");

@@ -59,7 +59,7 @@ describeRedis("RedisEngine", () => {
       await gone.kill();
       const engine = new RedisEngine({ url: gone.url, prefix: uniquePrefix(), historySize: 10, nodeTtlMs: TTL_MS, log: silentLogger });
       const err = await engine.start(new RecordingSink()).then(() => null, (e: Error) => e);
-      expect(err?.message).toStartWith(`cannot use Redis at ${gone.url}: `);
+      expect(err?.message).toStartWith(`cannot reach Redis at ${gone.url} (`);
       expect(err?.message).not.toContain("\n");
       expect(engine.ready).toBe(false);
     });

@@ -50,13 +50,19 @@ export class RedisLink {
 
   /** Connects both connections and runs the first restore. Rejects with one clear line. */
   async start(): Promise<void> {
+    const why = (err: unknown) => String((err as Error)?.message ?? err);
     try {
       await this.cmd.connect();
+    } catch (err) {
+      this.close();
+      throw new Error(`cannot reach Redis at ${redact(this.url)} (${why(err)}): is it running, and is REDIS_URL right?`);
+    }
+    try {
       this.cmd.onclose = () => this.lose("command connection closed");
       await this.openSubscriber();
     } catch (err) {
       this.close();
-      throw new Error(`cannot use Redis at ${redact(this.url)}: ${(err as Error)?.message ?? err}`);
+      throw new Error(`Redis at ${redact(this.url)} answered but the node could not join the cluster: ${why(err)}`);
     }
     this.state = "up";
   }
