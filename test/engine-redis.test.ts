@@ -162,7 +162,7 @@ describeRedis("RedisEngine", () => {
 
       proxy.heal();
       await other.sink.presenceWhere((p) => p.joins.some((m) => m.id === ghost.id) && p.leaves.length === 0, "the user back once the node is back");
-      expect(cut.engine.ready).toBe(true);
+      await eventually(() => cut.engine.ready, 3000, "the node to report ready again");
       expect(await other.engine.lookupName("ghost")).toEqual(ghost);
       expect((await other.engine.snapshot("den")).users.map((u) => u.name).sort()).toEqual(["ghost", "watcher"]);
     });

@@ -4,6 +4,7 @@
 // listener for a second SUBSCRIBE), and a new connection gets every wanted channel in one
 // SUBSCRIBE.
 import type { RedisClient } from "bun";
+import type { Logger } from "../log.ts";
 
 export type ChannelListener = (message: string, channel: string) => void;
 
@@ -13,12 +14,19 @@ export class Channels {
   private readonly active = new Map<string, Promise<void>>();
   private client: RedisClient | null = null;
 
+  private readonly listener: ChannelListener;
+
   /** `permanent` channels are wanted from the start and never removed. */
-  constructor(
-    private readonly listener: ChannelListener,
-    permanent: string[],
-  ) {
+  constructor(listener: ChannelListener, permanent: string[], log: Logger) {
     for (const ch of permanent) this.wanted.add(ch);
+    // A listener that throws must not take the subscription down with it.
+    this.listener = (message, channel) => {
+      try {
+        listener(message, channel);
+      } catch (err) {
+        log.error("envelope handler failed", { channel, error: String((err as Error)?.stack ?? err) });
+      }
+    };
   }
 
   has(channel: string): boolean {

@@ -16,6 +16,11 @@ export const CONNECT_TIMEOUT_MS = 3000;
 /** First retry delay after a loss; doubles per failed attempt up to RETRY_MAX_MS (jittered ±25%). */
 export const RETRY_BASE_MS = 100;
 export const RETRY_MAX_MS = 5000;
+/**
+ * Longest one recovery attempt (connect, subscribe, restore) may take. A Redis that accepts
+ * connections but never answers would otherwise hold the attempt, and the node, forever.
+ */
+export const RECOVERY_TIMEOUT_MS = 10_000;
 
 export interface LinkHooks {
   /** A new subscriber connection: subscribe and restore state onto it. Throwing retries later. */
@@ -110,17 +115,32 @@ export class RedisLink {
 
   private async recover(): Promise<void> {
     this.retryTimer = null;
+    let failure: unknown = null;
+    // Closing the connections rejects whatever the attempt is waiting on.
+    const deadline = setTimeout(() => {
+      this.dropSubscriber();
+      this.cmd.close();
+    }, RECOVERY_TIMEOUT_MS);
     try {
       await this.cmd.connect();
       await this.openSubscriber();
       // A connection that closed during the restore went unnoticed (we were down): check.
       if (!this.cmd.connected || !this.sub?.connected) throw new Error("connection closed during restore");
     } catch (err) {
-      if (this.state !== "down") return;
-      this.log.debug("redis reconnect failed", { attempt: this.attempt, error: String((err as Error)?.message ?? err) });
+      failure = err;
+    } finally {
+      clearTimeout(deadline);
+    }
+    if (this.state === "closed") {
+      // close() ran while this attempt was connecting: do not leave its connections open.
+      this.dropSubscriber();
+      this.cmd.close();
+      return;
+    }
+    if (failure) {
+      this.log.debug("redis reconnect failed", { attempt: this.attempt, error: String((failure as Error)?.message ?? failure) });
       return this.scheduleRetry();
     }
-    if (this.state !== "down") return;
     this.log.info("redis connection restored", { attempts: this.attempt });
     this.attempt = 0;
     this.state = "up";
