@@ -30,7 +30,6 @@ const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const ENGINES = ["memory", "redis"] as const;
-export type EngineKind = (typeof ENGINES)[number];
 
 const SETTINGS = {
   port: { env: "PORT", schema: int(0, 65535), default: "3000", help: "listen port (0 = any free port, logged at start)" },

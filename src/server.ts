@@ -178,7 +178,11 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
   }
 
   hub.bind(metrics.instrumentPublish((topic, data) => server.publish(topic, data)));
-  await engine.start(hub);
+  // An engine that cannot start (Redis unreachable) must leave nothing listening behind.
+  await engine.start(hub).catch(async (err: unknown) => {
+    await server.stop(true);
+    throw err;
+  });
   const sweep = setInterval(() => hub.sweep(Date.now()), SWEEP_INTERVAL_MS);
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const httpUrl = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
