@@ -136,14 +136,17 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
   });
 
   /**
-   * Every refusal happens before the upgrade and costs no Session: draining (503), not a
-   * WebSocket (426), a foreign origin (403), the server or the address at its limit (503).
+   * Every refusal happens before the upgrade and costs no Session: draining, or an engine
+   * that cannot serve such as a cluster node that lost Redis (503), not a WebSocket (426), a
+   * foreign origin (403), the server or the address at its limit (503).
    * A bad or missing token is different: browsers cannot read an HTTP status of a failed
    * WebSocket, so the socket is upgraded and closed at once with 4401 and an error frame.
    * Neither the URL nor the token is ever logged: the query string carries the token.
    */
   async function upgrade(req: Request, url: URL, srv: Server<Session>): Promise<Response | undefined> {
     if (draining) return refuse("shutting_down", 503, "shutting down\n", { "Retry-After": "1" });
+    // A cluster node that lost Redis cannot admit anyone (no name claims): send them elsewhere.
+    if (!engine.ready) return refuse("engine_not_ready", 503, "engine not ready\n", { "Retry-After": "1" });
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("this endpoint speaks WebSocket\n", { status: 426, headers: { Upgrade: "websocket" } });
     }

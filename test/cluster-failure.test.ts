@@ -65,7 +65,8 @@ describeRedis("cluster failures", () => {
     await using n2 = await startServer(config);
     await using alice = await TestClient.join(n1, { name: "alice", room: "den" });
     await using bob = await TestClient.join(n2, { name: "bob", room: "den" });
-    await eventually(() => userView(alice, "den").size === 2, 3000, "both users listed");
+    const carol = await TestClient.join(n1, { name: "carol", room: "den" });
+    await eventually(() => userView(alice, "den").size === 3, 3000, "every user listed");
 
     const load = setInterval(() => {
       alice.send({ type: "chat", text: "load a" });
@@ -75,6 +76,10 @@ describeRedis("cluster failures", () => {
       await alice.count("message", 20);
       await redis.kill();
       await Promise.all([readyzBecomes(n1, 503, 3000), readyzBecomes(n2, 503, 3000)]);
+      // New clients are sent elsewhere meanwhile: nothing could admit them.
+      expect((await fetch(`${n1.httpUrl}/ws`)).status).toBe(503);
+      // Leaving while Redis is away still frees the name and the place in the list later.
+      await carol.close();
       await redis.start();
       await Promise.all([readyzBecomes(n1, 200, 10_000), readyzBecomes(n2, 200, 10_000)]);
     } finally {
@@ -87,9 +92,12 @@ describeRedis("cluster failures", () => {
     expect(ack.seq).toBeGreaterThan(lastBefore);
     expect(await bob.next((f) => f.type === "message" && f.text === "after the restart")).toMatchObject({ seq: ack.seq });
     bob.send({ type: "chat", text: "/who" });
-    await bob.next((f) => f.type === "users" && f.users.length === 2);
+    const who = await bob.next("users");
+    expect(who.users.map((u) => u.name).sort()).toEqual(["alice", "bob"]);
     const twin = await TestClient.connect(n2, { name: "alice" });
     expect((await twin.closed).code).toBe(CloseCode.NameTaken);
+    await using carolAgain = await TestClient.join(n2, { name: "carol" });
+    expect(carolAgain.name).toBe("carol");
 
     // Both clients stayed connected, and each saw one seq order without duplicates.
     for (const c of [alice, bob]) {

@@ -56,9 +56,9 @@ export class Ownership {
   }
 
   /** Forgets a local member, then removes it in Redis (publishing the leave if it was there). */
-  leave(room: string, id: string): Promise<unknown> {
+  leave(room: string, id: string): Promise<void> {
     this.rooms.get(room)?.delete(id);
-    return this.writeLeave(room, id);
+    return this.eventually("leave", this.writeLeave(room, id));
   }
 
   async snapshot(room: string): Promise<RoomSnapshot> {
@@ -94,9 +94,21 @@ export class Ownership {
     return ok;
   }
 
-  async release(key: string, memberId: string): Promise<void> {
+  release(key: string, memberId: string): Promise<void> {
     if (this.names.get(key)?.id === memberId) this.names.delete(key);
-    await releaseScript.run(this.send, [this.keys.names, this.keys.nodeNames(this.nodeId)], [key, memberId]);
+    return this.eventually("name release", releaseScript.run(this.send, [this.keys.names, this.keys.nodeNames(this.nodeId)], [key, memberId]));
+  }
+
+  /**
+   * A removal never fails its caller: the local copy already dropped it, and the re-assert
+   * that follows every reconnect removes it from Redis. Failing would be worse: the Hub stops
+   * a disconnect at the first failed leave, and the session's name would never be released.
+   */
+  private eventually(what: string, write: Promise<unknown>): Promise<void> {
+    return write.then(
+      () => undefined,
+      (err: unknown) => this.log.debug(`${what} not written to Redis; the next re-assert removes it`, { error: String((err as Error)?.message ?? err) }),
+    );
   }
 
   async lookup(key: string): Promise<Member | null> {
