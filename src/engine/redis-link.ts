@@ -9,13 +9,15 @@
 // gives up after maxRetries. A new subscriber connection per recovery avoids both. The offline
 // queue is off too, so a command during an outage fails at once instead of hanging a client.
 import { RedisClient } from "bun";
+// The SDK's pure backoff function (full jitter): the same policy for a node coming back to
+// Redis as for clients coming back to a node.
+import { reconnectDelay, type BackoffOptions } from "../client/backoff.ts";
 import type { Logger } from "../log.ts";
 
 /** How long one connection attempt may take before it counts as failed. */
 export const CONNECT_TIMEOUT_MS = 3000;
-/** First retry delay after a loss; doubles per failed attempt up to RETRY_MAX_MS (jittered ±25%). */
-export const RETRY_BASE_MS = 100;
-export const RETRY_MAX_MS = 5000;
+/** Retries after a loss: a random delay under 100 ms, doubling per failed attempt up to 5 s. */
+export const RETRY_BACKOFF: BackoffOptions = { initialDelayMs: 100, maxDelayMs: 5000 };
 /**
  * Longest one recovery attempt (connect, subscribe, restore) may take. A Redis that accepts
  * connections but never answers would otherwise hold the attempt, and the node, forever.
@@ -108,9 +110,7 @@ export class RedisLink {
 
   private scheduleRetry(): void {
     if (this.state !== "down") return;
-    const delayMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** this.attempt) * (0.75 + Math.random() / 2);
-    this.attempt++;
-    this.retryTimer = setTimeout(() => void this.recover(), delayMs);
+    this.retryTimer = setTimeout(() => void this.recover(), reconnectDelay(this.attempt++, RETRY_BACKOFF));
   }
 
   private async recover(): Promise<void> {
