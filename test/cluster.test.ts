@@ -79,8 +79,8 @@ describeRedis("a cluster of three nodes", () => {
     expect((await twin.closed).code).toBe(CloseCode.NameTaken);
     await using bob = await TestClient.join(n2, { name: "bob", room: "den" });
     await using watcher = await TestClient.join(n3, { name: "watcher", room: "den" });
-    bob.send({ type: "chat", text: "/nick alice" });
-    expect(await bob.error(ErrorCode.NameTaken)).toMatchObject({ message: "the name alice is taken" });
+    bob.send({ type: "chat", text: "/nick alice", ref: "n1" });
+    expect(await bob.error(ErrorCode.NameTaken)).toMatchObject({ ref: "n1", message: "the name alice is taken" });
     bob.send({ type: "chat", text: "/nick robert" });
     await watcher.next((f) => f.type === "presence" && f.joins.some((m) => m.id === bob.id && m.name === "robert"));
     await eventually(() => userView(alice, "den").get(bob.id) === "robert", 3000, "the rename on node 1");
