@@ -1,6 +1,7 @@
 // Three Hubbub nodes on one Redis, in this process, with clients spread across them: they
 // must behave as one server.
 import { afterAll, beforeAll, expect, it } from "bun:test";
+import { mintToken } from "../src/auth.ts";
 import { CloseCode, ErrorCode } from "../src/codes.ts";
 import type { MessageFrame } from "../src/protocol.ts";
 import type { App } from "../src/server.ts";
@@ -87,6 +88,29 @@ describeRedis("a cluster of three nodes", () => {
     // The old name is free again, on any node.
     await using newBob = await TestClient.join(n3, { name: "bob" });
     expect(newBob.name).toBe("bob");
+  });
+
+  it("lists a user with tabs on two nodes once, until the last tab closes", async () => {
+    const secret = "a-test-secret-that-is-long-enough-000";
+    const prefix = uniquePrefix("tabs");
+    const start = () => startServer(clusterConfig(redis, prefix, { authSecret: secret }));
+    await using n1 = await start();
+    await using n2 = await start();
+    await using n3 = await start();
+    const token = await mintToken(secret, "user-7", "tabby", 60);
+    const watcherToken = await mintToken(secret, "user-8", "watcher", 60);
+    await using watcher = await TestClient.join(n3, { token: watcherToken, room: "den" });
+    const tab1 = await TestClient.join(n1, { token, room: "den" });
+    const tab2 = await TestClient.join(n2, { token, room: "den" });
+    expect(tab1.id).toBe(tab2.id);
+    await eventually(() => userView(watcher, "den").get(tab1.id) === "tabby", 3000, "tabby listed");
+    await tab1.close();
+    // Still there through the other tab: the name stays taken and nobody saw a leave.
+    tab2.send({ type: "chat", text: "/who" });
+    expect((await tab2.next("users")).users.map((u) => u.name).sort()).toEqual(["tabby", "watcher"]);
+    expect(watcher.all("presence").some((p) => p.leaves.some((m) => m.id === tab1.id))).toBe(false);
+    await tab2.close();
+    await watcher.next((f) => f.type === "presence" && f.leaves.some((m) => m.id === tab1.id));
   });
 
   it("delivers a direct message to a user on another node", async () => {

@@ -102,6 +102,28 @@ describeRedis("RedisEngine", () => {
       expect((await b.engine.snapshot("den")).users).toEqual([bob]);
     });
 
+    it("keeps a user connected on two nodes listed, and its name held, until its last node lets go", async () => {
+      const prefix = uniquePrefix();
+      await using a = await startNode(redis.url, prefix);
+      await using b = await startNode(redis.url, prefix);
+      await using watcher = await startNode(redis.url, prefix);
+      const user = member("tabby");
+      await watcher.engine.join("den", member("watcher"));
+      for (const n of [a, b]) {
+        expect(await n.engine.claimName("tabby", user)).toBe(true);
+        await n.engine.join("den", user);
+      }
+      await a.engine.leave("den", user);
+      await a.engine.releaseName("tabby", user.id);
+      expect((await watcher.engine.snapshot("den")).users.map((u) => u.name).sort()).toEqual(["tabby", "watcher"]);
+      expect(await watcher.engine.lookupName("tabby")).toEqual(user);
+      // Node b dies (closes): now the user is gone everywhere, and the name is free.
+      await b.engine.close();
+      await watcher.sink.presenceWhere((p) => p.leaves.some((m) => m.id === user.id), "the user's leave");
+      expect(await watcher.engine.lookupName("tabby")).toBeNull();
+      expect(watcher.sink.presences.flatMap((p) => p.leaves).filter((m) => m.id === user.id)).toHaveLength(1);
+    });
+
     it("costs one Redis command per message whatever the number of members, and listens only to rooms it has members in", async () => {
       const prefix = uniquePrefix();
       const k = redisKeys(prefix);

@@ -6,7 +6,10 @@
 //   P:room:<room>:seq            string  the room's latest seq (INCR)
 //   P:room:<room>:history        stream  the room's last HISTORY_SIZE message envelopes, id = <seq>-0
 //   P:room:<room>:members        hash    member id → member JSON {"id","name"}, cluster-wide
-//   P:names                      hash    name key → holder JSON {"id","name","node"}
+//   P:room:<room>:refs           hash    member id → how many nodes hold it there (a user's tabs
+//                                        can be on several nodes; the last one's leave removes it)
+//   P:names                      hash    name key → holder JSON {"id","name"}
+//   P:name-refs                  hash    name key → how many nodes hold it (same reason)
 //   P:nodes                      zset    node id → time (ms, Redis clock) after which it counts as dead
 //   P:node:<node>:rooms          set     rooms the node has members in (what to clean if it dies)
 //   P:node:<node>:room:<room>    set     the node's member ids in that room
@@ -19,7 +22,9 @@ export interface RedisKeys {
   roomSeq(room: string): string;
   roomHistory(room: string): string;
   roomMembers(room: string): string;
+  roomRefs(room: string): string;
   readonly names: string;
+  readonly nameRefs: string;
   readonly nodes: string;
   nodeRooms(node: string): string;
   nodeRoomMembers(node: string, room: string): string;
@@ -35,7 +40,9 @@ export function redisKeys(prefix: string): RedisKeys {
     roomSeq: (room) => `${p}room:${room}:seq`,
     roomHistory: (room) => `${p}room:${room}:history`,
     roomMembers: (room) => `${p}room:${room}:members`,
+    roomRefs: (room) => `${p}room:${room}:refs`,
     names: `${p}names`,
+    nameRefs: `${p}name-refs`,
     nodes: `${p}nodes`,
     nodeRooms: (node) => `${p}node:${node}:rooms`,
     nodeRoomMembers: (node, room) => `${p}node:${node}:room:${room}`,

@@ -1,5 +1,7 @@
 // This node's share of the cluster state: its members per room and the names they hold. Redis
-// has the cluster-wide view; this in-memory copy is the truth for this node. Every change is
+// has the cluster-wide view, where a member or name is held by every node that has one of the
+// user's connections (a user's tabs can be on several nodes) and goes when the last node lets
+// go of it. This in-memory copy is the truth for this node. Every change is
 // recorded here first and then written to Redis by one atomic script, and after an outage
 // (or after being declared dead while merely cut off) the node writes the copy back
 // ("re-assert"). Any node can remove a dead node's share ("reap").
@@ -9,9 +11,6 @@ import { memberJson, openLeavesEnvelope, presenceEnvelope } from "./redis-envelo
 import type { RedisKeys } from "./redis-keys.ts";
 import { claimScript, joinScript, leaveScript, reapScript, releaseScript, snapshotScript, type Send } from "./redis-scripts.ts";
 import type { RoomSnapshot } from "./engine.ts";
-
-/** How a name's holder is stored in the names hash. */
-const Holder = MemberSchema.extend({ node: MemberSchema.shape.id });
 
 export class Ownership {
   /** This node's members per room (a room stays, empty, until the engine drops it). */
@@ -72,7 +71,7 @@ export class Ownership {
     const k = this.keys;
     return joinScript.run(
       this.send,
-      [k.roomMembers(room), k.nodeRoomMembers(this.nodeId, room), k.nodeRooms(this.nodeId)],
+      [k.roomMembers(room), k.nodeRoomMembers(this.nodeId, room), k.nodeRooms(this.nodeId), k.roomRefs(room)],
       [m.id, memberJson(m), room, k.roomChannel(room), presenceEnvelope(this.nodeId, room, [m], [])],
     );
   }
@@ -81,7 +80,7 @@ export class Ownership {
     const k = this.keys;
     return leaveScript.run(
       this.send,
-      [k.roomMembers(room), k.nodeRoomMembers(this.nodeId, room), k.nodeRooms(this.nodeId)],
+      [k.roomMembers(room), k.nodeRoomMembers(this.nodeId, room), k.nodeRooms(this.nodeId), k.roomRefs(room)],
       [id, room, k.roomChannel(room), openLeavesEnvelope(this.nodeId, room)],
     );
   }
@@ -96,7 +95,7 @@ export class Ownership {
 
   release(key: string, memberId: string): Promise<void> {
     if (this.names.get(key)?.id === memberId) this.names.delete(key);
-    return this.eventually("name release", releaseScript.run(this.send, [this.keys.names, this.keys.nodeNames(this.nodeId)], [key, memberId]));
+    return this.eventually("name release", this.writeRelease(key, memberId));
   }
 
   /**
@@ -111,14 +110,22 @@ export class Ownership {
     );
   }
 
-  async lookup(key: string): Promise<Member | null> {
-    const holder = parseJson(Holder, await this.send("HGET", [this.keys.names, key]));
-    return holder && { id: holder.id, name: holder.name };
+  lookup(key: string): Promise<Member | null> {
+    return this.holder(key);
+  }
+
+  private async holder(key: string): Promise<Member | null> {
+    return parseJson(MemberSchema, await this.send("HGET", [this.keys.names, key]));
   }
 
   private async writeClaim(key: string, m: Member): Promise<boolean> {
-    const holder = JSON.stringify({ id: m.id, name: m.name, node: this.nodeId });
-    return (await claimScript.run(this.send, [this.keys.names, this.keys.nodeNames(this.nodeId)], [key, m.id, holder])) === 1;
+    const k = this.keys;
+    return (await claimScript.run(this.send, [k.names, k.nodeNames(this.nodeId), k.nameRefs], [key, m.id, memberJson(m)])) === 1;
+  }
+
+  private writeRelease(key: string, memberId: string): Promise<unknown> {
+    const k = this.keys;
+    return releaseScript.run(this.send, [k.names, k.nodeNames(this.nodeId), k.nameRefs], [key, memberId]);
   }
 
   // ---- recovery ------------------------------------------------------------------------------
@@ -140,10 +147,7 @@ export class Ownership {
     );
     const ownNames = (await this.send("SMEMBERS", [k.nodeNames(this.nodeId)])) as string[];
     await Promise.all([
-      ...ownNames.filter((key) => !this.names.has(key)).map(async (key) => {
-        const holder = parseJson(Holder, await this.send("HGET", [k.names, key]));
-        if (holder?.node === this.nodeId) await releaseScript.run(this.send, [k.names, k.nodeNames(this.nodeId)], [key, holder.id]);
-      }),
+      ...ownNames.filter((key) => !this.names.has(key)).map(async (key) => this.writeRelease(key, (await this.holder(key))?.id ?? "")),
       ...[...this.names].map(async ([key, m]) => {
         if (!(await this.writeClaim(key, m))) this.log.warn("a name was taken by another node while this one was cut off", { name: m.name, id: m.id });
       }),
@@ -158,10 +162,10 @@ export class Ownership {
   async reap(node: string, force: boolean): Promise<number> {
     const k = this.keys;
     const rooms = (await this.send("SMEMBERS", [k.nodeRooms(node)])) as string[];
-    const keys = [k.nodes, k.nodeRooms(node), k.nodeNames(node), k.names];
+    const keys = [k.nodes, k.nodeRooms(node), k.nodeNames(node), k.names, k.nameRefs];
     const args: string[] = [node, force ? "1" : "0"];
     for (const room of rooms) {
-      keys.push(k.nodeRoomMembers(node, room), k.roomMembers(room));
+      keys.push(k.nodeRoomMembers(node, room), k.roomMembers(room), k.roomRefs(room));
       args.push(room, k.roomChannel(room), openLeavesEnvelope(node, room));
     }
     return Number(await reapScript.run(this.send, keys, args));

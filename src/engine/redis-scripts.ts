@@ -80,35 +80,44 @@ export const snapshotScript = new Script(
 );
 
 /**
- * Adds a member to the room (owned by this node) and publishes the join when it changed
- * anything. KEYS: room members, node's room set, node's rooms. ARGV: id, member JSON, room,
+ * This node now holds a member in the room: counts the node in, stores the member, and
+ * publishes the join when it changed what the cluster sees (a new member, or a new name).
+ * KEYS: room members, node's room set, node's rooms, room refs. ARGV: id, member JSON, room,
  * channel, join envelope.
  */
 export const joinScript = new Script(
   "join",
-  `local old = redis.call('HGET', KEYS[1], ARGV[1])
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-redis.call('SADD', KEYS[2], ARGV[1])
-redis.call('SADD', KEYS[3], ARGV[3])
-if old ~= ARGV[2] then
-  redis.call('PUBLISH', ARGV[4], ARGV[5])
-  return 1
+  `if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[4], ARGV[1], 1)
 end
-return 0`,
+redis.call('SADD', KEYS[3], ARGV[3])
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return 1`,
 );
 
 /**
- * Removes a member from the room and publishes the leave (built from the member JSON Redis
- * held) when it was there. KEYS: room members, node's room set, node's rooms. ARGV: id, room,
- * channel, open leaves envelope.
+ * This node no longer holds a member in the room: counts the node out and, when it was the
+ * last node holding the member, removes it and publishes the leave (built from the member
+ * JSON Redis held). KEYS: room members, node's room set, node's rooms, room refs. ARGV: id,
+ * room, channel, open leaves envelope.
  */
 export const leaveScript = new Script(
   "leave",
-  `local old = redis.call('HGET', KEYS[1], ARGV[1])
-redis.call('SREM', KEYS[2], ARGV[1])
+  `if redis.call('SREM', KEYS[2], ARGV[1]) == 0 then
+  return 0
+end
 if redis.call('SCARD', KEYS[2]) == 0 then
   redis.call('SREM', KEYS[3], ARGV[2])
 end
+if redis.call('HINCRBY', KEYS[4], ARGV[1], -1) > 0 then
+  return 0
+end
+redis.call('HDEL', KEYS[4], ARGV[1])
+local old = redis.call('HGET', KEYS[1], ARGV[1])
 if not old then
   return 0
 end
@@ -118,8 +127,9 @@ return 1`,
 );
 
 /**
- * Claims a name key for a member unless another member holds it. Returns 1 or 0.
- * KEYS: names, node's names. ARGV: name key, member id, holder JSON {"id","name","node"}.
+ * Claims a name key for a member unless another member holds it; the same member may hold it
+ * from several nodes. Returns 1 or 0. KEYS: names, node's names, name refs. ARGV: name key,
+ * member id, member JSON.
  */
 export const claimScript = new Script(
   "claim",
@@ -128,20 +138,33 @@ if cur and cjson.decode(cur).id ~= ARGV[2] then
   return 0
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
-redis.call('SADD', KEYS[2], ARGV[1])
+if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
+end
 return 1`,
 );
 
-/** Releases a name key if the member holds it. KEYS: names, node's names. ARGV: name key, member id. */
+/**
+ * This node lets go of a name key its member held; the name is free once no node holds it.
+ * A key nobody holds any more is only dropped from the node's set. KEYS: names, node's names,
+ * name refs. ARGV: name key, member id.
+ */
 export const releaseScript = new Script(
   "release",
   `local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if cur and cjson.decode(cur).id == ARGV[2] then
-  redis.call('HDEL', KEYS[1], ARGV[1])
+if not cur then
   redis.call('SREM', KEYS[2], ARGV[1])
-  return 1
+  return 0
 end
-return 0`,
+if cjson.decode(cur).id ~= ARGV[2] or redis.call('SREM', KEYS[2], ARGV[1]) == 0 then
+  return 0
+end
+if redis.call('HINCRBY', KEYS[3], ARGV[1], -1) > 0 then
+  return 0
+end
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 1`,
 );
 
 /**
@@ -157,15 +180,16 @@ return {fresh, redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)}`,
 );
 
 /**
- * Removes everything a node holds: its members from each listed room (one presence envelope
- * of leaves per room), its names, its bookkeeping and its registration. Unless forced (a
- * node releasing itself at shutdown) it does nothing when the node is registered with a
- * deadline still ahead (it came back) or not registered (someone else reaped it already).
- * The rooms come from the node's room set read just before; if the set still holds others
- * afterwards the node stays registered and the next heartbeat reaps the rest. Returns the
- * number of members removed, or -1 when it did nothing.
- * KEYS: nodes, node's rooms, node's names, names, then per room: node's room set, room members.
- * ARGV: node id, force (1/0), then per room: room, channel, open leaves envelope.
+ * Removes everything a node holds: counts it out of each listed room (a member no other node
+ * holds is removed, with one presence envelope of leaves per room) and out of its names, then
+ * drops its bookkeeping and registration. Unless forced (a node releasing itself at shutdown)
+ * it does nothing when the node is registered with a deadline still ahead (it came back) or
+ * not registered (someone else reaped it already). The rooms come from the node's room set
+ * read just before; if the set still holds others afterwards the node stays registered and
+ * the next heartbeat reaps the rest. Returns the number of members removed, or -1.
+ * KEYS: nodes, node's rooms, node's names, names, name refs, then per room: node's room set,
+ * room members, room refs. ARGV: node id, force (1/0), then per room: room, channel, open
+ * leaves envelope.
  */
 export const reapScript = new Script(
   "reap",
@@ -177,14 +201,17 @@ if ARGV[2] ~= '1' then
   if tonumber(deadline) >= now then return -1 end
 end
 local removed = 0
-for i = 1, (#KEYS - 4) / 2 do
-  local own, members = KEYS[3 + 2 * i], KEYS[4 + 2 * i]
+for i = 1, (#KEYS - 5) / 3 do
+  local own, members, refs = KEYS[3 * i + 3], KEYS[3 * i + 4], KEYS[3 * i + 5]
   local left = {}
   for _, id in ipairs(redis.call('SMEMBERS', own)) do
-    local m = redis.call('HGET', members, id)
-    if m then
-      redis.call('HDEL', members, id)
-      left[#left + 1] = m
+    if redis.call('HINCRBY', refs, id, -1) <= 0 then
+      redis.call('HDEL', refs, id)
+      local m = redis.call('HGET', members, id)
+      if m then
+        redis.call('HDEL', members, id)
+        left[#left + 1] = m
+      end
     end
   end
   redis.call('DEL', own)
@@ -195,8 +222,8 @@ for i = 1, (#KEYS - 4) / 2 do
   end
 end
 for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-  local holder = redis.call('HGET', KEYS[4], key)
-  if holder and cjson.decode(holder).node == node then
+  if redis.call('HINCRBY', KEYS[5], key, -1) <= 0 then
+    redis.call('HDEL', KEYS[5], key)
     redis.call('HDEL', KEYS[4], key)
   end
 end
