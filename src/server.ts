@@ -183,7 +183,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
   hub.bind(metrics.instrumentPublish((topic, data) => server.publish(topic, data)));
   // An engine that cannot start (Redis unreachable) must leave nothing listening behind.
   await engine.start(hub).catch(async (err: unknown) => {
-    await server.stop(true);
+    await Promise.all([server.stop(true), metricsServer?.stop(true)]);
     throw err;
   });
   const sweep = setInterval(() => hub.sweep(Date.now()), SWEEP_INTERVAL_MS);
