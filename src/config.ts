@@ -29,6 +29,8 @@ const optionalPort = z.union([z.literal("").transform(() => null), int(0, 65535)
 const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+const ENGINES = ["memory", "redis"] as const;
+
 const SETTINGS = {
   port: { env: "PORT", schema: int(0, 65535), default: "3000", help: "listen port (0 = any free port, logged at start)" },
   host: { env: "HOST", schema: z.string().min(1), default: "0.0.0.0", help: "listen address" },
@@ -100,6 +102,22 @@ const SETTINGS = {
     help: "serve /metrics on this separate port (bound to HOST) instead of the main one; empty = main port",
   },
   logLevel: { env: "LOG_LEVEL", schema: z.enum(LOG_LEVELS), default: "info", help: "debug, info, warn or error (JSON lines on stdout)" },
+  engine: {
+    env: "ENGINE", schema: z.enum(ENGINES), default: "memory",
+    help: "memory (one node, needs nothing) or redis (a cluster of nodes sharing one Redis)",
+  },
+  redisUrl: {
+    env: "REDIS_URL", schema: z.string().regex(/^rediss?:\/\/\S+$/, "must be a redis:// or rediss:// URL"), default: "redis://127.0.0.1:6379",
+    help: "the Redis the cluster shares (ENGINE=redis)",
+  },
+  redisPrefix: {
+    env: "HUBBUB_PREFIX", schema: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "must be 1-64 letters, digits, _ . or -"), default: "hubbub",
+    help: "prefix of every Redis key and channel; clusters sharing a Redis need different ones",
+  },
+  nodeTtlMs: {
+    env: "NODE_TTL_MS", schema: int(100, 600_000), default: "15000",
+    help: "a node silent this long (ms) counts as dead: its users leave and its names free up",
+  },
 } as const satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;
@@ -165,17 +183,18 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
 }
 
 export function helpText(): string {
+  const defaultWidth = Math.max(10, ...keys.map((k) => SETTINGS[k].default.length + 2));
   const rows = keys.map((k) => {
     const s: Setting = SETTINGS[k];
-    return `  ${`--${flagOf(s.env)}`.padEnd(24)}${s.env.padEnd(22)}${(s.default || '""').padEnd(10)}${s.help}`;
+    return `  ${`--${flagOf(s.env)}`.padEnd(24)}${s.env.padEnd(22)}${(s.default || '""').padEnd(defaultWidth)}${s.help}`;
   });
   return [
     "hubbub: a realtime chat hub native to Bun",
     "",
     "usage: hubbub [--flag value ...]   (every flag has an equivalent environment variable)",
     "",
-    `  ${"flag".padEnd(24)}${"env".padEnd(22)}${"default".padEnd(10)}meaning`,
+    `  ${"flag".padEnd(24)}${"env".padEnd(22)}${"default".padEnd(defaultWidth)}meaning`,
     ...rows,
-    `  ${"--help".padEnd(56)}print this and exit`,
+    `  ${"--help".padEnd(46 + defaultWidth)}print this and exit`,
   ].join("\n");
 }

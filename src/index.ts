@@ -42,4 +42,4 @@ app = await createServer(config, { log }).catch((err: unknown) => {
   console.error(`hubbub: cannot start: ${(err as Error).message ?? err}`);
   process.exit(1);
 });
-log.info("listening", { url: app.httpUrl, ws: app.wsUrl, port: app.server.port, engine: app.engine.constructor.name, nodeId: app.engine.nodeId });
+log.info("listening", { url: app.httpUrl, ws: app.wsUrl, port: app.server.port, engine: config.engine, nodeId: app.engine.nodeId });

@@ -22,7 +22,7 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 const LAG_PROBE_MS = 500;
 
 /** Why a connection was refused before or at the upgrade. */
-export type RefusalReason = "server_full" | "ip_full" | "origin" | "unauthorized" | "shutting_down";
+export type RefusalReason = "server_full" | "ip_full" | "origin" | "unauthorized" | "shutting_down" | "engine_not_ready";
 
 export interface Metrics {
   /** A WebSocket opened. */

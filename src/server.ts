@@ -6,8 +6,8 @@ import { createAuthenticator, tokenFrom } from "./auth.ts";
 import { CloseCode } from "./codes.ts";
 import type { Config } from "./config.ts";
 import { createConnectionHandlers } from "./connection.ts";
+import { createEngine } from "./engine/create.ts";
 import type { Engine } from "./engine/engine.ts";
-import { MemoryEngine } from "./engine/memory.ts";
 import { Hub } from "./hub.ts";
 import { clientAddress, IpLimits } from "./ip-limits.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -59,7 +59,7 @@ export interface App {
 
 export async function createServer(config: Config, deps: AppDeps = {}): Promise<App> {
   const log = deps.log ?? createLogger(config.logLevel);
-  const engine = deps.engine ?? new MemoryEngine({ historySize: config.historySize });
+  const engine = deps.engine ?? createEngine(config, log);
   const hub = new Hub(engine, config, log);
   const metrics = createMetrics(hub, engine);
   const limits = new IpLimits({ maxConnections: config.maxConnections, maxPerIp: config.maxConnectionsPerIp, ipRatePerSecond: config.ipRateLimit });
@@ -93,7 +93,8 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
         case "/healthz":
           return new Response("ok\n");
         case "/readyz":
-          return draining ? new Response("shutting down\n", { status: 503 }) : new Response("ready\n");
+          if (draining) return new Response("shutting down\n", { status: 503 });
+          return engine.ready ? new Response("ready\n") : new Response("engine not ready\n", { status: 503 });
         case "/metrics":
           if (config.metricsPort === null) return metricsRoute(req);
           return new Response("not found\n", { status: 404 });
@@ -135,14 +136,17 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
   });
 
   /**
-   * Every refusal happens before the upgrade and costs no Session: draining (503), not a
-   * WebSocket (426), a foreign origin (403), the server or the address at its limit (503).
+   * Every refusal happens before the upgrade and costs no Session: draining, or an engine
+   * that cannot serve such as a cluster node that lost Redis (503), not a WebSocket (426), a
+   * foreign origin (403), the server or the address at its limit (503).
    * A bad or missing token is different: browsers cannot read an HTTP status of a failed
    * WebSocket, so the socket is upgraded and closed at once with 4401 and an error frame.
    * Neither the URL nor the token is ever logged: the query string carries the token.
    */
   async function upgrade(req: Request, url: URL, srv: Server<Session>): Promise<Response | undefined> {
     if (draining) return refuse("shutting_down", 503, "shutting down\n", { "Retry-After": "1" });
+    // A cluster node that lost Redis cannot admit anyone (no name claims): send them elsewhere.
+    if (!engine.ready) return refuse("engine_not_ready", 503, "engine not ready\n", { "Retry-After": "1" });
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("this endpoint speaks WebSocket\n", { status: 426, headers: { Upgrade: "websocket" } });
     }
@@ -177,7 +181,11 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
   }
 
   hub.bind(metrics.instrumentPublish((topic, data) => server.publish(topic, data)));
-  await engine.start(hub);
+  // An engine that cannot start (Redis unreachable) must leave nothing listening behind.
+  await engine.start(hub).catch(async (err: unknown) => {
+    await Promise.all([server.stop(true), metricsServer?.stop(true)]);
+    throw err;
+  });
   const sweep = setInterval(() => hub.sweep(Date.now()), SWEEP_INTERVAL_MS);
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const httpUrl = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;

@@ -161,6 +161,24 @@ export class TestClient {
   }
 }
 
+/**
+ * A client's user list for `room` as a client must keep it: its latest `users` snapshot, then
+ * every `presence` frame after it (leaves before joins). Id → name.
+ */
+export function userView(c: TestClient, room: string): Map<string, string> {
+  const list = new Map<string, string>();
+  for (const f of c.log) {
+    if (f.type === "users" && f.room === room) {
+      list.clear();
+      for (const u of f.users) list.set(u.id, u.name);
+    } else if (f.type === "presence" && f.room === room) {
+      for (const m of f.leaves) list.delete(m.id);
+      for (const m of f.joins) list.set(m.id, m.name);
+    }
+  }
+  return list;
+}
+
 function describe(m: unknown): string {
   return typeof m === "string" ? m : "a matching frame";
 }

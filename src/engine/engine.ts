@@ -34,20 +34,35 @@ export interface RoomSnapshot {
 /**
  * Guarantees every engine gives (checked by test/engine-contract.ts):
  * - **Order**: a room's messages get strictly increasing seq numbers (1, 2, 3, … with no
- *   gaps), and every subscriber of a room receives them in seq order.
+ *   gaps), and every subscriber of a room receives them in seq order, on every node.
  * - **Self-delivery**: publish() delivers to every member of the room, the sender's own
- *   connection included (the sender sees its message in the stream, in order).
+ *   connection included (the sender sees its message in the stream, in order). publish()
+ *   resolves only after the message was handed to this node's members, so a sender gets its
+ *   message before its ack. (Redis: unless the connection to Redis was lost meanwhile; the
+ *   message is then in history.)
  * - **At-most-once live delivery**: a connected member receives each message at most once
  *   from the live stream; missed messages are recovered with history(room, since).
  * - **History**: the last HISTORY_SIZE messages per room are kept; history() returns them in
  *   seq order.
+ * - **Presence** is reported through the sink for every join and leave, on every node with
+ *   members in the room, in the order the engine applied the changes; it may arrive after the
+ *   join()/leave() promise resolved.
  * - **Names** are unique per key across all nodes; claimName() is atomic.
+ * - **Direct messages** reach the user's connections on whichever node they are, possibly
+ *   after sendDirect() resolved.
  * - Methods never throw synchronously; failures reject the returned promise.
- * Cross-node envelopes carry `nodeId`, so a node can drop its own echo.
+ * Cross-node envelopes carry `nodeId` and a `type` tag (engine/redis-envelope.ts).
  */
 export interface Engine {
   /** This node's id, unique in the cluster; stamped on cross-node envelopes and message ids. */
   readonly nodeId: string;
+
+  /**
+   * True while the engine can serve (/readyz reports 503 otherwise): from start() until
+   * close() for the memory engine; for Redis, while connected with subscriptions and this
+   * node's state restored.
+   */
+  readonly ready: boolean;
 
   /** Connects (if needed) and starts delivering through `sink`. Rejects with a clear reason. */
   start(sink: EngineSink): Promise<void>;

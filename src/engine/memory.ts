@@ -29,6 +29,10 @@ export class MemoryEngine implements Engine {
     this.nodeId = opts.nodeId ?? crypto.randomUUID().slice(0, 8);
   }
 
+  get ready(): boolean {
+    return this.sink !== null;
+  }
+
   async start(sink: EngineSink): Promise<void> {
     this.sink = sink;
   }

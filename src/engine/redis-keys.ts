@@ -1,0 +1,54 @@
+// The only place Redis key and channel names are built. Every name starts with the cluster's
+// prefix (HUBBUB_PREFIX), so two clusters can share one Redis. Rooms match
+// ^[a-z0-9][a-z0-9_-]*$ and node ids are hex, so the `:`-separated parts cannot collide.
+//
+// Layout (P = prefix):
+//   P:room:<room>:seq            string  the room's latest seq (INCR)
+//   P:room:<room>:history        stream  the room's last HISTORY_SIZE message envelopes, id = <seq>-0
+//   P:room:<room>:members        hash    member id → member JSON {"id","name"}, cluster-wide
+//   P:room:<room>:refs           hash    member id → how many nodes hold it there (a user's tabs
+//                                        can be on several nodes; the last one's leave removes it)
+//   P:names                      hash    name key → holder JSON {"id","name"}
+//   P:name-refs                  hash    name key → how many nodes hold it (same reason)
+//   P:nodes                      zset    node id → time (ms, Redis clock) after which it counts as dead
+//   P:node:<node>:rooms          set     rooms the node has members in (what to clean if it dies)
+//   P:node:<node>:room:<room>    set     the node's member ids in that room
+//   P:node:<node>:names          set     name keys held by the node's members
+//   P:ch:room:<room>             channel the room's messages and presence, in seq order
+//   P:ch:direct                  channel direct messages (every node listens, delivers to its own)
+//   P:ch:node:<node>             channel the node's own health-check pings
+
+export interface RedisKeys {
+  roomSeq(room: string): string;
+  roomHistory(room: string): string;
+  roomMembers(room: string): string;
+  roomRefs(room: string): string;
+  readonly names: string;
+  readonly nameRefs: string;
+  readonly nodes: string;
+  nodeRooms(node: string): string;
+  nodeRoomMembers(node: string, room: string): string;
+  nodeNames(node: string): string;
+  roomChannel(room: string): string;
+  readonly directChannel: string;
+  nodeChannel(node: string): string;
+}
+
+export function redisKeys(prefix: string): RedisKeys {
+  const p = `${prefix}:`;
+  return {
+    roomSeq: (room) => `${p}room:${room}:seq`,
+    roomHistory: (room) => `${p}room:${room}:history`,
+    roomMembers: (room) => `${p}room:${room}:members`,
+    roomRefs: (room) => `${p}room:${room}:refs`,
+    names: `${p}names`,
+    nameRefs: `${p}name-refs`,
+    nodes: `${p}nodes`,
+    nodeRooms: (node) => `${p}node:${node}:rooms`,
+    nodeRoomMembers: (node, room) => `${p}node:${node}:room:${room}`,
+    nodeNames: (node) => `${p}node:${node}:names`,
+    roomChannel: (room) => `${p}ch:room:${room}`,
+    directChannel: `${p}ch:direct`,
+    nodeChannel: (node) => `${p}ch:node:${node}`,
+  };
+}

@@ -1,0 +1,235 @@
+// The Lua scripts behind the Redis engine. Each runs atomically inside Redis, which is what
+// makes the cluster's guarantees hold: a seq is assigned, stored and published in one step
+// (so every subscriber sees a room's messages in seq order), a membership change and its
+// presence envelope are one step, and a name claim cannot race another node's claim.
+// Key names always come from redis-keys.ts (passed in KEYS or ARGV); no script builds one.
+//
+// Runs as EVALSHA, falling back to EVAL once when Redis does not know the script (after a
+// Redis restart its script cache is empty).
+
+/** Sends one command (the engine's client, counted). */
+export type Send = (command: string, args: string[]) => Promise<unknown>;
+
+export class Script {
+  readonly sha: string;
+
+  constructor(
+    readonly name: string,
+    readonly source: string,
+  ) {
+    this.sha = new Bun.CryptoHasher("sha1").update(source).digest("hex");
+  }
+
+  async run(send: Send, keys: string[], args: (string | number)[]): Promise<unknown> {
+    const rest = [String(keys.length), ...keys, ...args.map(String)];
+    try {
+      return await send("EVALSHA", [this.sha, ...rest]);
+    } catch (err) {
+      if (!String((err as Error)?.message).startsWith("NOSCRIPT")) throw err;
+      return send("EVAL", [this.source, ...rest]);
+    }
+  }
+}
+
+/** Redis's clock in ms, so node deadlines do not depend on each node's clock. */
+const NOW_MS = `local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
+
+/**
+ * Assigns the room's next seq, stores the envelope in the capped history stream under id
+ * `<seq>-0`, publishes it, and returns the seq. The seq never goes below `floor + 1`: a node
+ * passes the last seq it delivered, so seqs keep rising even if Redis lost its data.
+ * KEYS: seq, history. ARGV: channel, open envelope (gets `<seq>}`), history size, floor.
+ */
+export const publishScript = new Script(
+  "publish",
+  `local seq = redis.call('INCR', KEYS[1])
+local floor = tonumber(ARGV[4])
+if seq <= floor then
+  seq = floor + 1
+  redis.call('SET', KEYS[1], seq)
+end
+local envelope = ARGV[2] .. seq .. '}'
+local cap = tonumber(ARGV[3])
+if cap > 0 then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', cap, seq .. '-0', 'e', envelope)
+end
+redis.call('PUBLISH', ARGV[1], envelope)
+return seq`,
+);
+
+/**
+ * Raises the room's seq to at least `floor` (after Redis lost its data). Returns the seq.
+ * KEYS: seq. ARGV: floor.
+ */
+export const raiseSeqScript = new Script(
+  "raise-seq",
+  `local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
+local floor = tonumber(ARGV[1])
+if cur < floor then
+  redis.call('SET', KEYS[1], floor)
+  return floor
+end
+return cur`,
+);
+
+/** The room's latest seq and every member JSON, read together. KEYS: seq, members. */
+export const snapshotScript = new Script(
+  "snapshot",
+  `return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('HVALS', KEYS[2])}`,
+);
+
+/**
+ * This node now holds a member in the room: counts the node in, stores the member, and
+ * publishes the join when it changed what the cluster sees (a new member, or a new name).
+ * KEYS: room members, node's room set, node's rooms, room refs. ARGV: id, member JSON, room,
+ * channel, join envelope.
+ */
+export const joinScript = new Script(
+  "join",
+  `if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[4], ARGV[1], 1)
+end
+redis.call('SADD', KEYS[3], ARGV[3])
+if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
+return 1`,
+);
+
+/**
+ * This node no longer holds a member in the room: counts the node out and, when it was the
+ * last node holding the member, removes it and publishes the leave (built from the member
+ * JSON Redis held). KEYS: room members, node's room set, node's rooms, room refs. ARGV: id,
+ * room, channel, open leaves envelope.
+ */
+export const leaveScript = new Script(
+  "leave",
+  `if redis.call('SREM', KEYS[2], ARGV[1]) == 0 then
+  return 0
+end
+if redis.call('SCARD', KEYS[2]) == 0 then
+  redis.call('SREM', KEYS[3], ARGV[2])
+end
+if redis.call('HINCRBY', KEYS[4], ARGV[1], -1) > 0 then
+  return 0
+end
+redis.call('HDEL', KEYS[4], ARGV[1])
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if not old then
+  return 0
+end
+redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('PUBLISH', ARGV[3], ARGV[4] .. old .. ']}')
+return 1`,
+);
+
+/**
+ * Claims a name key for a member unless another member holds it; the same member may hold it
+ * from several nodes. Returns 1 or 0. KEYS: names, node's names, name refs. ARGV: name key,
+ * member id, member JSON.
+ */
+export const claimScript = new Script(
+  "claim",
+  `local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if cur and cjson.decode(cur).id ~= ARGV[2] then
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
+  redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
+end
+return 1`,
+);
+
+/**
+ * This node lets go of a name key its member held; the name is free once no node holds it.
+ * A key nobody holds any more is only dropped from the node's set. KEYS: names, node's names,
+ * name refs. ARGV: name key, member id.
+ */
+export const releaseScript = new Script(
+  "release",
+  `local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then
+  redis.call('SREM', KEYS[2], ARGV[1])
+  return 0
+end
+if cjson.decode(cur).id ~= ARGV[2] or redis.call('SREM', KEYS[2], ARGV[1]) == 0 then
+  return 0
+end
+if redis.call('HINCRBY', KEYS[3], ARGV[1], -1) > 0 then
+  return 0
+end
+redis.call('HDEL', KEYS[3], ARGV[1])
+redis.call('HDEL', KEYS[1], ARGV[1])
+return 1`,
+);
+
+/**
+ * A node's heartbeat: pushes its deadline to now + alive ms and returns {1 if the node was
+ * not registered (new, reaped while silent, or Redis lost its data), the ids of nodes whose
+ * deadline passed}. KEYS: nodes. ARGV: node id, alive ms.
+ */
+export const beatScript = new Script(
+  "beat",
+  `${NOW_MS}
+local fresh = redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+return {fresh, redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)}`,
+);
+
+/**
+ * Removes everything a node holds: counts it out of each listed room (a member no other node
+ * holds is removed, with one presence envelope of leaves per room) and out of its names, then
+ * drops its bookkeeping and registration. Unless forced (a node releasing itself at shutdown)
+ * it does nothing when the node is registered with a deadline still ahead (it came back) or
+ * not registered (someone else reaped it already). The rooms come from the node's room set
+ * read just before; if the set still holds others afterwards the node stays registered and
+ * the next heartbeat reaps the rest. Returns the number of members removed, or -1.
+ * KEYS: nodes, node's rooms, node's names, names, name refs, then per room: node's room set,
+ * room members, room refs. ARGV: node id, force (1/0), then per room: room, channel, open
+ * leaves envelope.
+ */
+export const reapScript = new Script(
+  "reap",
+  `local node = ARGV[1]
+if ARGV[2] ~= '1' then
+  local deadline = redis.call('ZSCORE', KEYS[1], node)
+  if not deadline then return -1 end
+  ${NOW_MS.replaceAll("\n", "\n  ")}
+  if tonumber(deadline) >= now then return -1 end
+end
+local removed = 0
+for i = 1, (#KEYS - 5) / 3 do
+  local own, members, refs = KEYS[3 * i + 3], KEYS[3 * i + 4], KEYS[3 * i + 5]
+  local left = {}
+  for _, id in ipairs(redis.call('SMEMBERS', own)) do
+    if redis.call('HINCRBY', refs, id, -1) <= 0 then
+      redis.call('HDEL', refs, id)
+      local m = redis.call('HGET', members, id)
+      if m then
+        redis.call('HDEL', members, id)
+        left[#left + 1] = m
+      end
+    end
+  end
+  redis.call('DEL', own)
+  redis.call('SREM', KEYS[2], ARGV[3 * i])
+  if #left > 0 then
+    redis.call('PUBLISH', ARGV[3 * i + 1], ARGV[3 * i + 2] .. table.concat(left, ',') .. ']}')
+    removed = removed + #left
+  end
+end
+for _, key in ipairs(redis.call('SMEMBERS', KEYS[3])) do
+  if redis.call('HINCRBY', KEYS[5], key, -1) <= 0 then
+    redis.call('HDEL', KEYS[5], key)
+    redis.call('HDEL', KEYS[4], key)
+  end
+end
+redis.call('DEL', KEYS[3])
+if redis.call('SCARD', KEYS[2]) == 0 then
+  redis.call('ZREM', KEYS[1], node)
+end
+return removed`,
+);
