@@ -212,8 +212,10 @@ export class Hub implements EngineSink {
     const rooms = s.rooms.splice(0);
     for (const room of rooms) this.unindex(room, s);
     const gone = rooms.filter((room) => this.dropRoomRef(room, s));
-    await Promise.all(gone.map((room) => this.engine.leave(room, member)));
+    // allSettled: one failed leave (an engine outage) must not keep the name from being released.
+    const failed = (await Promise.allSettled(gone.map((room) => this.engine.leave(room, member)))).filter((r) => r.status === "rejected");
     await this.release(s, s.nameKey);
+    if (failed.length) throw (failed[0] as PromiseRejectedResult).reason;
   }
 
   // ---- rooms ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createAuthenticator } from "../src/auth.ts";
 import { CloseCode } from "../src/codes.ts";
 import { TestClient, spawnServer } from "./helpers.ts";
 
@@ -29,6 +30,14 @@ describe("compiled binary", () => {
     const bad = Bun.spawnSync([binary, "--rate-limit", "lots"]);
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr.toString().trim().split("\n")).toEqual(['hubbub: invalid setting RATE_LIMIT (--rate-limit) = "lots": must be a number']);
+  });
+
+  it("mints a token with `hubbub token` that the server accepts", async () => {
+    const secret = "b".repeat(40);
+    const proc = Bun.spawn([binary, "token", "bin-user", "Bin"], { env: { ...process.env, AUTH_SECRET: secret }, stdout: "pipe" });
+    const token = (await new Response(proc.stdout).text()).trim();
+    expect(await proc.exited).toBe(0);
+    expect(await createAuthenticator(secret).verify(token)).toMatchObject({ ok: true, identity: { userId: "bin-user", name: "Bin" } });
   });
 
   it("serves the page and its assets, chats, and shuts down cleanly on SIGTERM", async () => {
