@@ -133,6 +133,13 @@ export type Config = Readonly<
 const flagOf = (env: string) => env.toLowerCase().replaceAll("_", "-");
 const keys = Object.keys(SETTINGS) as Key[];
 
+/** Every setting as documented: env name, flag and default (for docs and their tests). */
+export const SETTING_DOCS: readonly { env: string; flag: string; default: string }[] = keys.map((k) => ({
+  env: SETTINGS[k].env,
+  flag: `--${flagOf(SETTINGS[k].env)}`,
+  default: SETTINGS[k].default,
+}));
+
 export function parseOriginPolicy(raw: string): OriginPolicy {
   const items = raw.split(",").map((s) => s.trim().replace(/\/+$/, "").toLowerCase()).filter(Boolean);
   if (items.length === 0) return { kind: "same" };
@@ -183,18 +190,22 @@ export function defaultConfig(overrides: Partial<Config> = {}): Config {
 }
 
 export function helpText(): string {
-  const defaultWidth = Math.max(10, ...keys.map((k) => SETTINGS[k].default.length + 2));
-  const rows = keys.map((k) => {
-    const s: Setting = SETTINGS[k];
-    return `  ${`--${flagOf(s.env)}`.padEnd(24)}${s.env.padEnd(22)}${(s.default || '""').padEnd(defaultWidth)}${s.help}`;
-  });
+  const col = (values: string[]) => Math.max(...values.map((v) => v.length)) + 2;
+  const flagW = col(keys.map((k) => `--${flagOf(SETTINGS[k].env)}`));
+  const envW = col(keys.map((k) => SETTINGS[k].env));
+  const defaultW = Math.max(10, col(keys.map((k) => SETTINGS[k].default)));
+  const row = (flag: string, env: string, def: string, help: string) => `  ${flag.padEnd(flagW)}${env.padEnd(envW)}${def.padEnd(defaultW)}${help}`;
   return [
     "hubbub: a realtime chat hub native to Bun",
     "",
     "usage: hubbub [--flag value ...]   (every flag has an equivalent environment variable)",
+    "       hubbub token <sub> <name> [--ttl 1h]   (mint a test token; needs AUTH_SECRET)",
     "",
-    `  ${"flag".padEnd(24)}${"env".padEnd(22)}${"default".padEnd(defaultWidth)}meaning`,
-    ...rows,
-    `  ${"--help".padEnd(46 + defaultWidth)}print this and exit`,
+    row("flag", "env", "default", "meaning"),
+    ...keys.map((k) => {
+      const s: Setting = SETTINGS[k];
+      return row(`--${flagOf(s.env)}`, s.env, s.default || '""', s.help);
+    }),
+    row("--help", "", "", "print this and exit"),
   ].join("\n");
 }
