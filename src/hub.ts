@@ -189,12 +189,12 @@ export class Hub implements EngineSink {
    */
   private async claim(s: Session, name: string): Promise<boolean> {
     const key = nameKey(name);
+    const member = { id: s.userId, name };
     if (key !== s.nameKey) {
-      if (!(await this.engine.claimName(key, { id: s.userId, name }))) return false;
+      if (!(await this.engine.claimName(key, member))) return false;
       this.nameRefs.set(key, (this.nameRefs.get(key) ?? 0) + 1);
     }
-    s.name = name;
-    s.nameKey = key;
+    s.claimed(name, key, member);
     return true;
   }
 

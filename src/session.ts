@@ -114,6 +114,17 @@ export class Session {
     this.lastSeenMs = now;
   }
 
+  /**
+   * Takes on a name the Hub has claimed. `member` is the object the engine's name index keeps;
+   * the session reuses it, and the name for the key when they are equal (the usual case), so
+   * each connection holds one copy of each.
+   */
+  claimed(name: string, key: string, member: Member): void {
+    this.name = name;
+    this.nameKey = key === name ? name : key;
+    this.memberCache = member;
+  }
+
   /** This session as a room member. Never mutate it: a rename makes a new one. */
   get member(): Member {
     const m = this.memberCache;
