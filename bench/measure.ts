@@ -6,6 +6,8 @@ import { procStats, type ChildServer, type ProcStats } from "./proc.ts";
 
 /** Share of its CPU budget past which a side counts as saturated. */
 export const SATURATED_UTIL = 0.9;
+/** How often idleMemory() reads VmRSS. */
+const MEMORY_POLL_MS = 250;
 /** How often the drain checks the delivery count. */
 const DRAIN_POLL_MS = 20;
 
@@ -134,4 +136,15 @@ export async function mustStats(server: ChildServer): Promise<ProcStats> {
   const s = await procStats(server.proc.pid);
   if (!s) throw new Error(`server ${server.proc.pid} is gone (exit ${server.proc.exitCode})`);
   return s;
+}
+
+/** /proc figures at the lowest VmRSS seen while the server sits idle for `windowMs`. */
+export async function idleMemory(server: ChildServer, windowMs: number): Promise<ProcStats> {
+  let low = await mustStats(server);
+  for (const end = performance.now() + windowMs; performance.now() < end; ) {
+    await Bun.sleep(MEMORY_POLL_MS);
+    const now = await mustStats(server);
+    if (now.rssBytes < low.rssBytes) low = now;
+  }
+  return low;
 }

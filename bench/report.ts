@@ -37,6 +37,14 @@ const table = (head: string[], rows: (string | number)[][], textColumns = 1) =>
 function steps(results: ScenarioResult[], scenario: string, server: ServerKind): StepsResult | undefined {
   return results.find((r): r is StepsResult => r.kind === "steps" && r.scenario === scenario && r.server === server);
 }
+/** Every row of every run of a steps scenario against one server (several when it ran in rounds). */
+function allSteps(results: ScenarioResult[], scenario: string, server: ServerKind): StepRow[] {
+  return results.filter((r): r is StepsResult => r.kind === "steps" && r.scenario === scenario && r.server === server).flatMap((r) => r.rows);
+}
+function medianP99(results: ScenarioResult[], scenario: string, server: ServerKind): number | undefined {
+  const p99s = allSteps(results, scenario, server).map((r) => r.result.p99Ms).sort((a, b) => a - b);
+  return p99s.length ? p99s[(p99s.length - 1) >> 1] : undefined;
+}
 function stepRow(results: ScenarioResult[], scenario: string, server: ServerKind, label: string): StepRow | undefined {
   return steps(results, scenario, server)?.rows.find((r) => r.label === label);
 }
@@ -79,7 +87,7 @@ export function ratioTable(results: ScenarioResult[]): string {
   for (const h of results) {
     if (h.kind !== "steps" || h.server !== "hubbub") continue;
     for (const s of h.rows) {
-      const b = stepRow(results, h.scenario, "baseline", s.label)?.result;
+      const b = allSteps(results, h.scenario, "baseline").find((r) => r.label === s.label)?.result;
       if (!b) continue;
       const x = s.result;
       rows.push([h.scenario, s.label, ratio(x.cpuPerDeliveryUs, b.cpuPerDeliveryUs), ratio(x.p50Ms, b.p50Ms), ratio(x.p99Ms, b.p99Ms), ratio(x.deliveredPerSec, b.deliveredPerSec), ratio(x.bytesPerFrame, b.bytesPerFrame)]);
@@ -93,8 +101,14 @@ export function ratioTable(results: ScenarioResult[]): string {
 export function connectTable(results: ScenarioResult[]): string {
   const rows = results
     .filter((r): r is ConnectStormResult => r.kind === "connect")
-    .map((r) => [r.server, int(r.connections), int(r.failed), int(r.elapsedMs), int(r.perSec), dec(r.p50Ms), dec(r.p99Ms), mb(r.rssBeforeBytes), mb(r.rssIdleBytes), mb(r.hwmBytes), kb(r.bytesPerConnection), dec((r.serverCpuMs * 1000) / r.connections, 0)]);
-  return table(["server", "connections", "failed", "elapsed ms", "connections/s", "p50 ms", "p99 ms", "RSS before", "RSS idle", "VmHWM", "per connection", "CPU µs/connection"], rows);
+    .map((r) => [
+      r.server, int(r.connections), int(r.failed), int(r.elapsedMs), int(r.perSec), dec(r.p50Ms), dec(r.p99Ms), mb(r.rssBeforeBytes), mb(r.rssIdleBytes), mb(r.hwmBytes),
+      kb(r.bytesPerConnection), dec((r.serverCpuMs * 1000) / r.connections, 0), pct(r.serverUtil), pct(r.generatorUtil), r.saturated,
+    ]);
+  return table(
+    ["server", "connections", "failed", "elapsed ms", "connections/s", "p50 ms", "p99 ms", "RSS before", "RSS idle", "VmHWM", "per idle connection", "CPU µs/connection", "server CPU", "gen CPU", "saturated"],
+    rows,
+  );
 }
 
 export function presenceTable(results: ScenarioResult[]): string {
@@ -142,9 +156,13 @@ export function targets(results: ScenarioResult[]): Target[] {
     add("max sustained deliveries/s (report which side saturated)", show(mh), show(mb_), mh && mb_ ? ratio(mh.result.deliveredPerSec, mb_.result.deliveredPerSec) : "–", null);
   }
   {
-    const h = stepRow(results, "fan-out large", "hubbub", steps(results, "fan-out large", "hubbub")?.rows[0]?.label ?? "")?.result;
-    const b = steps(results, "fan-out large", "baseline")?.rows[0]?.result;
-    add("p99 latency in fan-out large: ≤ 1.25× baseline", h ? `${dec(h.p99Ms)} ms` : "not run", b ? `${dec(b.p99Ms)} ms` : "not run", h && b ? ratio(h.p99Ms, b.p99Ms) : "–", h && b ? h.p99Ms <= 1.25 * b.p99Ms : null);
+    const h = medianP99(results, "fan-out large", "hubbub");
+    const b = medianP99(results, "fan-out large", "baseline");
+    const rounds = allSteps(results, "fan-out large", "hubbub").length;
+    add(
+      `p99 latency in fan-out large: ≤ 1.25× baseline${rounds > 1 ? ` (median of ${rounds} rounds)` : ""}`,
+      h ? `${dec(h)} ms` : "not run", b ? `${dec(b)} ms` : "not run", h && b ? ratio(h, b) : "–", h && b ? h <= 1.25 * b : null,
+    );
   }
   {
     const h = connect(results, "hubbub");

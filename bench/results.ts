@@ -1,6 +1,6 @@
 // What each scenario reports. The report (report.ts) only formats these; the scenarios
 // (scenarios.ts) only produce them.
-import type { StepResult } from "./measure.ts";
+import type { Saturation, StepResult } from "./measure.ts";
 
 export type ServerKind = "baseline" | "hubbub";
 export const SERVERS: readonly ServerKind[] = ["baseline", "hubbub"];
@@ -42,7 +42,12 @@ export interface ConnectStormResult {
   rssIdleBytes: number;
   hwmBytes: number;
   bytesPerConnection: number;
+  /** Server CPU during the storm. */
   serverCpuMs: number;
+  /** CPU used / CPU available during the storm, for each side (0..1). */
+  serverUtil: number;
+  generatorUtil: number;
+  saturated: Saturation;
 }
 
 /** The presence storm: members joining one room at once. */

@@ -86,7 +86,13 @@ async function runOne(name: string, run: () => Promise<ScenarioResult[]>): Promi
 
 log(`hubbub bench (${mode}): ${pinned ? `server pinned to core 0, load generator to core ${genCpus}` : "not pinned"}, ${env.workers} generator worker(s)`);
 for (const scenario of selected) {
-  for (const server of scenario.servers) results.push(...(await runOne(`${scenario.name} / ${server}`, () => scenario.run(env, server))));
+  const rounds = scenario.rounds?.[mode] ?? 1;
+  for (let round = 1; round <= rounds; round++) {
+    for (const server of scenario.servers) {
+      const name = `${scenario.name} / ${server}${rounds > 1 ? ` (round ${round} of ${rounds})` : ""}`;
+      results.push(...(await runOne(name, () => scenario.run(env, server, round))));
+    }
+  }
 }
 
 const profiles: ProfileSummary[] = [];
@@ -95,7 +101,7 @@ if (mode === "full" || args.profile) {
     const scenario = SCENARIOS.find((s) => s.name === name)!;
     const dir = `${TMP}/profile/${name.replaceAll(" ", "-")}`;
     await Bun.$`rm -rf ${dir}`.quiet();
-    await runOne(`${name} / hubbub under --cpu-prof`, () => scenario.run({ ...env, profileDir: dir }, "hubbub"));
+    await runOne(`${name} / hubbub under --cpu-prof`, () => scenario.run({ ...env, profileDir: dir }, "hubbub", 1));
     const file = [...new Bun.Glob("*.cpuprofile").scanSync(dir)][0];
     if (!file) {
       failures.push(`${name}: no profile was written`);
