@@ -72,7 +72,7 @@ const SIZES: Record<Mode, Sizes> = {
     fanoutSmall: { clients: 100, senders: 10, rate: 100, durationMs: 3000 },
     fanoutLarge: { clients: 1000, senders: 5, rate: 20, durationMs: 3000 },
     ramp: { clients: 1000, senders: 10, deliveriesPerSec: [100_000, 400_000, 800_000], durationMs: 3000 },
-    manyRooms: { clients: 2000, roomSize: 10, rate: 1, durationMs: 3000 },
+    manyRooms: { clients: 5000, roomSize: 10, rate: 1, durationMs: 3000 },
     presence: { members: 1000 },
     slow: { clients: 1000, slowSockets: 10, senders: 5, rate: 20, durationMs: 3000, padding: 1000 },
     drainMs: 2000,
