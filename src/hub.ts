@@ -43,7 +43,9 @@ export class Hub implements EngineSink {
    * How many of this node's connections of one user are in a room (key: room + "\n" + user id).
    * With tokens, several connections (tabs) share one user id and are one member: the engine
    * hears the first join and the last leave only. Anonymous connections each have their own id,
-   * so every count is 1 and nothing changes for them.
+   * so every count would be 1: none is stored for them (see soleConnection), which saves every
+   * anonymous connection a key string and an entry per room, ~200 bytes of its memory budget;
+   * a missing count reads as 1 when it is dropped.
    */
   private readonly roomRefs = new Map<string, number>();
   /** How many of this node's connections hold each claimed name key (same reasoning). */
@@ -192,7 +194,7 @@ export class Hub implements EngineSink {
     const member = { id: s.userId, name };
     if (key !== s.nameKey) {
       if (!(await this.engine.claimName(key, member))) return false;
-      this.nameRefs.set(key, (this.nameRefs.get(key) ?? 0) + 1);
+      if (!soleConnection(s)) this.nameRefs.set(key, (this.nameRefs.get(key) ?? 0) + 1);
     }
     s.claimed(name, key, member);
     return true;
@@ -209,6 +211,7 @@ export class Hub implements EngineSink {
 
   /** Counts the session into `room`; true when it is the user's first connection there. */
   private addRoomRef(room: string, s: Session): boolean {
+    if (soleConnection(s)) return true;
     const k = `${room}\n${s.userId}`;
     const n = this.roomRefs.get(k) ?? 0;
     this.roomRefs.set(k, n + 1);
@@ -425,6 +428,11 @@ export class Hub implements EngineSink {
     this.presenceOut.stop();
     if (this.suspectTimer) clearTimeout(this.suspectTimer);
   }
+}
+
+/** True when the session's user id is its own connection id (anonymous): no other connection shares it. */
+function soleConnection(s: Session): boolean {
+  return s.userId === s.id;
 }
 
 /** A `since` from the URL: a non-negative safe integer, or null. */
