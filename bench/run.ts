@@ -6,6 +6,8 @@
 //   bun run bench --smoke    tiny sizes (seconds); exits 1 unless the numbers are sane (CI)
 //   --only a,b   scenarios whose name contains a or b     --workers N   load-generator processes
 //   --no-pin     do not pin server and generator to cores  --profile    profile in quick mode too
+//   --rewrite-report   rebuild docs/benchmarks.md from the last --full run's saved results
+//                      (after editing bench/findings.md), without measuring again
 //
 // Progress goes to stderr, the tables to stdout.
 import { cpus, loadavg, release, totalmem } from "node:os";
@@ -26,6 +28,20 @@ const TMP = `${import.meta.dir}/../.bench-tmp`;
 const REPORT_PATH = `${import.meta.dir}/../docs/benchmarks.md`;
 /** Hand-written analysis that the report includes after the generated tables. */
 const FINDINGS_PATH = `${import.meta.dir}/findings.md`;
+/** The last --full run's results, kept so the report can be rebuilt without measuring again. */
+const SAVED_PATH = `${TMP}/last-full-run.json`;
+
+interface SavedRun {
+  info: RunInfo;
+  results: ScenarioResult[];
+  profiles: ProfileSummary[];
+}
+
+async function writeReport(run: SavedRun): Promise<void> {
+  const findings = await Bun.file(FINDINGS_PATH).text().catch(() => "");
+  await Bun.write(REPORT_PATH, document(run.info, run.results, run.profiles, findings));
+  log(`wrote ${REPORT_PATH}`);
+}
 
 const { values: args } = parseArgs({
   options: {
@@ -35,10 +51,17 @@ const { values: args } = parseArgs({
     workers: { type: "string" },
     "no-pin": { type: "boolean" },
     profile: { type: "boolean" },
+    "rewrite-report": { type: "boolean" },
   },
 });
 const mode: Mode = args.full ? "full" : args.smoke ? "smoke" : "quick";
 const log = (line: string) => process.stderr.write(`${line}\n`);
+
+if (args["rewrite-report"]) {
+  // NaN does not survive JSON: it comes back as null, which the report prints as "–".
+  await writeReport((await Bun.file(SAVED_PATH).json()) as SavedRun);
+  process.exit(0);
+}
 
 // Server on core 0, load generator (and this orchestrator) on the others, when there are two
 // cores or more and taskset exists; otherwise everything shares every core, and the report says so.
@@ -127,9 +150,8 @@ const info: RunInfo = {
 
 console.log(summary(results));
 if (mode === "full") {
-  const findings = await Bun.file(FINDINGS_PATH).text().catch(() => "");
-  await Bun.write(REPORT_PATH, document(info, results, profiles, findings));
-  log(`wrote ${REPORT_PATH}`);
+  await Bun.write(SAVED_PATH, JSON.stringify({ info, results, profiles } satisfies SavedRun));
+  await writeReport({ info, results, profiles });
 }
 log(`done in ${info.elapsedS.toFixed(0)} s; ${info.load}`);
 if (failures.length) log(`failures:\n  ${failures.join("\n  ")}`);
