@@ -71,10 +71,6 @@ export class LoadGen implements AsyncDisposable {
     return new LoadGen(opts);
   }
 
-  get workers(): number {
-    return this.procs.length;
-  }
-
   private call<O extends Request["op"]>(w: number, req: Extract<Request, { op: O }>): Promise<Reply<O>> {
     const id = this.nextId++;
     const proc = this.procs[w]!;
