@@ -31,7 +31,10 @@ export function createConnectionHandlers(hub: Hub, log: Logger): Handlers {
       const s = ws.data;
       s.markClosed();
       log.debug("closed", { id: s.id, code, reason });
-      s.enqueue(() => hub.disconnect(s));
+      // Bun runs this handler synchronously inside ws.close(), so it can be reached from deep
+      // inside a Hub operation (an eviction during a sweep, shutdown's close loop). The
+      // disconnect runs after that operation, as its own task.
+      queueMicrotask(() => s.enqueue(() => hub.disconnect(s)));
     },
   };
 }

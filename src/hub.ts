@@ -12,7 +12,7 @@ import { PresenceCoalescer } from "./presence.ts";
 import type { DirectMessageFrame, MessageKind } from "./protocol.ts";
 import { MAX_ROOMS_PER_CONNECTION, PROTOCOL_VERSION, codePointLength, encode } from "./protocol.ts";
 import type { Session } from "./session.ts";
-import { roomOfTopic, roomTopic, userTopic } from "./topics.ts";
+import { roomOfTopic, roomTopic, userOfTopic } from "./topics.ts";
 
 /**
  * After a publish reports backpressure, how soon (at most) the room's sessions are checked
@@ -33,10 +33,19 @@ export class Hub implements EngineSink {
   /** room → this node's sessions in it (the other direction lives on Session.rooms). */
   private readonly rooms = new Map<string, Set<Session>>();
   /**
+   * user id → this node's admitted sessions of that user (an array only while a user has
+   * several tabs here). This is how direct messages reach a user: a Bun topic per user would
+   * cost every connection ~450 bytes of native memory (a topic of its own in Bun's topic
+   * tree), about a tenth of the per-connection budget, for a rarely used feature.
+   */
+  private readonly users = new Map<string, Session | Session[]>();
+  /**
    * How many of this node's connections of one user are in a room (key: room + "\n" + user id).
    * With tokens, several connections (tabs) share one user id and are one member: the engine
    * hears the first join and the last leave only. Anonymous connections each have their own id,
-   * so every count is 1 and nothing changes for them.
+   * so every count would be 1: none is stored for them (see soleConnection), which saves every
+   * anonymous connection a key string and an entry per room, ~200 bytes of its memory budget;
+   * a missing count reads as 1 when it is dropped.
    */
   private readonly roomRefs = new Map<string, number>();
   /** How many of this node's connections hold each claimed name key (same reasoning). */
@@ -67,12 +76,37 @@ export class Hub implements EngineSink {
   // ---- EngineSink ----------------------------------------------------------------------------
 
   publishLocal(topic: string, data: string): void {
+    const user = userOfTopic(topic);
+    if (user !== null) return this.sendToUser(user, data);
     // Bun's status is the worst over all subscribers: -1 when some subscriber's frame was
     // queued, 0 when some subscriber was past Bun's limit and lost it. Either way, check that
     // topic's sessions soon (not here: this is the message path) so a slow reader is evicted
     // with our code long before Bun's backstop cuts it without one. The periodic sweep alone
     // can be outrun by a firehose on a busy event loop.
     if (this.localPublish(topic, data) <= 0) this.suspect(roomOfTopic(topic));
+  }
+
+  /** Direct delivery to every session of a user here; sendEncoded applies the slow-consumer check. */
+  private sendToUser(userId: string, data: string): void {
+    const u = this.users.get(userId);
+    if (Array.isArray(u)) for (const s of u) s.sendEncoded(data);
+    else u?.sendEncoded(data);
+  }
+
+  private indexUser(s: Session): void {
+    const u = this.users.get(s.userId);
+    if (u === undefined) this.users.set(s.userId, s);
+    else if (Array.isArray(u)) u.push(s);
+    else this.users.set(s.userId, [u, s]);
+  }
+
+  private unindexUser(s: Session): void {
+    const u = this.users.get(s.userId);
+    if (u === s) this.users.delete(s.userId);
+    else if (Array.isArray(u) && u.includes(s)) {
+      const rest = u.filter((x) => x !== s);
+      this.users.set(s.userId, rest.length === 1 ? rest[0]! : rest);
+    }
   }
 
   /** Marks a room (null: every session) for a slow-consumer check, at most every SUSPECT_CHECK_MS. */
@@ -135,7 +169,7 @@ export class Hub implements EngineSink {
     const claimed = name === null ? await this.claimGuest(s) : await this.claim(s, name);
     if (!claimed) return this.refuse(s, ErrorCode.NameTaken, `the name ${name} is taken`, CloseCode.NameTaken);
     s.handshake = null;
-    s.socket?.subscribe(userTopic(s.userId));
+    this.indexUser(s);
     const { config: c } = this;
     s.send({
       type: "welcome", protocol: PROTOCOL_VERSION, id: s.userId, name: s.name,
@@ -157,12 +191,12 @@ export class Hub implements EngineSink {
    */
   private async claim(s: Session, name: string): Promise<boolean> {
     const key = nameKey(name);
+    const member = { id: s.userId, name };
     if (key !== s.nameKey) {
-      if (!(await this.engine.claimName(key, { id: s.userId, name }))) return false;
-      this.nameRefs.set(key, (this.nameRefs.get(key) ?? 0) + 1);
+      if (!(await this.engine.claimName(key, member))) return false;
+      if (!soleConnection(s)) this.nameRefs.set(key, (this.nameRefs.get(key) ?? 0) + 1);
     }
-    s.name = name;
-    s.nameKey = key;
+    s.claimed(name, key, member);
     return true;
   }
 
@@ -177,6 +211,7 @@ export class Hub implements EngineSink {
 
   /** Counts the session into `room`; true when it is the user's first connection there. */
   private addRoomRef(room: string, s: Session): boolean {
+    if (soleConnection(s)) return true;
     const k = `${room}\n${s.userId}`;
     const n = this.roomRefs.get(k) ?? 0;
     this.roomRefs.set(k, n + 1);
@@ -208,6 +243,7 @@ export class Hub implements EngineSink {
    */
   async disconnect(s: Session): Promise<void> {
     this.sessions.delete(s);
+    this.unindexUser(s);
     const member = s.member;
     const rooms = s.rooms.splice(0);
     for (const room of rooms) this.unindex(room, s);
@@ -392,6 +428,11 @@ export class Hub implements EngineSink {
     this.presenceOut.stop();
     if (this.suspectTimer) clearTimeout(this.suspectTimer);
   }
+}
+
+/** True when the session's user id is its own connection id (anonymous): no other connection shares it. */
+function soleConnection(s: Session): boolean {
+  return s.userId === s.id;
 }
 
 /** A `since` from the URL: a non-negative safe integer, or null. */

@@ -48,6 +48,9 @@ export const STRIKE_REFILL_PER_SEC = 1;
 /** After an eviction close, how long Bun may keep flushing before the socket is cut. */
 export const EVICT_GRACE_MS = 2000;
 
+/** One piece of a connection's work (handling a frame, admit, disconnect). */
+export type Task = () => Promise<void> | void;
+
 /** What the client asked for in the upgrade URL, before validation. */
 export interface Handshake {
   name: string | null;
@@ -84,12 +87,20 @@ export class Session {
   private pingedMs = 0;
   /** Set once the close has begun (by either side); nothing is sent after it. */
   closing = false;
-  /** Serialises this connection's frame handling across awaits. */
-  private inbox: Promise<void> = Promise.resolve();
+  /** A task of this connection is running, synchronously or across an await (see enqueue). */
+  private busy = false;
+  /** Tasks waiting for the running one, oldest first; null when none wait (the usual case). */
+  private waiting: Task[] | null = null;
   private ws: Socket | null = null;
-  private readonly chatBucket: TokenBucket;
-  private readonly joinBucket: TokenBucket;
-  private readonly strikes: TokenBucket;
+  /**
+   * Rate buckets, made on first use so an idle connection carries none. Lazy creation
+   * changes nothing: a bucket starts full, and one made at connect would still be full now.
+   */
+  private chatBucket: TokenBucket | null = null;
+  private joinBucket: TokenBucket | null = null;
+  private strikes: TokenBucket | null = null;
+  /** `member`, kept while the id and name are unchanged: engines store it (names, user lists), so one object serves them all. */
+  private memberCache: Member | null = null;
 
   constructor(
     id: string,
@@ -101,13 +112,24 @@ export class Session {
     this.userId = id;
     this.handshake = handshake;
     this.lastSeenMs = now;
-    this.chatBucket = new TokenBucket(policy.ratePerSecond, policy.ratePerSecond * 2, now);
-    this.joinBucket = new TokenBucket(policy.joinsPerSecond, policy.joinsPerSecond * 2, now);
-    this.strikes = new TokenBucket(STRIKE_REFILL_PER_SEC, ABUSE_STRIKES, now);
   }
 
+  /**
+   * Takes on a name the Hub has claimed. `member` is the object the engine's name index keeps;
+   * the session reuses it, and the name for the key when they are equal (the usual case), so
+   * each connection holds one copy of each.
+   */
+  claimed(name: string, key: string, member: Member): void {
+    this.name = name;
+    this.nameKey = key === name ? name : key;
+    this.memberCache = member;
+  }
+
+  /** This session as a room member. Never mutate it: a rename makes a new one. */
   get member(): Member {
-    return { id: this.userId, name: this.name };
+    const m = this.memberCache;
+    if (m !== null && m.id === this.userId && m.name === this.name) return m;
+    return (this.memberCache = { id: this.userId, name: this.name });
   }
 
   /** Binds the Bun socket; called from the `open` handler. */
@@ -145,6 +167,7 @@ export class Session {
 
   /** One protocol or rate violation. Too many in a short time closes with 1008. */
   strike(now = Date.now()): void {
+    this.strikes ??= new TokenBucket(STRIKE_REFILL_PER_SEC, ABUSE_STRIKES, now);
     if (!this.strikes.take(now)) this.evict(CloseCode.Abuse);
   }
 
@@ -153,17 +176,54 @@ export class Session {
    * shared budget (and takes a token from each).
    */
   allowMessage(now = Date.now()): boolean {
+    this.chatBucket ??= new TokenBucket(this.policy.ratePerSecond, this.policy.ratePerSecond * 2, now);
     return this.chatBucket.take(now) && (this.ipBucket === null || this.ipBucket.take(now));
   }
 
   /** True when a join or leave is within JOIN_RATE_LIMIT (and takes a token). */
   allowMembershipChange(now = Date.now()): boolean {
+    this.joinBucket ??= new TokenBucket(this.policy.joinsPerSecond, this.policy.joinsPerSecond * 2, now);
     return this.joinBucket.take(now);
   }
 
-  /** Runs `task` after every earlier task of this connection, so frames are handled in order. */
-  enqueue(task: () => Promise<void> | void): void {
-    this.inbox = this.inbox.then(task).catch((err) => this.policy.onError(this, err));
+  /**
+   * Runs `task` after every earlier task of this connection, so frames are handled in order
+   * even when a handler awaits the engine. When nothing is running (nearly always) the task
+   * starts here and now: inside Bun's message handler and its cork, with no promise chain of
+   * its own, so an idle connection holds no promise at all. A task enqueued while another
+   * runs, even from inside it, waits for it.
+   */
+  enqueue(task: Task): void {
+    if (this.busy) {
+      (this.waiting ??= []).push(task);
+      return;
+    }
+    this.busy = true;
+    this.runFrom(task);
+  }
+
+  /** Runs `task`, then each waiting task; a task that returns a promise resumes the rest when it settles. */
+  private runFrom(first: Task | undefined): void {
+    for (let task = first; task; task = this.waiting?.shift()) {
+      let result: Promise<void> | void = undefined;
+      try {
+        result = task();
+      } catch (err) {
+        this.policy.onError(this, err);
+      }
+      if (result instanceof Promise) {
+        result.then(
+          () => this.runFrom(this.waiting?.shift()),
+          (err: unknown) => {
+            this.policy.onError(this, err);
+            this.runFrom(this.waiting?.shift());
+          },
+        );
+        return;
+      }
+    }
+    this.waiting = null;
+    this.busy = false;
   }
 
   /** The socket has closed (Bun's close handler ran): nothing more is sent. */

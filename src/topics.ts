@@ -5,8 +5,14 @@
 /** The topic every member of `room` on this node subscribes to. */
 export const roomTopic = (room: string): string => `r:${room}`;
 
-/** The topic one user's connections subscribe to, for direct messages. */
+/**
+ * The topic of one user, for direct messages. Engines deliver to it like any topic, but no
+ * socket subscribes to it: the Hub routes it to the user's sessions itself (see Hub.users).
+ */
 export const userTopic = (id: string): string => `u:${id}`;
+
+/** The user a topic belongs to, or null for a room topic. */
+export const userOfTopic = (topic: string): string | null => (topic.startsWith("u:") ? topic.slice(2) : null);
 
 /** The room a topic belongs to, or null for a user topic. */
 export const roomOfTopic = (topic: string): string | null => (topic.startsWith("r:") ? topic.slice(2) : null);

@@ -58,10 +58,10 @@ async function setup() {
 }
 
 describe("Hub", () => {
-  it("subscribes a session to its user topic and initial room, both ways indexed", async () => {
+  it("subscribes a session to its initial room (not to a topic of its own), both ways indexed", async () => {
     const { hub, open } = await setup();
     const { s, ws } = await open("alice", "den");
-    expect(ws.topics).toEqual(new Set([`u:${s.id}`, "r:den"]));
+    expect(ws.topics).toEqual(new Set(["r:den"]));
     expect(s.rooms).toEqual(["den"]);
     expect(hub.localMembers("den")).toBe(1);
     expect(ws.sent.map((f) => f.type)).toEqual(["welcome", "users"]);

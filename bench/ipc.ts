@@ -1,0 +1,99 @@
+// The messages between the orchestrator (loadgen.ts) and its worker processes (worker.ts),
+// over Bun's IPC channel with structured-clone serialisation. Every request carries an `id`
+// that its reply echoes.
+
+/** One client a worker opens: `<url>?room=<room>&name=<name>`. */
+export interface ClientSpec {
+  room: string;
+  name: string;
+}
+
+export type Request =
+  | {
+      op: "connect";
+      url: string;
+      clients: ClientSpec[];
+      /** Handshakes a worker keeps in flight at once. */
+      concurrency: number;
+      /** Clients not ready by then count as failed. */
+      timeoutMs: number;
+      /** Track every client's user list until it holds this many members (presence storm); 0 = off. */
+      trackMembers: number;
+    }
+  | {
+      op: "send";
+      step: number;
+      /** Local client indexes that send, round-robin, each at `ratePerSender` messages/s. */
+      senders: number[];
+      ratePerSender: number;
+      durationMs: number;
+      /** Characters of padding after each stamp. */
+      padding: number;
+    }
+  | { op: "stats" }
+  | { op: "collect" }
+  | { op: "close" };
+
+export type RequestOf<O extends Request["op"]> = Extract<Request, { op: O }>;
+
+export interface ConnectReply {
+  ready: number;
+  failed: number;
+  /** Time from `new WebSocket` to the `users` frame, per client: a Histogram's counts (µs). */
+  connectCounts: Uint32Array;
+  connectMax: number;
+  /** When the first handshake began and the last client became ready (clockUs). */
+  startedUs: number;
+  lastReadyUs: number;
+}
+
+export interface SendReply {
+  /** Messages each sender sent, in the order of `senders`. */
+  sent: number[];
+  /** Worst lag of the send schedule (ms): how far behind its open-loop plan the worker fell. */
+  maxLagMs: number;
+}
+
+export interface StatsReply {
+  delivered: number;
+  /** Clients whose tracked user list is complete. */
+  complete: number;
+}
+
+export interface CollectReply {
+  /** Deliveries of the current step's messages. */
+  delivered: number;
+  /** Deliveries of an earlier step's messages that arrived late. */
+  stale: number;
+  latencyCounts: Uint32Array;
+  latencyMax: number;
+  /** Characters of every frame received in this step (ASCII: bytes). */
+  bytes: number;
+  frames: number;
+  errors: number;
+  firstError: string;
+  /** Clients closed by the server (code, count). */
+  closes: Record<string, number>;
+  presence: PresenceReply;
+}
+
+export interface PresenceReply {
+  /** `presence` frames and their bytes, over all tracked clients. */
+  frames: number;
+  bytes: number;
+  /** `users` snapshots and their bytes. */
+  snapshotBytes: number;
+  /** Tracked clients whose list reached the expected size, and when the last did (clockUs). */
+  complete: number;
+  lastCompleteUs: number;
+}
+
+export type Reply<O extends Request["op"]> = O extends "connect"
+  ? ConnectReply
+  : O extends "send"
+    ? SendReply
+    : O extends "stats"
+      ? StatsReply
+      : O extends "collect"
+        ? CollectReply
+        : null;

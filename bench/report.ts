@@ -1,0 +1,270 @@
+// Turns results into markdown: the tables `bun run bench` prints and the whole of
+// docs/benchmarks.md that `--full` writes. Pure formatting apart from targets(), which states
+// each of the issue's targets against the numbers measured in this run.
+import type { ProfileSummary } from "./profile.ts";
+import type { ConnectStormResult, PresenceStormResult, ScenarioResult, ServerKind, StepRow, StepsResult } from "./results.ts";
+import { PASS_DELIVERED, PASS_P99_MS } from "./scenarios.ts";
+
+export interface RunInfo {
+  mode: string;
+  date: string;
+  machine: string;
+  bun: string;
+  pinning: string;
+  workers: number;
+  /** Load average before and after the run, and anything else known about other load. */
+  load: string;
+  elapsedS: number;
+  hubbubEnv: Record<string, string>;
+  failures: string[];
+}
+
+// ---- number formatting ----------------------------------------------------------------------
+
+const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–");
+const dec = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "–");
+const pct = (n: number) => (Number.isFinite(n) ? `${(n * 100).toFixed(n >= 0.9995 && n < 1 ? 2 : 1)}%` : "–");
+const kb = (bytes: number) => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(2)} KB` : "–");
+const mb = (bytes: number) => (Number.isFinite(bytes) ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : "–");
+const ratio = (a: number, b: number) => (Number.isFinite(a / b) && b !== 0 ? `${(a / b).toFixed(2)}×` : "–");
+const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
+/** A markdown table whose first `textColumns` columns are left-aligned and the rest (numbers) right-aligned. */
+const table = (head: string[], rows: (string | number)[][], textColumns = 1) =>
+  [row(head), row(head.map((_, i) => (i < textColumns ? "---" : "---:"))), ...rows.map(row)].join("\n");
+
+// ---- lookups --------------------------------------------------------------------------------
+
+function steps(results: ScenarioResult[], scenario: string, server: ServerKind): StepsResult | undefined {
+  return results.find((r): r is StepsResult => r.kind === "steps" && r.scenario === scenario && r.server === server);
+}
+/** Every row of every run of a steps scenario against one server (several when it ran in rounds). */
+function allSteps(results: ScenarioResult[], scenario: string, server: ServerKind): StepRow[] {
+  return results.filter((r): r is StepsResult => r.kind === "steps" && r.scenario === scenario && r.server === server).flatMap((r) => r.rows);
+}
+function medianP99(results: ScenarioResult[], scenario: string, server: ServerKind): number | undefined {
+  const p99s = allSteps(results, scenario, server).map((r) => r.result.p99Ms).sort((a, b) => a - b);
+  return p99s.length ? p99s[(p99s.length - 1) >> 1] : undefined;
+}
+function stepRow(results: ScenarioResult[], scenario: string, server: ServerKind, label: string): StepRow | undefined {
+  return steps(results, scenario, server)?.rows.find((r) => r.label === label);
+}
+function connect(results: ScenarioResult[], server: ServerKind): ConnectStormResult | undefined {
+  return results.find((r): r is ConnectStormResult => r.kind === "connect" && r.server === server);
+}
+function presence(results: ScenarioResult[]): PresenceStormResult | undefined {
+  return results.find((r): r is PresenceStormResult => r.kind === "presence");
+}
+/** The highest passing ramp step, or undefined when none passed. */
+export function maxSustained(results: ScenarioResult[], server: ServerKind): StepRow | undefined {
+  const rows = steps(results, "saturation ramp", server)?.rows ?? [];
+  return rows.filter((r) => r.pass).at(-1);
+}
+
+// ---- tables ---------------------------------------------------------------------------------
+
+export function stepsTable(results: ScenarioResult[]): string {
+  const rows: (string | number)[][] = [];
+  for (const r of results) {
+    if (r.kind !== "steps") continue;
+    for (const s of r.rows) {
+      const x = s.result;
+      rows.push([
+        r.scenario, s.label, r.server, int(r.clients), int(x.offeredPerSec), pct(x.deliveredRatio), int(x.deliveredPerSec),
+        dec(x.p50Ms), dec(x.p90Ms), dec(x.p99Ms), dec(x.maxMs), dec(x.cpuPerDeliveryUs, 2),
+        pct(x.serverUtil), pct(x.generatorUtil), x.saturated, mb(x.rssBytes), s.pass ? "yes" : "**no**",
+      ]);
+    }
+  }
+  return table(
+    ["scenario", "step", "server", "clients", "offered/s", "delivered", "deliveries/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "CPU µs/delivery", "server CPU", "gen CPU", "saturated", "RSS", "pass"],
+    rows,
+    3,
+  );
+}
+
+export function ratioTable(results: ScenarioResult[]): string {
+  const rows: (string | number)[][] = [];
+  for (const h of results) {
+    if (h.kind !== "steps" || h.server !== "hubbub") continue;
+    for (const s of h.rows) {
+      const b = allSteps(results, h.scenario, "baseline").find((r) => r.label === s.label)?.result;
+      if (!b) continue;
+      const x = s.result;
+      rows.push([h.scenario, s.label, ratio(x.cpuPerDeliveryUs, b.cpuPerDeliveryUs), ratio(x.p50Ms, b.p50Ms), ratio(x.p99Ms, b.p99Ms), ratio(x.deliveredPerSec, b.deliveredPerSec), ratio(x.bytesPerFrame, b.bytesPerFrame)]);
+    }
+  }
+  const c = [connect(results, "hubbub"), connect(results, "baseline")] as const;
+  if (c[0] && c[1]) rows.push(["connect storm", `${int(c[0].connections)} connections`, ratio(c[0].serverCpuMs / c[0].connections, c[1].serverCpuMs / c[1].connections), "", ratio(c[0].p99Ms, c[1].p99Ms), ratio(c[0].perSec, c[1].perSec), ""]);
+  return table(["scenario", "step", "CPU per delivery", "p50", "p99", "deliveries/s", "bytes per frame"], rows, 2);
+}
+
+export function connectTable(results: ScenarioResult[]): string {
+  const rows = results
+    .filter((r): r is ConnectStormResult => r.kind === "connect")
+    .map((r) => [
+      r.server, int(r.connections), int(r.failed), int(r.elapsedMs), int(r.perSec), dec(r.p50Ms), dec(r.p99Ms), mb(r.rssBeforeBytes), mb(r.rssIdleBytes), mb(r.hwmBytes),
+      kb(r.bytesPerConnection), dec((r.serverCpuMs * 1000) / r.connections, 0), pct(r.serverUtil), pct(r.generatorUtil), r.saturated,
+    ]);
+  return table(
+    ["server", "connections", "failed", "elapsed ms", "connections/s", "p50 ms", "p99 ms", "RSS before", "RSS idle", "VmHWM", "per idle connection", "CPU µs/connection", "server CPU", "gen CPU", "saturated"],
+    rows,
+  );
+}
+
+export function presenceTable(results: ScenarioResult[]): string {
+  const rows = results
+    .filter((r): r is PresenceStormResult => r.kind === "presence")
+    .map((r) => [
+      r.server, int(r.members), int(r.failed), int(r.joinElapsedMs), `${int(r.complete)}/${int(r.members)}`, int(r.completeAfterLastJoinMs),
+      dec(r.presenceFrames / r.members, 1), mb(r.presenceBytes), int(r.presenceBytesPerJoin), dec(r.presenceBytesPerJoin / r.members, 1), mb(r.snapshotBytes),
+    ]);
+  return table(
+    ["server", "members", "failed", "joins took ms", "lists complete", "complete after last join ms", "presence frames per member", "presence bytes", "bytes per join", "bytes per join per member", "users snapshot bytes"],
+    rows,
+  );
+}
+
+// ---- targets --------------------------------------------------------------------------------
+
+export interface Target {
+  target: string;
+  hubbub: string;
+  baseline: string;
+  ratio: string;
+  met: boolean | null;
+}
+
+export function targets(results: ScenarioResult[]): Target[] {
+  const out: Target[] = [];
+  const add = (target: string, hubbub: string, baseline: string, r: string, met: boolean | null) => out.push({ target, hubbub, baseline, ratio: r, met });
+  for (const label of ["100k/s", "400k/s"]) {
+    const h = stepRow(results, "saturation ramp", "hubbub", label)?.result;
+    const b = stepRow(results, "saturation ramp", "baseline", label)?.result;
+    const met = h && b ? h.cpuPerDeliveryUs <= 1.25 * b.cpuPerDeliveryUs : null;
+    add(`server CPU per delivery at ${label}, 1,000 clients: ≤ 1.25× baseline`, h ? `${dec(h.cpuPerDeliveryUs, 2)} µs` : "not run", b ? `${dec(b.cpuPerDeliveryUs, 2)} µs` : "not run", h && b ? ratio(h.cpuPerDeliveryUs, b.cpuPerDeliveryUs) : "–", met);
+  }
+  {
+    const h = stepRow(results, "saturation ramp", "hubbub", "400k/s");
+    const b = stepRow(results, "saturation ramp", "baseline", "400k/s");
+    const show = (s: StepRow | undefined) => (s ? `${pct(s.result.deliveredRatio)}, p99 ${dec(s.result.p99Ms)} ms` : "not reached");
+    add(`sustains 400k deliveries/s to 1,000 clients (≥ ${PASS_DELIVERED * 100}%, p99 ≤ ${PASS_P99_MS} ms)`, show(h), show(b), "", h ? h.pass : null);
+  }
+  {
+    const mh = maxSustained(results, "hubbub");
+    const mb_ = maxSustained(results, "baseline");
+    const show = (s: StepRow | undefined) => (s ? `${int(s.result.deliveredPerSec)}/s (saturated: ${s.result.saturated})` : "none passed");
+    add("max sustained deliveries/s (report which side saturated)", show(mh), show(mb_), mh && mb_ ? ratio(mh.result.deliveredPerSec, mb_.result.deliveredPerSec) : "–", null);
+  }
+  {
+    const h = medianP99(results, "fan-out large", "hubbub");
+    const b = medianP99(results, "fan-out large", "baseline");
+    const rounds = allSteps(results, "fan-out large", "hubbub").length;
+    add(
+      `p99 latency in fan-out large: ≤ 1.25× baseline${rounds > 1 ? ` (median of ${rounds} rounds)` : ""}`,
+      h ? `${dec(h)} ms` : "not run", b ? `${dec(b)} ms` : "not run", h && b ? ratio(h, b) : "–", h && b ? h <= 1.25 * b : null,
+    );
+  }
+  {
+    const h = connect(results, "hubbub");
+    const b = connect(results, "baseline");
+    add(
+      `memory per idle connection at ${h ? int(h.connections) : "?"} connections: ≤ 4 KB and ≤ 1.7× baseline`,
+      h ? kb(h.bytesPerConnection) : "not run", b ? kb(b.bytesPerConnection) : "not run",
+      h && b ? ratio(h.bytesPerConnection, b.bytesPerConnection) : "–",
+      h && b ? h.bytesPerConnection <= 4096 && h.bytesPerConnection <= 1.7 * b.bytesPerConnection : null,
+    );
+    add("connect storm: ≥ 0.8× baseline connections/s", h ? `${int(h.perSec)}/s` : "not run", b ? `${int(b.perSec)}/s` : "not run", h && b ? ratio(h.perSec, b.perSec) : "–", h && b ? h.perSec >= 0.8 * b.perSec : null);
+  }
+  {
+    const p = presence(results);
+    add(
+      `presence storm of ${p ? int(p.members) : "?"}: every list complete ≤ 2 s after the last join`,
+      p ? `${int(p.completeAfterLastJoinMs)} ms (${int(p.complete)}/${int(p.members)} complete)` : "not run", "n/a", "", p ? p.complete === p.members && p.completeAfterLastJoinMs <= 2000 : null,
+    );
+    // A full list to every member on every join would cost about members/2 entries per member.
+    add(
+      "presence bytes per join O(members), never a full list per join",
+      p ? `${int(p.presenceBytesPerJoin)} B per join = ${dec(p.presenceBytesPerJoin / p.members, 1)} B per member` : "not run", "n/a", "",
+      p ? p.presenceBytesPerJoin / p.members <= 100 : null,
+    );
+  }
+  for (const server of ["hubbub", "baseline"] as const) {
+    const rows = steps(results, "slow consumer", server)?.rows;
+    if (!rows || rows.length < 2) continue;
+    const [a, b] = [rows[0]!.result, rows[1]!.result];
+    if (server === "hubbub") {
+      add("slow consumer: healthy p99 ≤ 1.5× the run without slow sockets", `${dec(b.p99Ms)} ms vs ${dec(a.p99Ms)} ms`, "", ratio(b.p99Ms, a.p99Ms), b.p99Ms <= 1.5 * a.p99Ms);
+    }
+    const evicted = steps(results, "slow consumer", server)!.evictions;
+    add(`slow consumer (${server}): RSS bounded`, `RSS ${mb(a.rssBytes)} → ${mb(b.rssBytes)}, VmHWM ${mb(b.hwmBytes)}; ${evicted} evicted`, "", "", null);
+  }
+  return out;
+}
+
+export function targetsTable(results: ScenarioResult[]): string {
+  return table(
+    ["target", "Hubbub", "baseline", "ratio", "met"],
+    targets(results).map((t) => [t.target, t.hubbub, t.baseline, t.ratio, t.met === null ? "–" : t.met ? "yes" : "**no**"]),
+    3,
+  );
+}
+
+export function profileTable(p: ProfileSummary): string {
+  return table(
+    ["function", "where", "self ms", "share of JS"],
+    p.top.map((f) => [`\`${f.name}\``, f.where, dec(f.selfMs, 0), pct(f.share)]),
+    2,
+  );
+}
+
+// ---- whole documents ------------------------------------------------------------------------
+
+/** The tables `bun run bench` prints. */
+export function summary(results: ScenarioResult[]): string {
+  const parts = [
+    "## Targets", targetsTable(results),
+    "## Message scenarios", stepsTable(results),
+    "## Hubbub ÷ baseline", ratioTable(results),
+  ];
+  if (results.some((r) => r.kind === "connect")) parts.push("## Connect storm", connectTable(results));
+  if (results.some((r) => r.kind === "presence")) parts.push("## Presence storm", presenceTable(results));
+  return parts.join("\n\n");
+}
+
+function profileSection(p: ProfileSummary): string {
+  const jsShare = p.processCpuMs > 0 ? p.sampledMs / p.processCpuMs : Number.NaN;
+  return [
+    `### ${p.label}`,
+    `JS (and native calls made from JS) was sampled on the CPU for ${dec(p.sampledMs, 0)} ms of the server process's ` +
+      `${dec(p.processCpuMs, 0)} ms of CPU time (${pct(jsShare)}); the rest is Bun's event loop and the kernel ` +
+      "(socket reads and writes), which the baseline pays too. Within the sampled part:",
+    table(["source", "self ms", "share of JS"], p.bySource.slice(0, 8).map((s) => [s.source, dec(s.selfMs, 0), pct(s.share)])),
+    profileTable(p),
+  ].join("\n\n");
+}
+
+/** docs/benchmarks.md, whole. `findings` is hand-written analysis kept in bench/findings.md. */
+export function document(info: RunInfo, results: ScenarioResult[], profiles: ProfileSummary[], findings: string): string {
+  const env = Object.entries(info.hubbubEnv).map(([k, v]) => `\`${k}=${v}\``).join(", ");
+  return [
+    "# Hubbub benchmarks",
+    `Written by \`bun run bench --full\` (bench/run.ts) on ${info.date}; do not edit by hand. ` +
+      "Every scenario runs against a minimal Bun.serve topic-publish server (bench/baseline-server.ts: no protocol, no hub) " +
+      "and then against Hubbub, minutes apart in the same invocation, with the same load generator; Hubbub's numbers are read as ratios to that floor.",
+    "## Machine and method",
+    [
+      `- Machine: ${info.machine}`,
+      `- Bun ${info.bun}; run took ${dec(info.elapsedS / 60, 1)} minutes`,
+      `- Pinning: ${info.pinning}`,
+      `- Load generator: ${info.workers} worker process(es) of Bun's WebSocket client (bench/worker.ts); every text carries its send time, and every delivery's latency is recorded`,
+      `- Other load: ${info.load}`,
+      `- Hubbub settings: ${env} (RATE_LIMIT is raised from its default of 20 msg/s per connection so that benchmark senders are not rate-limited); everything else default`,
+      "- Server CPU is utime+stime from /proc/<pid>/stat (10 ms resolution) from the first send to the end of the drain; memory is VmRSS/VmHWM from /proc/<pid>/status",
+      `- A step passes with ≥ ${PASS_DELIVERED * 100}% of the expected deliveries and p99 ≤ ${PASS_P99_MS} ms. "saturated" names the side whose CPU was ≥ 90% busy while sending`,
+      ...(info.failures.length ? [`- Problems in this run: ${info.failures.join("; ")}`] : []),
+    ].join("\n"),
+    summary(results),
+    ...(profiles.length ? ["## Profile: where Hubbub's CPU goes", ...profiles.map(profileSection)] : []),
+    ...(findings ? [findings.trim()] : []),
+  ].join("\n\n") + "\n";
+}

@@ -1,0 +1,166 @@
+// `bun run bench`: runs every scenario against the baseline server and then Hubbub, in one
+// invocation, and prints markdown tables with Hubbub's numbers as ratios to the baseline's.
+//
+//   bun run bench            quick sizes (under 3 minutes), tables on stdout
+//   bun run bench --full     full sizes plus a CPU profile of Hubbub; writes docs/benchmarks.md
+//   bun run bench --smoke    tiny sizes (seconds); exits 1 unless the numbers are sane (CI)
+//   --only a,b   scenarios whose name contains a or b     --workers N   load-generator processes
+//   --no-pin     do not pin server and generator to cores  --profile    profile in quick mode too
+//   --rewrite-report   rebuild docs/benchmarks.md from the last --full run's saved results
+//                      (after editing bench/findings.md), without measuring again
+//
+// Progress goes to stderr, the tables to stdout.
+import { cpus, loadavg, release, totalmem } from "node:os";
+import { parseArgs } from "node:util";
+import { summariseProfile, type ProfileSummary } from "./profile.ts";
+import { document, summary, type RunInfo } from "./report.ts";
+import type { ScenarioResult } from "./results.ts";
+import { sanityProblems } from "./sanity.ts";
+import { HUBBUB_ENV, PROFILE_INTERVAL_US, SCENARIOS, abortRigs, type Mode, type RunEnv } from "./scenarios.ts";
+
+/** Longest one scenario may run against one server before the run gives up on it. */
+const SCENARIO_TIMEOUT_MS: Record<Mode, number> = { smoke: 60_000, quick: 90_000, full: 240_000 };
+/** The whole run's budget; scenarios not started by then are skipped. */
+const RUN_BUDGET_MS: Record<Mode, number> = { smoke: 120_000, quick: 170_000, full: 18 * 60_000 };
+/** Scenarios profiled in the --full run: the per-message path, then the per-delivery path. */
+const PROFILED = ["fan-out small", "many rooms"];
+const TMP = `${import.meta.dir}/../.bench-tmp`;
+const REPORT_PATH = `${import.meta.dir}/../docs/benchmarks.md`;
+/** Hand-written analysis that the report includes after the generated tables. */
+const FINDINGS_PATH = `${import.meta.dir}/findings.md`;
+/** The last --full run's results, kept so the report can be rebuilt without measuring again. */
+const SAVED_PATH = `${TMP}/last-full-run.json`;
+
+interface SavedRun {
+  info: RunInfo;
+  results: ScenarioResult[];
+  profiles: ProfileSummary[];
+}
+
+async function writeReport(run: SavedRun): Promise<void> {
+  const findings = await Bun.file(FINDINGS_PATH).text().catch(() => "");
+  await Bun.write(REPORT_PATH, document(run.info, run.results, run.profiles, findings));
+  log(`wrote ${REPORT_PATH}`);
+}
+
+const { values: args } = parseArgs({
+  options: {
+    smoke: { type: "boolean" },
+    full: { type: "boolean" },
+    only: { type: "string" },
+    workers: { type: "string" },
+    "no-pin": { type: "boolean" },
+    profile: { type: "boolean" },
+    "rewrite-report": { type: "boolean" },
+  },
+});
+const mode: Mode = args.full ? "full" : args.smoke ? "smoke" : "quick";
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+if (args["rewrite-report"]) {
+  // NaN does not survive JSON: it comes back as null, which the report prints as "–".
+  await writeReport((await Bun.file(SAVED_PATH).json()) as SavedRun);
+  process.exit(0);
+}
+
+// Server on core 0, load generator (and this orchestrator) on the others, when there are two
+// cores or more and taskset exists; otherwise everything shares every core, and the report says so.
+const cores = navigator.hardwareConcurrency;
+const pinned = !args["no-pin"] && cores >= 2 && Bun.which("taskset") !== null;
+const genCpus = cores > 2 ? `1-${cores - 1}` : "1";
+if (pinned) Bun.spawnSync(["taskset", "-a", "-p", "-c", genCpus, String(process.pid)], { stdout: "ignore" });
+const env: RunEnv = {
+  mode,
+  pin: pinned ? { server: "0", generator: genCpus } : null,
+  cpus: pinned ? { server: 1, generator: cores - 1 } : { server: cores, generator: cores },
+  workers: Number(args.workers ?? (pinned ? cores - 1 : 1)),
+  profileDir: null,
+  log,
+};
+
+const started = performance.now();
+const loadBefore = loadavg();
+const results: ScenarioResult[] = [];
+const failures: string[] = [];
+const only = args.only?.split(",").map((s) => s.trim().toLowerCase());
+const selected = SCENARIOS.filter((s) => !only || only.some((o) => s.name.includes(o)));
+
+async function runOne(name: string, run: () => Promise<ScenarioResult[]>): Promise<ScenarioResult[]> {
+  if (performance.now() - started > RUN_BUDGET_MS[mode]) {
+    failures.push(`${name}: skipped, the run's time budget was spent`);
+    return [];
+  }
+  log(`  ${name}`);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${SCENARIO_TIMEOUT_MS[mode] / 1000} s`)), SCENARIO_TIMEOUT_MS[mode]);
+  });
+  try {
+    return await Promise.race([run(), timeout]);
+  } catch (err) {
+    failures.push(`${name}: ${(err as Error).message}`);
+    log(`    FAILED: ${(err as Error).message}`);
+    await abortRigs();
+    return [];
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+log(`hubbub bench (${mode}): ${pinned ? `server pinned to core 0, load generator to core ${genCpus}` : "not pinned"}, ${env.workers} generator worker(s)`);
+for (const scenario of selected) {
+  const rounds = scenario.rounds?.[mode] ?? 1;
+  for (let round = 1; round <= rounds; round++) {
+    for (const server of scenario.servers) {
+      const name = `${scenario.name} / ${server}${rounds > 1 ? ` (round ${round} of ${rounds})` : ""}`;
+      results.push(...(await runOne(name, () => scenario.run(env, server, round))));
+    }
+  }
+}
+
+const profiles: ProfileSummary[] = [];
+if (mode === "full" || args.profile) {
+  for (const name of PROFILED) {
+    const scenario = SCENARIOS.find((s) => s.name === name)!;
+    const dir = `${TMP}/profile/${name.replaceAll(" ", "-")}`;
+    await Bun.$`rm -rf ${dir}`.quiet();
+    await runOne(`${name} / hubbub under --cpu-prof`, () => scenario.run({ ...env, profileDir: dir }, "hubbub", 1));
+    const file = [...new Bun.Glob("*.cpuprofile").scanSync(dir)][0];
+    if (!file) {
+      failures.push(`${name}: no profile was written`);
+      continue;
+    }
+    const cpu = (await Bun.file(`${dir}/process.json`).json().catch(() => ({ cpuMs: Number.NaN }))) as { cpuMs: number };
+    profiles.push(await summariseProfile(`${dir}/${file}`, name, PROFILE_INTERVAL_US, cpu.cpuMs));
+  }
+}
+
+const info: RunInfo = {
+  mode,
+  date: new Date().toISOString(),
+  machine: `${cpus()[0]?.model ?? "unknown CPU"}, ${cores} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Linux ${release()}`,
+  bun: Bun.version,
+  pinning: pinned ? `server on core 0, load generator and orchestrator on core ${genCpus} (taskset)` : "none: server and load generator share every core",
+  workers: env.workers,
+  load: `load average before ${loadBefore.map((l) => l.toFixed(2)).join(" ")}, after ${loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+  elapsedS: (performance.now() - started) / 1000,
+  hubbubEnv: HUBBUB_ENV,
+  failures,
+};
+
+console.log(summary(results));
+if (mode === "full") {
+  await Bun.write(SAVED_PATH, JSON.stringify({ info, results, profiles } satisfies SavedRun));
+  await writeReport({ info, results, profiles });
+}
+log(`done in ${info.elapsedS.toFixed(0)} s; ${info.load}`);
+if (failures.length) log(`failures:\n  ${failures.join("\n  ")}`);
+if (mode === "smoke") {
+  const problems = sanityProblems(results, failures);
+  if (problems.length) {
+    log(`smoke check FAILED:\n  ${problems.join("\n  ")}`);
+    process.exit(1);
+  }
+  log(`smoke check passed: ${results.length} results, every delivery accounted for`);
+}
+process.exit(failures.length ? 1 : 0);

@@ -1,0 +1,343 @@
+// The scenarios, each sized for the three modes. A scenario runs against one server kind in a
+// fresh server process and a fresh pool of load-generator workers, and returns what
+// results.ts describes; run.ts runs every scenario against the baseline, then Hubbub.
+import { rawWebSocket } from "../test/helpers.ts";
+import type { ClientSpec } from "./ipc.ts";
+import { LoadGen } from "./loadgen.ts";
+import { idleMemory, measureStep, mustStats, saturation, type Cpus, type StepPlan } from "./measure.ts";
+import { procStats, spawnServer, type ChildServer } from "./proc.ts";
+import type { ConnectStormResult, PresenceStormResult, ScenarioResult, ServerKind, StepRow, StepsResult } from "./results.ts";
+
+export type Mode = "smoke" | "quick" | "full";
+
+export interface RunEnv {
+  mode: Mode;
+  /** taskset CPU lists for the server and the load generator, or null when not pinned. */
+  pin: { server: string; generator: string } | null;
+  cpus: Cpus;
+  workers: number;
+  /** When set, Hubbub runs under `bun --cpu-prof` writing into this directory. */
+  profileDir: string | null;
+  log(line: string): void;
+}
+
+/**
+ * Hubbub's settings for every run. RATE_LIMIT is raised from its default of 20 msg/s per
+ * connection, because a benchmark sender sends far faster than a person; everything else is
+ * the default.
+ */
+export const HUBBUB_ENV: Record<string, string> = { RATE_LIMIT: "1000000", LOG_LEVEL: "info" };
+
+/** A step passes with at least this share delivered and a p99 at most PASS_P99_MS. */
+export const PASS_DELIVERED = 0.99;
+export const PASS_P99_MS = 250;
+/** Characters after each stamp: a text of about 40 characters, a typical chat line. */
+const PADDING = 18;
+/** Handshakes in flight per worker during a storm. */
+const STORM_CONCURRENCY = 128;
+/** Handshakes in flight per worker when only the steady state matters. */
+const SETUP_CONCURRENCY = 64;
+/**
+ * How long connections sit idle before their memory is read. RSS falls for several seconds
+ * after a storm, as the garbage of thousands of handshakes is collected and returned; the
+ * lowest VmRSS seen in this window is taken.
+ */
+const MEMORY_SETTLE_MS: Record<Mode, number> = { smoke: 500, quick: 6000, full: 15_000 };
+/** Sampling interval of `bun --cpu-prof` when profiling (µs). */
+export const PROFILE_INTERVAL_US = 100;
+/** Pause after connecting, so presence traffic and JIT warm-up settle before measuring. */
+const SETTLE_MS: Record<Mode, number> = { smoke: 200, quick: 1000, full: 1000 };
+
+interface Sizes {
+  fanoutSmall: { clients: number; senders: number; rate: number; durationMs: number };
+  fanoutLarge: { clients: number; senders: number; rate: number; durationMs: number };
+  ramp: { clients: number; senders: number; deliveriesPerSec: number[]; durationMs: number };
+  manyRooms: { clients: number; roomSize: number; rate: number; durationMs: number };
+  presence: { members: number };
+  slow: { clients: number; slowSockets: number; senders: number; rate: number; durationMs: number; padding: number };
+  drainMs: number;
+}
+
+const SIZES: Record<Mode, Sizes> = {
+  smoke: {
+    fanoutSmall: { clients: 20, senders: 4, rate: 20, durationMs: 500 },
+    fanoutLarge: { clients: 50, senders: 5, rate: 20, durationMs: 500 },
+    ramp: { clients: 50, senders: 5, deliveriesPerSec: [2_000, 5_000], durationMs: 500 },
+    manyRooms: { clients: 100, roomSize: 10, rate: 2, durationMs: 500 },
+    presence: { members: 50 },
+    slow: { clients: 50, slowSockets: 2, senders: 5, rate: 20, durationMs: 500, padding: 1000 },
+    drainMs: 2000,
+  },
+  quick: {
+    fanoutSmall: { clients: 100, senders: 10, rate: 100, durationMs: 3000 },
+    fanoutLarge: { clients: 1000, senders: 5, rate: 20, durationMs: 3000 },
+    ramp: { clients: 1000, senders: 10, deliveriesPerSec: [100_000, 400_000, 800_000], durationMs: 3000 },
+    manyRooms: { clients: 5000, roomSize: 10, rate: 1, durationMs: 3000 },
+    presence: { members: 1000 },
+    slow: { clients: 1000, slowSockets: 10, senders: 5, rate: 20, durationMs: 3000, padding: 1000 },
+    drainMs: 2000,
+  },
+  full: {
+    fanoutSmall: { clients: 100, senders: 10, rate: 100, durationMs: 10_000 },
+    fanoutLarge: { clients: 1000, senders: 5, rate: 20, durationMs: 10_000 },
+    ramp: {
+      clients: 1000,
+      senders: 10,
+      deliveriesPerSec: [50_000, 100_000, 200_000, 300_000, 400_000, 500_000, 600_000, 700_000, 800_000, 900_000, 1_000_000, 1_200_000],
+      durationMs: 5000,
+    },
+    manyRooms: { clients: 5000, roomSize: 10, rate: 1, durationMs: 10_000 },
+    presence: { members: 2000 },
+    slow: { clients: 1000, slowSockets: 10, senders: 5, rate: 20, durationMs: 10_000, padding: 1000 },
+    drainMs: 3000,
+  },
+};
+
+export interface Scenario {
+  name: string;
+  /** One line: what it measures. */
+  summary: string;
+  servers: readonly ServerKind[];
+  /** Times the scenario runs against each server, alternating between them (default 1). */
+  rounds?: Partial<Record<Mode, number>>;
+  run(env: RunEnv, server: ServerKind, round: number): Promise<ScenarioResult[]>;
+}
+
+// ---- plumbing -------------------------------------------------------------------------------
+
+async function startServer(env: RunEnv, kind: ServerKind): Promise<ChildServer> {
+  const script = kind === "baseline" ? "bench/baseline-server.ts" : "src/index.ts";
+  const prof = env.profileDir && kind === "hubbub" ? ["--cpu-prof", `--cpu-prof-dir=${env.profileDir}`, `--cpu-prof-interval=${PROFILE_INTERVAL_US}`] : [];
+  const pin = env.pin ? ["taskset", "-c", env.pin.server] : [];
+  return spawnServer(kind === "hubbub" ? HUBBUB_ENV : {}, [...pin, process.execPath, ...prof, script]);
+}
+
+/** Stops a server: gracefully when profiling (the profile is written at exit), else at once. */
+async function stopServer(env: RunEnv, server: ChildServer): Promise<void> {
+  if (env.profileDir) {
+    // The profile covers the process's whole life; keep its CPU time to set the samples against.
+    const last = await procStats(server.proc.pid);
+    await Bun.write(`${env.profileDir}/process.json`, JSON.stringify({ cpuMs: last?.cpuMs ?? Number.NaN }));
+    server.proc.kill("SIGTERM");
+    await Promise.race([server.exited, Bun.sleep(15_000)]);
+  }
+  await server[Symbol.asyncDispose]();
+}
+
+/** Kill switches of every rig still running, for a run that gives up on a scenario. */
+const live = new Set<() => Promise<void>>();
+
+/** Stops every server and load generator still running (after a scenario timed out). */
+export async function abortRigs(): Promise<void> {
+  await Promise.all([...live].map((kill) => kill()));
+}
+
+/** Runs `body` with a fresh server and load generator, and always cleans both up. */
+async function withRig<T>(env: RunEnv, kind: ServerKind, body: (server: ChildServer, gen: LoadGen) => Promise<T>): Promise<T> {
+  const server = await startServer(env, kind);
+  const gen = LoadGen.start({ workers: env.workers, cpus: env.pin?.generator ?? null });
+  const kill = async () => {
+    live.delete(kill);
+    await gen[Symbol.asyncDispose]();
+    await server[Symbol.asyncDispose]();
+  };
+  live.add(kill);
+  try {
+    return await body(server, gen);
+  } finally {
+    live.delete(kill);
+    await gen[Symbol.asyncDispose]();
+    await stopServer(env, server);
+  }
+}
+
+/** `n` clients in rooms of `roomSize` (room i holds clients i*roomSize …), unique names. */
+function clientsInRooms(n: number, roomSize: number, prefix: string): ClientSpec[] {
+  return Array.from({ length: n }, (_, i) => ({ room: `${prefix}${Math.floor(i / roomSize)}`, name: `${prefix}${i}` }));
+}
+
+async function connectAll(env: RunEnv, server: ChildServer, gen: LoadGen, clients: ClientSpec[]): Promise<void> {
+  const r = await gen.connect(server.wsUrl, clients, SETUP_CONCURRENCY);
+  if (r.failed > 0) throw new Error(`${r.failed} of ${clients.length} clients could not connect`);
+  env.log(`    ${r.ready} clients ready in ${r.elapsedMs.toFixed(0)} ms`);
+  await Bun.sleep(SETTLE_MS[env.mode]);
+}
+
+function evictions(server: ChildServer): number {
+  return server.lines.filter((l) => l.includes('"msg":"evicted"')).length;
+}
+
+/** Senders 0, k, 2k, …: spread over workers and, for several rooms, over rooms. */
+function spread(count: number, clients: number): number[] {
+  const stride = Math.max(1, Math.floor(clients / count));
+  return Array.from({ length: count }, (_, i) => i * stride);
+}
+
+async function step(env: RunEnv, server: ChildServer, gen: LoadGen, label: string, plan: StepPlan): Promise<StepRow> {
+  const result = await measureStep(server, gen, env.cpus, plan);
+  const pass = result.deliveredRatio >= PASS_DELIVERED && result.p99Ms <= PASS_P99_MS;
+  env.log(
+    `    ${label}: ${(result.deliveredRatio * 100).toFixed(2)}% of ${result.expected} delivered, ` +
+      `${Math.round(result.deliveredPerSec)}/s, p99 ${result.p99Ms.toFixed(1)} ms, ` +
+      `${result.cpuPerDeliveryUs.toFixed(2)} µs CPU/delivery, saturated: ${result.saturated}`,
+  );
+  return { label, senders: plan.senders.length, ratePerSender: plan.ratePerSender, result, pass };
+}
+
+/** One room of `clients`, `senders` of them sending at `rate`, as one or more steps. */
+async function fanout(env: RunEnv, kind: ServerKind, scenario: string, s: { clients: number; senders: number; rate: number; durationMs: number }, round = 1): Promise<ScenarioResult[]> {
+  const sizes = SIZES[env.mode];
+  return withRig(env, kind, async (server, gen) => {
+    await connectAll(env, server, gen, clientsInRooms(s.clients, s.clients, "f"));
+    const row = await step(env, server, gen, `${s.senders} × ${s.rate} msg/s${round > 1 ? ` (round ${round})` : ""}`, {
+      senders: spread(s.senders, s.clients), ratePerSender: s.rate, durationMs: s.durationMs,
+      drainMs: sizes.drainMs, padding: PADDING, roomSizeOf: () => s.clients,
+    });
+    const r: StepsResult = { kind: "steps", scenario, server: kind, clients: s.clients, rooms: 1, rows: [row], evictions: evictions(server) };
+    return [r];
+  });
+}
+
+// ---- the scenarios --------------------------------------------------------------------------
+
+const fanoutSmall: Scenario = {
+  name: "fan-out small",
+  summary: "100 clients in one room, 10 senders × 100 msg/s: per-message cost (parse, validate, encode)",
+  servers: ["baseline", "hubbub"],
+  run: (env, kind) => fanout(env, kind, "fan-out small", SIZES[env.mode].fanoutSmall),
+};
+
+const fanoutLarge: Scenario = {
+  name: "fan-out large",
+  summary: "1,000 clients in one room, 5 senders × 20 msg/s: per-delivery cost and latency",
+  servers: ["baseline", "hubbub"],
+  // Its p99 is a target, and a p99 moves with whatever else the machine does: three rounds,
+  // alternating servers, and the target reads the median round of each.
+  rounds: { full: 3 },
+  run: (env, kind, round) => fanout(env, kind, "fan-out large", SIZES[env.mode].fanoutLarge, round),
+};
+
+const ramp: Scenario = {
+  name: "saturation ramp",
+  summary: "1,000 clients in one room, open-loop steps of offered deliveries/s until one fails (< 99% or p99 > 250 ms)",
+  servers: ["baseline", "hubbub"],
+  run: (env, kind) => {
+    const sizes = SIZES[env.mode];
+    const s = sizes.ramp;
+    return withRig(env, kind, async (server, gen) => {
+      await connectAll(env, server, gen, clientsInRooms(s.clients, s.clients, "s"));
+      const senders = spread(s.senders, s.clients);
+      const rows: StepRow[] = [];
+      for (const dps of s.deliveriesPerSec) {
+        const ratePerSender = dps / s.clients / s.senders;
+        const row = await step(env, server, gen, `${dps / 1000}k/s`, {
+          senders, ratePerSender, durationMs: s.durationMs, drainMs: sizes.drainMs, padding: PADDING, roomSizeOf: () => s.clients,
+        });
+        rows.push(row);
+        if (!row.pass) break;
+        await Bun.sleep(500);
+      }
+      const r: StepsResult = { kind: "steps", scenario: "saturation ramp", server: kind, clients: s.clients, rooms: 1, rows, evictions: evictions(server) };
+      return [r];
+    });
+  },
+};
+
+const manyRooms: Scenario = {
+  name: "many rooms",
+  summary: "connect storm of 5,000 connections into 500 rooms of 10 (connections/s, memory per idle connection), then everyone chats at 1 msg/s",
+  servers: ["baseline", "hubbub"],
+  run: (env, kind) => {
+    const sizes = SIZES[env.mode];
+    const s = sizes.manyRooms;
+    return withRig(env, kind, async (server, gen) => {
+      await Bun.sleep(SETTLE_MS[env.mode]); // let start-up work (bundling the page, JIT) finish
+      const before = await mustStats(server);
+      const g0 = await gen.cpuMs();
+      const t0 = performance.now();
+      const clients = clientsInRooms(s.clients, s.roomSize, "m");
+      const c = await gen.connect(server.wsUrl, clients, STORM_CONCURRENCY);
+      const wallMs = performance.now() - t0;
+      const [after, g1] = [await mustStats(server), await gen.cpuMs()];
+      env.log(`    ${c.ready} connections in ${c.elapsedMs.toFixed(0)} ms (${c.failed} failed); settling`);
+      const idle = await idleMemory(server, MEMORY_SETTLE_MS[env.mode]);
+      const serverUtil = (after.cpuMs - before.cpuMs) / wallMs / env.cpus.server;
+      const generatorUtil = (g1 - g0) / wallMs / env.cpus.generator;
+      const storm: ConnectStormResult = {
+        kind: "connect", scenario: "connect storm", server: kind, connections: c.ready, failed: c.failed,
+        elapsedMs: c.elapsedMs, perSec: c.ready / (c.elapsedMs / 1000),
+        p50Ms: c.connect.percentile(0.5) / 1000, p99Ms: c.connect.percentile(0.99) / 1000,
+        rssBeforeBytes: before.rssBytes, rssIdleBytes: idle.rssBytes, hwmBytes: idle.hwmBytes,
+        bytesPerConnection: (idle.rssBytes - before.rssBytes) / c.ready, serverCpuMs: after.cpuMs - before.cpuMs,
+        serverUtil, generatorUtil, saturated: saturation(serverUtil, generatorUtil),
+      };
+      env.log(`    ${(storm.bytesPerConnection / 1024).toFixed(2)} KB per idle connection; ${Math.round(storm.perSec)} connections/s, saturated: ${storm.saturated}`);
+      if (c.failed > 0) return [storm];
+      const senders = clients.map((_, i) => i);
+      const row = await step(env, server, gen, `${s.clients} × ${s.rate} msg/s`, {
+        senders, ratePerSender: s.rate, durationMs: s.durationMs, drainMs: sizes.drainMs, padding: PADDING, roomSizeOf: () => s.roomSize,
+      });
+      const chat: StepsResult = {
+        kind: "steps", scenario: "many rooms", server: kind, clients: s.clients, rooms: s.clients / s.roomSize, rows: [row], evictions: evictions(server),
+      };
+      return [storm, chat];
+    });
+  },
+};
+
+const presenceStorm: Scenario = {
+  name: "presence storm",
+  summary: "2,000 clients join one room at once: time until every user list is complete, presence bytes per join",
+  servers: ["hubbub"],
+  run: (env, kind) => {
+    const n = SIZES[env.mode].presence.members;
+    return withRig(env, kind, async (server, gen) => {
+      const before = await mustStats(server);
+      const c = await gen.connect(server.wsUrl, clientsInRooms(n, n, "p"), STORM_CONCURRENCY, n);
+      const deadline = performance.now() + 15_000;
+      while ((await gen.stats()).complete < c.ready && performance.now() < deadline) await Bun.sleep(20);
+      await Bun.sleep(200); // let trailing presence frames arrive, so the byte count is whole
+      const p = (await gen.collect()).presence;
+      const after = await mustStats(server);
+      const completeAfter = p.complete === n ? (p.lastCompleteUs - c.lastReadyUs) / 1000 : Number.NaN;
+      env.log(`    ${c.ready} joined in ${c.elapsedMs.toFixed(0)} ms; lists complete ${completeAfter.toFixed(0)} ms after the last join`);
+      const r: PresenceStormResult = {
+        kind: "presence", scenario: "presence storm", server: kind, members: n, failed: c.failed,
+        joinElapsedMs: c.elapsedMs, completeAfterLastJoinMs: Math.max(0, completeAfter), complete: p.complete,
+        presenceFrames: p.frames, presenceBytes: p.bytes, snapshotBytes: p.snapshotBytes, presenceBytesPerJoin: p.bytes / n,
+        serverCpuMs: after.cpuMs - before.cpuMs, hwmBytes: after.hwmBytes,
+      };
+      return [r];
+    });
+  },
+};
+
+const slowConsumer: Scenario = {
+  name: "slow consumer",
+  summary: "fan-out large with ~1 KB texts, then again with 10 connections that never read: healthy p99 and server memory",
+  servers: ["baseline", "hubbub"],
+  run: (env, kind) => {
+    const sizes = SIZES[env.mode];
+    const s = sizes.slow;
+    return withRig(env, kind, async (server, gen) => {
+      await connectAll(env, server, gen, clientsInRooms(s.clients, s.clients, "c"));
+      const plan: StepPlan = {
+        senders: spread(s.senders, s.clients), ratePerSender: s.rate, durationMs: s.durationMs,
+        drainMs: sizes.drainMs, padding: s.padding, roomSizeOf: () => s.clients,
+      };
+      const rows = [await step(env, server, gen, "without slow sockets", plan)];
+      // Raw sockets that complete the upgrade and then never read a byte.
+      const slow = await Promise.all(Array.from({ length: s.slowSockets }, (_, i) => rawWebSocket(server.port, `?room=c0&name=slow${i}`)));
+      for (const r of slow) r.socket.pause();
+      try {
+        rows.push(await step(env, server, gen, `with ${s.slowSockets} slow sockets`, plan));
+      } finally {
+        for (const r of slow) r.socket.destroy();
+      }
+      const r: StepsResult = { kind: "steps", scenario: "slow consumer", server: kind, clients: s.clients, rooms: 1, rows, evictions: evictions(server) };
+      return [r];
+    });
+  },
+};
+
+export const SCENARIOS: readonly Scenario[] = [fanoutSmall, fanoutLarge, ramp, manyRooms, presenceStorm, slowConsumer];

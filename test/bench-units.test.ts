@@ -1,0 +1,53 @@
+// The benchmark's own measuring pieces (bench/): if these are wrong, every number is.
+import { describe, expect, it } from "bun:test";
+import { Histogram, bucketOf } from "../bench/histogram.ts";
+import { readStamp, stamp, stampedChat } from "../bench/wire.ts";
+import { encode } from "../src/protocol.ts";
+
+describe("bench Histogram", () => {
+  it("keeps every value in a bucket within 3% of it, in order", () => {
+    let last = -1;
+    for (let v = 0; v < 5_000_000; v = Math.max(v + 1, Math.floor(v * 1.01))) {
+      const b = bucketOf(v);
+      expect(b).toBeGreaterThanOrEqual(last);
+      last = b;
+      const h = new Histogram();
+      h.record(v);
+      expect(Math.abs(h.percentile(0.5) - v)).toBeLessThanOrEqual(Math.max(0.5, v * 0.03));
+    }
+  });
+
+  it("answers percentiles of a known distribution and merges by addition", () => {
+    const a = new Histogram();
+    const b = new Histogram();
+    for (let v = 1; v <= 1000; v++) (v % 2 ? a : b).record(v * 100);
+    a.merge(b.counts, b.max);
+    expect(a.count).toBe(1000);
+    expect(a.max).toBe(100_000);
+    for (const [p, want] of [[0.5, 50_000], [0.9, 90_000], [0.99, 99_000]] as const) {
+      expect(Math.abs(a.percentile(p) - want) / want).toBeLessThan(0.03);
+    }
+    expect(new Histogram().percentile(0.5)).toBeNaN();
+  });
+});
+
+describe("bench stamps", () => {
+  const text = JSON.parse(stampedChat(7, 1_732_730_000_123_456, "xxxx")).text as string;
+
+  it("are found in the baseline's echoed chat frame", () => {
+    expect(readStamp(stampedChat(7, 1_732_730_000_123_456, "xxxx"))).toBe(true);
+    expect(stamp).toEqual({ step: 7, sentUs: 1_732_730_000_123_456 });
+  });
+
+  it("are found in Hubbub's message frame, whatever the sender is called", () => {
+    const frame = encode({ type: "message", room: "r", seq: 3, id: "n-1", ts: 1, from: { id: "ab", name: "text" }, kind: "text", text });
+    expect(readStamp(frame)).toBe(true);
+    expect(stamp).toEqual({ step: 7, sentUs: 1_732_730_000_123_456 });
+  });
+
+  it("are not found in other frames", () => {
+    for (const frame of ['{"type":"users","room":"r","seq":0,"users":[]}', '{"type":"notice","text":"~ hello"}', '{"type":"notice","text":"~12"}']) {
+      expect(readStamp(frame)).toBe(false);
+    }
+  });
+});
