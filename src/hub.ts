@@ -29,10 +29,16 @@ export type LocalPublish = (topic: string, data: string) => number;
 type Ref = string | number | undefined;
 
 export class Hub implements EngineSink {
-  /** Every open, not yet disconnected session (admitted or still in its handshake). */
-  private readonly sessions = new Set<Session>();
-  /** room → this node's sessions in it (the other direction lives on Session.rooms). */
-  private readonly rooms = new Map<string, Set<Session>>();
+  /**
+   * Open sessions not admitted: still in their handshake, or refused and closing. Admitted
+   * ones live in `users` only, so each connection costs one hash-table entry here, not two.
+   */
+  private readonly pending = new Set<Session>();
+  /**
+   * room → this node's sessions in it (the other direction lives on Session.rooms). Each
+   * Session.rooms entry is the `name` string kept here, one string per room, not per member.
+   */
+  private readonly rooms = new Map<string, LocalRoom>();
   /**
    * user id → this node's admitted sessions of that user (an array only while a user has
    * several tabs here). This is how direct messages reach a user: a Bun topic per user would
@@ -40,6 +46,8 @@ export class Hub implements EngineSink {
    * tree), about a tenth of the per-connection budget, for a rarely used feature.
    */
   private readonly users = new Map<string, Session | Session[]>();
+  /** Sessions in `users`. */
+  private admitted = 0;
   /**
    * How many of this node's connections of one user are in a room (key: room + "\n" + user id).
    * With tokens, several connections (tabs) share one user id and are one member: the engine
@@ -95,6 +103,7 @@ export class Hub implements EngineSink {
   }
 
   private indexUser(s: Session): void {
+    this.admitted++;
     const u = this.users.get(s.userId);
     if (u === undefined) this.users.set(s.userId, s);
     else if (Array.isArray(u)) u.push(s);
@@ -105,9 +114,11 @@ export class Hub implements EngineSink {
     const u = this.users.get(s.userId);
     if (u === s) this.users.delete(s.userId);
     else if (Array.isArray(u) && u.includes(s)) {
+      // A new array, never a mutation: all() may be iterating the old one.
       const rest = u.filter((x) => x !== s);
       this.users.set(s.userId, rest.length === 1 ? rest[0]! : rest);
-    }
+    } else return;
+    this.admitted--;
   }
 
   /** Marks a room (null: every session) for a slow-consumer check, at most every SUSPECT_CHECK_MS. */
@@ -124,7 +135,7 @@ export class Hub implements EngineSink {
     const rooms = this.suspects;
     this.suspects = new Set();
     if (rooms.has(null)) return this.sweep(this.lastSuspectCheck, true);
-    for (const room of rooms) for (const s of this.rooms.get(room as string) ?? []) this.evictIfSlow(s);
+    for (const room of rooms) for (const s of this.rooms.get(room as string)?.sessions ?? []) this.evictIfSlow(s);
   }
 
   private evictIfSlow(s: Session): boolean {
@@ -140,12 +151,12 @@ export class Hub implements EngineSink {
   // ---- connection lifecycle ------------------------------------------------------------------
 
   get size(): number {
-    return this.sessions.size;
+    return this.pending.size + this.admitted;
   }
 
   /** Registers a freshly opened connection (before admit), so sweeps and shutdown see it. */
   connect(s: Session): void {
-    this.sessions.add(s);
+    this.pending.add(s);
   }
 
   /**
@@ -172,6 +183,7 @@ export class Hub implements EngineSink {
     return andThen(name === null ? this.claimGuest(s) : this.claim(s, name, key), (claimed) => {
       if (!claimed) return this.refuse(s, ErrorCode.NameTaken, `the name ${name} is taken`, CloseCode.NameTaken);
       s.handshake = null;
+      this.pending.delete(s);
       this.indexUser(s);
       const { config: c } = this;
       s.send({
@@ -193,7 +205,9 @@ export class Hub implements EngineSink {
    * asking for the same key in the same tick exactly one wins. A session renaming within its
    * own key (alice → Alice) keeps its one reference.
    */
-  private claim(s: Session, name: string, key = nameKey(name)): Awaitable<boolean> {
+  private claim(s: Session, name: string, computedKey = nameKey(name)): Awaitable<boolean> {
+    // The key is usually the name itself: then one string serves both (the engine keeps it).
+    const key = computedKey === name ? name : computedKey;
     const member = { id: s.userId, name };
     if (key === s.nameKey) {
       s.claimed(name, key, member);
@@ -248,8 +262,7 @@ export class Hub implements EngineSink {
    * The close handler queues this behind the session's other tasks, so it runs after admit().
    */
   async disconnect(s: Session): Promise<void> {
-    this.sessions.delete(s);
-    this.unindexUser(s);
+    if (!this.pending.delete(s)) this.unindexUser(s);
     const member = s.member;
     const rooms = s.rooms.splice(0);
     for (const room of rooms) this.unindex(room, s);
@@ -271,8 +284,7 @@ export class Hub implements EngineSink {
       if (s.rooms.length >= MAX_ROOMS_PER_CONNECTION) return s.fail(ErrorCode.TooManyRooms, `at most ${MAX_ROOMS_PER_CONNECTION} rooms per connection`, ref);
       // Subscribe before reading the snapshot and history, so no message falls between them;
       // a message in both is told apart by its seq.
-      s.rooms.push(room);
-      this.index(room, s);
+      s.rooms.push(this.index(room, s));
       s.socket?.subscribe(roomTopic(room));
       if (this.addRoomRef(room, s)) joined = this.engine.join(room, s.member);
     }
@@ -326,17 +338,19 @@ export class Hub implements EngineSink {
     return room;
   }
 
-  private index(room: string, s: Session): void {
-    let set = this.rooms.get(room);
-    if (!set) this.rooms.set(room, (set = new Set()));
-    set.add(s);
+  /** Adds the session to the room's local members; returns the room's name as kept here. */
+  private index(room: string, s: Session): string {
+    let r = this.rooms.get(room);
+    if (!r) this.rooms.set(room, (r = { name: room, sessions: new Set() }));
+    r.sessions.add(s);
+    return r.name;
   }
 
   private unindex(room: string, s: Session): void {
-    const set = this.rooms.get(room);
-    if (!set) return;
-    set.delete(s);
-    if (set.size === 0) this.rooms.delete(room);
+    const r = this.rooms.get(room);
+    if (!r) return;
+    r.sessions.delete(s);
+    if (r.sessions.size === 0) this.rooms.delete(room);
   }
 
   /** Rooms with at least one member on this node (metrics). */
@@ -346,7 +360,7 @@ export class Hub implements EngineSink {
 
   /** Local members of a room (for tests and metrics). */
   localMembers(room: string): number {
-    return this.rooms.get(room)?.size ?? 0;
+    return this.rooms.get(room)?.sessions.size ?? 0;
   }
 
   // ---- names ---------------------------------------------------------------------------------
@@ -423,7 +437,7 @@ export class Hub implements EngineSink {
    */
   sweep(now: number, slowOnly = false): void {
     const idleMs = this.config.idleTimeoutS * 1000;
-    for (const s of this.sessions) {
+    for (const s of this.all()) {
       if (s.closing || this.evictIfSlow(s) || slowOnly) continue;
       const silentMs = now - s.lastSeenMs;
       if (silentMs > idleMs) s.evict(CloseCode.Idle);
@@ -436,15 +450,24 @@ export class Hub implements EngineSink {
     this.presenceOut.flushNow();
   }
 
-  /** Every live session, for shutdown. */
-  all(): Iterable<Session> {
-    return this.sessions;
+  /** Every open, not yet disconnected session: the sweep's and shutdown's walk. */
+  *all(): Iterable<Session> {
+    yield* this.pending;
+    for (const u of this.users.values()) {
+      if (Array.isArray(u)) yield* u;
+      else yield u;
+    }
   }
 
   stop(): void {
     this.presenceOut.stop();
     if (this.suspectTimer) clearTimeout(this.suspectTimer);
   }
+}
+
+interface LocalRoom {
+  readonly name: string;
+  readonly sessions: Set<Session>;
 }
 
 /** True when the session's user id is its own connection id (anonymous): no other connection shares it. */

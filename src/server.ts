@@ -175,7 +175,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     }
     const q = url.searchParams;
     const session = new Session(newConnectionId(), { name: q.get("name"), room: q.get("room"), since: q.get("since"), auth: authResult }, policy);
-    session.ip = ip;
+    session.ip = slot.ip;
     session.ipBucket = slot.bucket;
     const upgraded = protocol ? srv.upgrade(req, { data: session, headers: { "Sec-WebSocket-Protocol": protocol } }) : srv.upgrade(req, { data: session });
     if (upgraded) return undefined;
