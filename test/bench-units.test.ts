@@ -1,6 +1,7 @@
 // The benchmark's own measuring pieces (bench/): if these are wrong, every number is.
 import { describe, expect, it } from "bun:test";
 import { Histogram, bucketOf } from "../bench/histogram.ts";
+import { median } from "../bench/report.ts";
 import { readStamp, stamp, stampedChat } from "../bench/wire.ts";
 import { encode } from "../src/protocol.ts";
 
@@ -49,5 +50,14 @@ describe("bench stamps", () => {
     for (const frame of ['{"type":"users","room":"r","seq":0,"users":[]}', '{"type":"notice","text":"~ hello"}', '{"type":"notice","text":"~12"}']) {
       expect(readStamp(frame)).toBe(false);
     }
+  });
+});
+
+describe("bench median", () => {
+  it("takes the middle value, the lower middle of an even count, and nothing of nothing", () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2);
+    expect(median([5])).toBe(5);
+    expect(median([])).toBeUndefined();
   });
 });
