@@ -24,6 +24,8 @@ export const CloseCode = {
   Unauthorized: 4401,
   /** 4000: the server dropped a peer that stayed silent past IDLE_TIMEOUT_S. Reconnect: yes. */
   Idle: 4000,
+  /** 1013: admission could not finish (a cluster node lost Redis meanwhile); an `unavailable` error frame came first. Reconnect: yes, after a backoff. */
+  TryAgainLater: 1013,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -38,6 +40,7 @@ export const CloseReason: Record<CloseCode, string> = {
   [CloseCode.NameTaken]: "name taken",
   [CloseCode.Unauthorized]: "unauthorized",
   [CloseCode.Idle]: "idle timeout",
+  [CloseCode.TryAgainLater]: "try again later",
 };
 
 /** Codes carried by `error` frames. After an error the connection stays open unless a close follows. */
@@ -68,5 +71,10 @@ export const ErrorCode = {
   Unauthorized: "unauthorized",
   /** A connection may be in at most MAX_ROOMS_PER_CONNECTION rooms. */
   TooManyRooms: "too_many_rooms",
+  /**
+   * The server could not complete the request: a cluster node that lost Redis, or an internal
+   * failure. A chat may or may not have been published (its seq is then in history).
+   */
+  Unavailable: "unavailable",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -48,13 +48,13 @@ export function handleFrame(hub: Hub, s: Session, data: string | Buffer): void {
     case "chat": {
       if (!s.allowMessage()) return s.fail(ErrorCode.RateLimited, "slow down: too many messages", f.ref);
       const p = parseCommand(f.text);
-      if (p.kind === "text") return s.enqueue(() => hub.say(s, f.room, "text", p.text, f.ref));
+      if (p.kind === "text") return s.enqueue(() => hub.say(s, f.room, "text", p.text, f.ref), f.ref);
       if ((p.name === "join" || p.name === "leave") && !s.allowMembershipChange()) return s.fail(ErrorCode.RateLimited, "slow down: too many joins and leaves", f.ref);
-      return s.enqueue(() => runCommand({ hub, session: s, room: f.room, ref: f.ref }, p.name, p.args));
+      return s.enqueue(() => runCommand({ hub, session: s, room: f.room, ref: f.ref }, p.name, p.args), f.ref);
     }
     case "direct":
       if (!s.allowMessage()) return s.fail(ErrorCode.RateLimited, "slow down: too many messages", f.ref);
-      return s.enqueue(() => hub.direct(s, f.to, f.text, f.ref));
+      return s.enqueue(() => hub.direct(s, f.to, f.text, f.ref), f.ref);
     // Join/leave churn has its own budget (JOIN_RATE_LIMIT): a loop of joins and leaves would
     // otherwise turn into a presence storm for every member of the rooms it touches.
     case "join":

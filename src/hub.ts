@@ -162,9 +162,21 @@ export class Hub implements EngineSink {
   /**
    * Validates the handshake, claims the name, sends `welcome` and joins the initial room.
    * Refusals send an `error` frame and close (4400 bad parameter, 4409 name taken).
-   * Synchronous with an engine that answers synchronously (awaitable.ts).
+   * Synchronous with an engine that answers synchronously (awaitable.ts). When the engine fails
+   * midway (a cluster node losing Redis), the client is told `unavailable` and closed with 1013
+   * rather than left waiting for a user list that will not come.
    */
   admit(s: Session): Awaitable<void> {
+    const admitted = this.tryAdmit(s);
+    if (!(admitted instanceof Promise)) return admitted;
+    return admitted.catch((err: unknown) => {
+      s.send({ type: "error", code: ErrorCode.Unavailable, message: "the server cannot admit you right now; try again shortly" });
+      s.close(CloseCode.TryAgainLater);
+      throw err;
+    });
+  }
+
+  private tryAdmit(s: Session): Awaitable<void> {
     const hs = s.handshake;
     if (!hs) return;
     if (hs.auth && !hs.auth.ok) return this.refuse(s, ErrorCode.Unauthorized, "a valid token is required", CloseCode.Unauthorized);

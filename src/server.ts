@@ -3,7 +3,7 @@
 import type { Server } from "bun";
 import page from "../public/index.html";
 import { createAuthenticator, tokenFrom, type AuthResult } from "./auth.ts";
-import { CloseCode } from "./codes.ts";
+import { CloseCode, ErrorCode } from "./codes.ts";
 import type { Config } from "./config.ts";
 import { createConnectionHandlers } from "./connection.ts";
 import { createEngine } from "./engine/create.ts";
@@ -72,7 +72,13 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
       metrics.evicted(code);
       log.info("evicted", { id: s.id, name: s.name, code });
     },
-    onError: (s, err) => log.error("handler failed", { id: s.id, error: String((err as Error)?.stack ?? err) }),
+    // The client hears of it (no strike: it is not the client's fault); the log keeps the detail.
+    onError: (s, err, ref) => {
+      log.error("handler failed", { id: s.id, engineReady: engine.ready, error: String((err as Error)?.stack ?? err) });
+      const message = engine.ready ? "the server failed to handle that request" : "the server lost its cluster engine and is reconnecting; try again shortly";
+      s.send(ref === undefined ? { type: "error", code: ErrorCode.Unavailable, message } : { type: "error", code: ErrorCode.Unavailable, message, ref });
+      metrics.error(ErrorCode.Unavailable);
+    },
     onFail: (code) => metrics.error(code),
     onSend: (bytes) => metrics.sent(bytes),
   };

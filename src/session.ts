@@ -30,8 +30,11 @@ export interface SessionPolicy {
   joinsPerSecond: number;
   /** Called once when this session decides to close itself (eviction, abuse). */
   onEvict(session: Session, code: CloseCode): void;
-  /** Called when a queued task throws; the connection survives. */
-  onError(session: Session, err: unknown): void;
+  /**
+   * Called when a queued task throws or rejects (an engine that lost Redis, or a bug), with
+   * the ref of the frame it was handling; the connection survives.
+   */
+  onError(session: Session, err: unknown, ref: Ref): void;
   /** Called for every error frame sent (metrics). */
   onFail?(code: ErrorCode): void;
   /** Called for every frame written to this socket directly (not via a topic), with its size (metrics). */
@@ -50,6 +53,8 @@ export const EVICT_GRACE_MS = 2000;
 
 /** One piece of a connection's work (handling a frame, admit, disconnect). */
 export type Task = () => Promise<void> | void;
+/** The client's `ref` of the frame a task handles, if it had one. */
+export type Ref = string | number | undefined;
 
 /** What the client asked for in the upgrade URL, before validation. */
 export interface Handshake {
@@ -89,8 +94,8 @@ export class Session {
   closing = false;
   /** A task of this connection is running, synchronously or across an await (see enqueue). */
   private busy = false;
-  /** Tasks waiting for the running one, oldest first; null when none wait (the usual case). */
-  private waiting: Task[] | null = null;
+  /** Tasks waiting for the running one (with their refs), oldest first; null when none wait (the usual case). */
+  private waiting: { task: Task; ref: Ref }[] | null = null;
   private ws: Socket | null = null;
   /**
    * Rate buckets, made on first use so an idle connection carries none. Lazy creation
@@ -193,35 +198,48 @@ export class Session {
    * its own, so an idle connection holds no promise at all. A task enqueued while another
    * runs, even from inside it, waits for it.
    */
-  enqueue(task: Task): void {
+  enqueue(task: Task, ref?: Ref): void {
     if (this.busy) {
-      (this.waiting ??= []).push(task);
+      (this.waiting ??= []).push({ task, ref });
       return;
     }
     this.busy = true;
-    this.runFrom(task);
+    this.runFrom(task, ref);
   }
 
   /** Runs `task`, then each waiting task; a task that returns a promise resumes the rest when it settles. */
-  private runFrom(first: Task | undefined): void {
-    for (let task = first; task; task = this.waiting?.shift()) {
+  private runFrom(first: Task, firstRef: Ref): void {
+    let task: Task | undefined = first;
+    let ref = firstRef;
+    while (task) {
       let result: Promise<void> | void = undefined;
       try {
         result = task();
       } catch (err) {
-        this.policy.onError(this, err);
+        this.policy.onError(this, err, ref);
       }
       if (result instanceof Promise) {
+        const failedRef = ref;
         result.then(
-          () => this.runFrom(this.waiting?.shift()),
+          () => this.runNext(),
           (err: unknown) => {
-            this.policy.onError(this, err);
-            this.runFrom(this.waiting?.shift());
+            this.policy.onError(this, err, failedRef);
+            this.runNext();
           },
         );
         return;
       }
+      const next = this.waiting?.shift();
+      task = next?.task;
+      ref = next?.ref;
     }
+    this.waiting = null;
+    this.busy = false;
+  }
+
+  private runNext(): void {
+    const next = this.waiting?.shift();
+    if (next) return this.runFrom(next.task, next.ref);
     this.waiting = null;
     this.busy = false;
   }

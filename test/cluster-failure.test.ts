@@ -5,6 +5,7 @@ import { CloseCode } from "../src/codes.ts";
 import type { App } from "../src/server.ts";
 import { TestClient, eventually, spawnServer, startServer, userView } from "./helpers.ts";
 import { clusterConfig, describeRedis, startRedis, uniquePrefix } from "./redis.ts";
+import { startProxy } from "./tcp-proxy.ts";
 
 /** Short, for a fast suite. The SIGKILL test uses twice this: its bound is checked in wall time. */
 const TTL_MS = 1000;
@@ -78,6 +79,9 @@ describeRedis("cluster failures", () => {
       await Promise.all([readyzBecomes(n1, 503, 3000), readyzBecomes(n2, 503, 3000)]);
       // New clients are sent elsewhere meanwhile: nothing could admit them.
       expect((await fetch(`${n1.httpUrl}/ws`)).status).toBe(503);
+      // A chat meanwhile is answered, not dropped in silence, and the connection stays open.
+      alice.send({ type: "chat", text: "during the outage", ref: "outage-1" });
+      expect(await alice.next((f) => f.type === "error" && f.ref === "outage-1")).toMatchObject({ code: "unavailable" });
       // Leaving while Redis is away still frees the name and the place in the list later.
       await carol.close();
       await redis.start();
@@ -105,5 +109,24 @@ describeRedis("cluster failures", () => {
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
       expect(new Set(seqs).size).toBe(seqs.length);
     }
+  }, 20_000);
+
+  it("tells a client whose admission the engine could not finish, and closes it with 1013", async () => {
+    await using redis = await startRedis();
+    await using proxy = await startProxy(redis.port);
+    await using node = await startServer({ ...clusterConfig(redis, uniquePrefix("admit")), redisUrl: `redis://127.0.0.1:${proxy.port}` });
+    // Redis goes silent: the node still reports ready, so the upgrade passes, and the name
+    // claim waits on a connection that then breaks.
+    proxy.freeze();
+    const client = await TestClient.connect(node, { name: "dora" });
+    await Bun.sleep(50);
+    proxy.cut();
+    expect(await client.next("error")).toMatchObject({ code: "unavailable" });
+    expect((await client.closed).code).toBe(CloseCode.TryAgainLater);
+    // The node recovers and admits the same name.
+    proxy.heal();
+    await readyzBecomes(node, 200, 10_000);
+    await using again = await TestClient.join(node, { name: "dora" });
+    expect(again.name).toBe("dora");
   }, 20_000);
 });
