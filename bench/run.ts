@@ -12,6 +12,7 @@
 // Progress goes to stderr, the tables to stdout.
 import { cpus, loadavg, release, totalmem } from "node:os";
 import { parseArgs } from "node:util";
+import { pinProcess } from "./proc.ts";
 import { summariseProfile, type ProfileSummary } from "./profile.ts";
 import { document, summary, type RunInfo } from "./report.ts";
 import type { ScenarioResult } from "./results.ts";
@@ -68,7 +69,7 @@ if (args["rewrite-report"]) {
 const cores = navigator.hardwareConcurrency;
 const pinned = !args["no-pin"] && cores >= 2 && Bun.which("taskset") !== null;
 const genCpus = cores > 2 ? `1-${cores - 1}` : "1";
-if (pinned) Bun.spawnSync(["taskset", "-a", "-p", "-c", genCpus, String(process.pid)], { stdout: "ignore" });
+if (pinned) pinProcess(process.pid, genCpus);
 const env: RunEnv = {
   mode,
   pin: pinned ? { server: "0", generator: genCpus } : null,

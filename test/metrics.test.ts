@@ -1,13 +1,8 @@
 import { describe, expect, it } from "bun:test";
 import { CloseCode, ErrorCode } from "../src/codes.ts";
-import { TestClient, eventually, startServer } from "./helpers.ts";
+import { TestClient, eventually, metricSample as sample, startServer } from "./helpers.ts";
 import { clusterConfig, describeRedis, startRedis, uniquePrefix } from "./redis.ts";
 
-/** The value of one sample line (`name{labels} value`), or undefined. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 async function scrape(url: string, headers: Record<string, string> = {}): Promise<string> {
   const res = await fetch(url, { headers });
