@@ -33,7 +33,7 @@ export const HUBBUB_ENV: Record<string, string> = { RATE_LIMIT: "1000000", LOG_L
 export const PASS_DELIVERED = 0.99;
 export const PASS_P99_MS = 250;
 /** Characters after each stamp: a text of about 40 characters, a typical chat line. */
-const PADDING = 18;
+export const PADDING = 18;
 /** Handshakes in flight per worker during a storm. */
 const STORM_CONCURRENCY = 128;
 /** Handshakes in flight per worker when only the steady state matters. */
@@ -59,7 +59,7 @@ interface Sizes {
   drainMs: number;
 }
 
-const SIZES: Record<Mode, Sizes> = {
+export const SIZES: Record<Mode, Sizes> = {
   smoke: {
     fanoutSmall: { clients: 20, senders: 4, rate: 20, durationMs: 500 },
     fanoutLarge: { clients: 50, senders: 5, rate: 20, durationMs: 500 },
@@ -172,12 +172,22 @@ async function killAll(nodes: ChildServer[], redis: RedisServer | null): Promise
   await redis?.stop();
 }
 
+/** What a profiled run keeps beside each node's profile (`process-<pid>.json`). */
+export interface ProfiledProcess {
+  pid: number;
+  /** Index of the node in its rig. */
+  node: number;
+  /** CPU time of the whole process (the profile covers its whole life); null when unknown. */
+  cpuMs: number | null;
+}
+
 /** Stops a server: gracefully when profiling (the profile is written at exit), else at once. */
-async function stopServer(env: RunEnv, server: ChildServer): Promise<void> {
+async function stopServer(env: RunEnv, server: ChildServer, node: number): Promise<void> {
   if (env.profileDir) {
     // The profile covers the process's whole life; keep its CPU time to set the samples against.
     const last = await procStats(server.proc.pid);
-    await Bun.write(`${env.profileDir}/process.json`, JSON.stringify({ cpuMs: last?.cpuMs ?? Number.NaN }));
+    const kept: ProfiledProcess = { pid: server.proc.pid, node, cpuMs: last?.cpuMs ?? null };
+    await Bun.write(`${env.profileDir}/process-${server.proc.pid}.json`, JSON.stringify(kept));
     server.proc.kill("SIGTERM");
     await Promise.race([server.exited, Bun.sleep(15_000)]);
   }
@@ -207,13 +217,13 @@ export async function withRig<T>(env: RunEnv, kind: ServerKind, body: (rig: Rig,
   } finally {
     live.delete(kill);
     await gen[Symbol.asyncDispose]();
-    for (const node of rig.nodes) await stopServer(env, node);
+    for (const [i, node] of rig.nodes.entries()) await stopServer(env, node, i);
     await rig.redis?.stop();
   }
 }
 
 /** `n` clients in rooms of `roomSize` (room i holds clients i*roomSize …), unique names. */
-function clientsInRooms(n: number, roomSize: number, prefix: string): ClientSpec[] {
+export function clientsInRooms(n: number, roomSize: number, prefix: string): ClientSpec[] {
   return Array.from({ length: n }, (_, i) => ({ room: `${prefix}${Math.floor(i / roomSize)}`, name: `${prefix}${i}` }));
 }
 
@@ -229,7 +239,7 @@ export function evictions(rig: Rig): number {
 }
 
 /** Senders 0, k, 2k, …: spread over workers and, for several rooms, over rooms. */
-function spread(count: number, clients: number): number[] {
+export function spread(count: number, clients: number): number[] {
   const stride = Math.max(1, Math.floor(clients / count));
   return Array.from({ length: count }, (_, i) => i * stride);
 }
@@ -240,7 +250,9 @@ export async function step(env: RunEnv, rig: Rig, gen: LoadGen, label: string, p
   env.log(
     `    ${label}: ${(result.deliveredRatio * 100).toFixed(2)}% of ${result.expected} delivered, ` +
       `${Math.round(result.deliveredPerSec)}/s, p99 ${result.p99Ms.toFixed(1)} ms, ` +
-      `${result.cpuPerDeliveryUs.toFixed(2)} µs CPU/delivery, saturated: ${result.saturated}`,
+      `${result.cpuPerDeliveryUs.toFixed(2)} µs CPU/delivery, saturated: ${result.saturated}` +
+      (result.byNode ? `; by receiving node: ${result.byNode.map((n, i) => `${i}: ${n.delivered}/${n.expected}, p99 ${n.p99Ms.toFixed(1)} ms`).join("; ")}` : "") +
+      (result.redisCommandsPerMessage !== undefined ? `; ${result.redisCommandsPerMessage.toFixed(2)} Redis commands/message` : ""),
   );
   return { label, senders: plan.senders.length, ratePerSender: plan.ratePerSender, result, pass };
 }
@@ -278,26 +290,41 @@ const fanoutLarge: Scenario = {
   run: (env, kind, round) => fanout(env, kind, "fan-out large", SIZES[env.mode].fanoutLarge, round),
 };
 
-const ramp: Scenario = {
+export interface RampPlan {
+  /** Global client indexes that send, all in rooms of `members`. */
+  senders: number[];
+  members: number;
+  /** Offered deliveries/s of each step, rising. */
+  deliveriesPerSec: number[];
+  durationMs: number;
+  /** Put before each step's label ("400k/s"). */
+  labelPrefix?: string;
+}
+
+/** Open-loop steps of rising offered deliveries/s until one fails; the rows measured. */
+export async function ramp(env: RunEnv, rig: Rig, gen: LoadGen, r: RampPlan): Promise<StepRow[]> {
+  const rows: StepRow[] = [];
+  for (const dps of r.deliveriesPerSec) {
+    const ratePerSender = dps / r.members / r.senders.length;
+    const row = await step(env, rig, gen, `${r.labelPrefix ?? ""}${dps / 1000}k/s`, {
+      senders: r.senders, ratePerSender, durationMs: r.durationMs, drainMs: SIZES[env.mode].drainMs, padding: PADDING, roomSizeOf: () => r.members,
+    });
+    rows.push(row);
+    if (!row.pass) break;
+    await Bun.sleep(500);
+  }
+  return rows;
+}
+
+const saturationRamp: Scenario = {
   name: "saturation ramp",
   summary: "1,000 clients in one room, open-loop steps of offered deliveries/s until one fails (< 99% or p99 > 250 ms)",
   servers: ["baseline", "hubbub"],
   run: (env, kind) => {
-    const sizes = SIZES[env.mode];
-    const s = sizes.ramp;
+    const s = SIZES[env.mode].ramp;
     return withRig(env, kind, async (rig, gen) => {
       await connectAll(env, rig, gen, clientsInRooms(s.clients, s.clients, "s"));
-      const senders = spread(s.senders, s.clients);
-      const rows: StepRow[] = [];
-      for (const dps of s.deliveriesPerSec) {
-        const ratePerSender = dps / s.clients / s.senders;
-        const row = await step(env, rig, gen, `${dps / 1000}k/s`, {
-          senders, ratePerSender, durationMs: s.durationMs, drainMs: sizes.drainMs, padding: PADDING, roomSizeOf: () => s.clients,
-        });
-        rows.push(row);
-        if (!row.pass) break;
-        await Bun.sleep(500);
-      }
+      const rows = await ramp(env, rig, gen, { senders: spread(s.senders, s.clients), members: s.clients, deliveriesPerSec: s.deliveriesPerSec, durationMs: s.durationMs });
       const r: StepsResult = { kind: "steps", scenario: "saturation ramp", server: kind, clients: s.clients, rooms: 1, rows, evictions: evictions(rig) };
       return [r];
     });
@@ -401,4 +428,4 @@ const slowConsumer: Scenario = {
   },
 };
 
-export const SCENARIOS: readonly Scenario[] = [fanoutSmall, fanoutLarge, ramp, manyRooms, presenceStorm, slowConsumer];
+export const SCENARIOS: readonly Scenario[] = [fanoutSmall, fanoutLarge, saturationRamp, manyRooms, presenceStorm, slowConsumer];

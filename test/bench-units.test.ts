@@ -1,8 +1,11 @@
 // The benchmark's own measuring pieces (bench/): if these are wrong, every number is.
 import { describe, expect, it } from "bun:test";
+import { alternateNodes, membersByNode, sendersIn } from "../bench/cluster.ts";
 import { Histogram, bucketOf } from "../bench/histogram.ts";
+import { clientsInRooms } from "../bench/scenarios.ts";
 import { readStamp, stamp, stampedChat } from "../bench/wire.ts";
 import { encode } from "../src/protocol.ts";
+import { metricSample } from "./helpers.ts";
 
 describe("bench Histogram", () => {
   it("keeps every value in a bucket within 3% of it, in order", () => {
@@ -49,5 +52,36 @@ describe("bench stamps", () => {
     for (const frame of ['{"type":"users","room":"r","seq":0,"users":[]}', '{"type":"notice","text":"~ hello"}', '{"type":"notice","text":"~12"}']) {
       expect(readStamp(frame)).toBe(false);
     }
+  });
+});
+
+describe("bench cluster clients", () => {
+  const clients = alternateNodes([...clientsInRooms(6, 6, "big"), ...clientsInRooms(3, 3, "small")], 2);
+
+  it("alternates clients between the nodes, so every room is split evenly", () => {
+    expect(clients.map((c) => c.node)).toEqual([0, 1, 0, 1, 0, 1, 0, 1, 0]);
+    expect(alternateNodes(clients, 1).every((c) => c.node === 0)).toBe(true);
+  });
+
+  it("counts each room's members on each node", () => {
+    expect(membersByNode(clients, 2)).toEqual(new Map([["big0", [3, 3]], ["small0", [2, 1]]]));
+    expect(membersByNode(clientsInRooms(4, 2, "r"), 1)).toEqual(new Map([["r0", [2]], ["r1", [2]]]));
+  });
+
+  it("picks senders among a room's members on one node, spread over them", () => {
+    expect(sendersIn(clients, "big0", 0, 2)).toEqual([0, 2]);
+    expect(sendersIn(clients, "big0", 1, 3)).toEqual([1, 3, 5]);
+    expect(sendersIn(clients, "small0", 0, 5)).toEqual([6, 8]); // no more than there are
+    expect(sendersIn(clients, "small0", 1, 1)).toEqual([7]);
+  });
+});
+
+describe("bench metric samples", () => {
+  const text = '# HELP hubbub_redis_commands_total x\n# TYPE hubbub_redis_commands_total counter\nhubbub_redis_commands_total 1234\nhubbub_redis_commands_total_other 9\nhubbub_errors_total{code="x"} 2\n';
+
+  it("reads an unlabelled or a labelled series, and nothing else", () => {
+    expect(metricSample(text, "hubbub_redis_commands_total")).toBe(1234);
+    expect(metricSample(text, 'hubbub_errors_total{code="x"}')).toBe(2);
+    expect(metricSample(text, "hubbub_redis_commands")).toBeUndefined();
   });
 });
