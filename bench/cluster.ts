@@ -14,8 +14,8 @@
 // generator keeps its own (see startRig in scenarios.ts).
 import type { ClientSpec } from "./ipc.ts";
 import type { StepPlan } from "./measure.ts";
-import type { StepRow, StepsResult } from "./results.ts";
-import { PADDING, SIZES, clientsInRooms, connectAll, evictions, ramp, spread, step, withRig, type Mode, type Scenario } from "./scenarios.ts";
+import type { StepRow } from "./results.ts";
+import { PADDING, SIZES, clientsInRooms, nodeCount, ramp, spread, step, stepsScenario, type Mode, type Scenario } from "./scenarios.ts";
 
 interface ClusterSizes {
   oneNode: { senders: number; rooms: { members: number; deliveriesPerSec: number[] }[]; durationMs: number };
@@ -90,26 +90,22 @@ export function sendersIn(clients: ClientSpec[], room: string, node: number, cou
   return spread(Math.min(count, candidates.length), candidates.length).map((k) => candidates[k]!);
 }
 
-const withMembers = (rows: StepRow[], members: number): StepRow[] => rows.map((r) => ({ ...r, members }));
-
 const oneNode: Scenario = {
   name: "cluster one node",
   summary: "memory engine vs Redis engine on one node (with its redis-server): the saturation ramp in a room of 1,000 and in a room of 100",
   servers: ["hubbub", "hubbub+redis"],
   run: (env, kind) => {
     const s = SIZES_CLUSTER[env.mode].oneNode;
-    const sizes = s.rooms.map((r) => r.members);
-    return withRig(env, kind, async (rig, gen) => {
-      const clients = clientsInRoomsOf(sizes);
-      await connectAll(env, rig, gen, clients);
+    const clients = clientsInRoomsOf(s.rooms.map((r) => r.members));
+    return stepsScenario(env, kind, "cluster one node", clients, async (rig, gen) => {
       const rows: StepRow[] = [];
       for (const r of s.rooms) {
         const senders = sendersIn(clients, `r${r.members}-0`, 0, s.senders);
         const label = `${r.members.toLocaleString("en-US")} members, `;
-        rows.push(...withMembers(await ramp(env, rig, gen, { senders, members: r.members, deliveriesPerSec: r.deliveriesPerSec, durationMs: s.durationMs, labelPrefix: label }), r.members));
+        const steps = await ramp(env, rig, gen, { senders, members: r.members, deliveriesPerSec: r.deliveriesPerSec, durationMs: s.durationMs, labelPrefix: label });
+        rows.push(...steps.map((row) => ({ ...row, members: r.members })));
       }
-      const result: StepsResult = { kind: "steps", scenario: "cluster one node", server: kind, clients: clients.length, rooms: sizes.length, rows, evictions: evictions(rig) };
-      return [result];
+      return rows;
     });
   },
 };
@@ -120,11 +116,9 @@ const twoNodes: Scenario = {
   servers: ["hubbub", "2×hubbub+redis"],
   run: (env, kind) => {
     const s = SIZES_CLUSTER[env.mode].twoNodes;
-    const sizes = [...new Set(s.steps.map((t) => t.members))];
-    return withRig(env, kind, async (rig, gen) => {
-      const clients = alternateNodes(clientsInRoomsOf(sizes), rig.nodes.length);
-      const byNode = membersByNode(clients, rig.nodes.length);
-      await connectAll(env, rig, gen, clients);
+    const clients = alternateNodes(clientsInRoomsOf([...new Set(s.steps.map((t) => t.members))]), nodeCount(kind));
+    const byNode = membersByNode(clients, nodeCount(kind));
+    return stepsScenario(env, kind, "cluster two nodes", clients, async (rig, gen) => {
       const plan = ({ members, messagesPerSec }: { members: number; messagesPerSec: number }, durationMs: number): StepPlan => {
         const senders = sendersIn(clients, `r${members}-0`, 0, s.senders);
         return {
@@ -141,8 +135,7 @@ const twoNodes: Scenario = {
         const row = await step(env, rig, gen, `${t.members.toLocaleString("en-US")} members × ${t.messagesPerSec} msg/s`, plan(t, s.durationMs));
         rows.push({ ...row, members: t.members });
       }
-      const result: StepsResult = { kind: "steps", scenario: "cluster two nodes", server: kind, clients: clients.length, rooms: sizes.length, rows, evictions: evictions(rig) };
-      return [result];
+      return rows;
     });
   },
 };

@@ -116,6 +116,8 @@ const SETUPS: Record<ServerKind, { nodes: number; redis: boolean }> = {
 
 /** True when a kind needs redis-server, which may not be installed. */
 export const needsRedis = (kind: ServerKind): boolean => SETUPS[kind].redis;
+/** How many nodes a kind's rig has. */
+export const nodeCount = (kind: ServerKind): number => SETUPS[kind].nodes;
 
 /** What a scenario runs against: one server, or a cluster's nodes and the redis-server they share. */
 export interface Rig extends ServerSide {
@@ -203,7 +205,7 @@ export async function abortRigs(): Promise<void> {
 }
 
 /** Runs `body` with a fresh rig and load generator, and always cleans both up. */
-export async function withRig<T>(env: RunEnv, kind: ServerKind, body: (rig: Rig, gen: LoadGen) => Promise<T>): Promise<T> {
+async function withRig<T>(env: RunEnv, kind: ServerKind, body: (rig: Rig, gen: LoadGen) => Promise<T>): Promise<T> {
   const rig = await startRig(env, kind);
   const gen = LoadGen.start({ workers: env.workers, cpus: env.pin?.generator ?? null });
   const kill = async () => {
@@ -227,14 +229,14 @@ export function clientsInRooms(n: number, roomSize: number, prefix: string): Cli
   return Array.from({ length: n }, (_, i) => ({ room: `${prefix}${Math.floor(i / roomSize)}`, name: `${prefix}${i}` }));
 }
 
-export async function connectAll(env: RunEnv, rig: Rig, gen: LoadGen, clients: ClientSpec[]): Promise<void> {
+async function connectAll(env: RunEnv, rig: Rig, gen: LoadGen, clients: ClientSpec[]): Promise<void> {
   const r = await gen.connect(rig.wsUrls, clients, SETUP_CONCURRENCY);
   if (r.failed > 0) throw new Error(`${r.failed} of ${clients.length} clients could not connect`);
   env.log(`    ${r.ready} clients ready in ${r.elapsedMs.toFixed(0)} ms`);
   await Bun.sleep(SETTLE_MS[env.mode]);
 }
 
-export function evictions(rig: Rig): number {
+function evictions(rig: Rig): number {
   return rig.nodes.reduce((n, node) => n + node.lines.filter((l) => l.includes('"msg":"evicted"')).length, 0);
 }
 
@@ -257,18 +259,29 @@ export async function step(env: RunEnv, rig: Rig, gen: LoadGen, label: string, p
   return { label, senders: plan.senders.length, ratePerSender: plan.ratePerSender, result, pass };
 }
 
+/**
+ * The shape of most message scenarios: a fresh rig, `clients` connected, then the steps that
+ * `measure` takes, as one result.
+ */
+export function stepsScenario(env: RunEnv, kind: ServerKind, scenario: string, clients: ClientSpec[], measure: (rig: Rig, gen: LoadGen) => Promise<StepRow[]>): Promise<ScenarioResult[]> {
+  return withRig(env, kind, async (rig, gen) => {
+    await connectAll(env, rig, gen, clients);
+    const rows = await measure(rig, gen);
+    const rooms = new Set(clients.map((c) => c.room)).size;
+    const r: StepsResult = { kind: "steps", scenario, server: kind, clients: clients.length, rooms, rows, evictions: evictions(rig) };
+    return [r];
+  });
+}
+
 /** One room of `clients`, `senders` of them sending at `rate`, as one or more steps. */
 async function fanout(env: RunEnv, kind: ServerKind, scenario: string, s: { clients: number; senders: number; rate: number; durationMs: number }, round = 1): Promise<ScenarioResult[]> {
   const sizes = SIZES[env.mode];
-  return withRig(env, kind, async (rig, gen) => {
-    await connectAll(env, rig, gen, clientsInRooms(s.clients, s.clients, "f"));
-    const row = await step(env, rig, gen, `${s.senders} × ${s.rate} msg/s${round > 1 ? ` (round ${round})` : ""}`, {
+  return stepsScenario(env, kind, scenario, clientsInRooms(s.clients, s.clients, "f"), async (rig, gen) => [
+    await step(env, rig, gen, `${s.senders} × ${s.rate} msg/s${round > 1 ? ` (round ${round})` : ""}`, {
       senders: spread(s.senders, s.clients), ratePerSender: s.rate, durationMs: s.durationMs,
       drainMs: sizes.drainMs, padding: PADDING, roomSizeOf: () => s.clients,
-    });
-    const r: StepsResult = { kind: "steps", scenario, server: kind, clients: s.clients, rooms: 1, rows: [row], evictions: evictions(rig) };
-    return [r];
-  });
+    }),
+  ]);
 }
 
 // ---- the scenarios --------------------------------------------------------------------------
@@ -322,12 +335,9 @@ const saturationRamp: Scenario = {
   servers: ["baseline", "hubbub"],
   run: (env, kind) => {
     const s = SIZES[env.mode].ramp;
-    return withRig(env, kind, async (rig, gen) => {
-      await connectAll(env, rig, gen, clientsInRooms(s.clients, s.clients, "s"));
-      const rows = await ramp(env, rig, gen, { senders: spread(s.senders, s.clients), members: s.clients, deliveriesPerSec: s.deliveriesPerSec, durationMs: s.durationMs });
-      const r: StepsResult = { kind: "steps", scenario: "saturation ramp", server: kind, clients: s.clients, rooms: 1, rows, evictions: evictions(rig) };
-      return [r];
-    });
+    return stepsScenario(env, kind, "saturation ramp", clientsInRooms(s.clients, s.clients, "s"), (rig, gen) =>
+      ramp(env, rig, gen, { senders: spread(s.senders, s.clients), members: s.clients, deliveriesPerSec: s.deliveriesPerSec, durationMs: s.durationMs }),
+    );
   },
 };
 
@@ -407,8 +417,7 @@ const slowConsumer: Scenario = {
   run: (env, kind) => {
     const sizes = SIZES[env.mode];
     const s = sizes.slow;
-    return withRig(env, kind, async (rig, gen) => {
-      await connectAll(env, rig, gen, clientsInRooms(s.clients, s.clients, "c"));
+    return stepsScenario(env, kind, "slow consumer", clientsInRooms(s.clients, s.clients, "c"), async (rig, gen) => {
       const plan: StepPlan = {
         senders: spread(s.senders, s.clients), ratePerSender: s.rate, durationMs: s.durationMs,
         drainMs: sizes.drainMs, padding: s.padding, roomSizeOf: () => s.clients,
@@ -422,8 +431,7 @@ const slowConsumer: Scenario = {
       } finally {
         for (const r of slow) r.socket.destroy();
       }
-      const r: StepsResult = { kind: "steps", scenario: "slow consumer", server: kind, clients: s.clients, rooms: 1, rows, evictions: evictions(rig) };
-      return [r];
+      return rows;
     });
   },
 };
