@@ -325,7 +325,7 @@ export function summary(results: ScenarioResult[]): string {
     "## Message scenarios", stepsTable(results),
     "## Hubbub ÷ baseline", ratioTable(results),
   ];
-  if (results.some((r) => r.kind === "steps" && r.scenario.startsWith("cluster"))) parts.push("## Cluster", CLUSTER_METHOD, clusterTable(results));
+  if (results.some((r) => r.kind === "steps" && r.scenario.startsWith("cluster"))) parts.push("## Cluster scenarios", CLUSTER_METHOD, clusterTable(results));
   if (results.some((r) => r.kind === "connect")) parts.push("## Connect storm", connectTable(results));
   if (results.some((r) => r.kind === "presence")) parts.push("## Presence storm", presenceTable(results));
   return parts.join("\n\n");

@@ -1,5 +1,6 @@
 // `bun run bench`: runs every scenario against the baseline server and then Hubbub, in one
-// invocation, and prints markdown tables with Hubbub's numbers as ratios to the baseline's.
+// invocation, and prints markdown tables with Hubbub's numbers as ratios to the baseline's. The
+// cluster scenarios (cluster.ts) run Hubbub's memory engine beside its Redis engine instead.
 //
 //   bun run bench            quick sizes (under 3 minutes), tables on stdout
 //   bun run bench --full     full sizes plus a CPU profile of Hubbub; writes docs/benchmarks.md
