@@ -345,7 +345,9 @@ const manyRooms: Scenario = {
   name: "many rooms",
   summary: "connect storm of 5,000 connections into 500 rooms of 10 (connections/s, memory per idle connection), then everyone chats at 1 msg/s",
   servers: ["baseline", "hubbub"],
-  run: (env, kind) => {
+  // A storm lasts about a second: three alternating rounds, and the targets read the medians.
+  rounds: { full: 3 },
+  run: (env, kind, round) => {
     const sizes = SIZES[env.mode];
     const s = sizes.manyRooms;
     return withRig(env, kind, async (rig, gen) => {
@@ -372,7 +374,7 @@ const manyRooms: Scenario = {
       env.log(`    ${(storm.bytesPerConnection / 1024).toFixed(2)} KB per idle connection; ${Math.round(storm.perSec)} connections/s, saturated: ${storm.saturated}`);
       if (c.failed > 0) return [storm];
       const senders = clients.map((_, i) => i);
-      const row = await step(env, rig, gen, `${s.clients} × ${s.rate} msg/s`, {
+      const row = await step(env, rig, gen, `${s.clients} × ${s.rate} msg/s${round > 1 ? ` (round ${round})` : ""}`, {
         senders, ratePerSender: s.rate, durationMs: s.durationMs, drainMs: sizes.drainMs, padding: PADDING, roomSizeOf: () => s.roomSize,
       });
       const chat: StepsResult = {

@@ -74,6 +74,7 @@ export interface TokenSource {
 
 /** Reads the token from `?token=` or from a `bearer.` subprotocol entry (the header wins). */
 export function tokenFrom(url: URL, protocolHeader: string | null): TokenSource {
+  if (protocolHeader === null) return { token: url.searchParams.get("token"), protocol: "" };
   const offered = (protocolHeader ?? "").split(",").map((p) => p.trim()).filter(Boolean);
   const bearer = offered.find((p) => p.startsWith(BEARER_PREFIX));
   return {

@@ -3,11 +3,12 @@
 // only code that changes them. Fan-out is Bun's topic publish via the Engine, so no JS loop
 // runs over a room's members on the message path; the only loop over sessions is the
 // periodic sweep that evicts slow and silent peers.
+import { andThen, type Awaitable } from "./awaitable.ts";
 import { CloseCode, ErrorCode } from "./codes.ts";
 import type { Config } from "./config.ts";
 import type { Engine, EngineSink } from "./engine/engine.ts";
 import type { Logger } from "./log.ts";
-import { guestName, isReservedName, nameKey, normalizeName, normalizeRoom, DEFAULT_ROOM } from "./names.ts";
+import { guestName, isReservedKey, nameKey, normalizeName, normalizeRoom, DEFAULT_ROOM } from "./names.ts";
 import { PresenceCoalescer } from "./presence.ts";
 import type { DirectMessageFrame, MessageKind } from "./protocol.ts";
 import { MAX_ROOMS_PER_CONNECTION, PROTOCOL_VERSION, codePointLength, encode } from "./protocol.ts";
@@ -28,10 +29,16 @@ export type LocalPublish = (topic: string, data: string) => number;
 type Ref = string | number | undefined;
 
 export class Hub implements EngineSink {
-  /** Every open, not yet disconnected session (admitted or still in its handshake). */
-  private readonly sessions = new Set<Session>();
-  /** room → this node's sessions in it (the other direction lives on Session.rooms). */
-  private readonly rooms = new Map<string, Set<Session>>();
+  /**
+   * Open sessions not admitted: still in their handshake, or refused and closing. Admitted
+   * ones live in `users` only, so each connection costs one hash-table entry here, not two.
+   */
+  private readonly pending = new Set<Session>();
+  /**
+   * room → this node's sessions in it (the other direction lives on Session.rooms). Each
+   * Session.rooms entry is the `name` string kept here, one string per room, not per member.
+   */
+  private readonly rooms = new Map<string, LocalRoom>();
   /**
    * user id → this node's admitted sessions of that user (an array only while a user has
    * several tabs here). This is how direct messages reach a user: a Bun topic per user would
@@ -39,6 +46,8 @@ export class Hub implements EngineSink {
    * tree), about a tenth of the per-connection budget, for a rarely used feature.
    */
   private readonly users = new Map<string, Session | Session[]>();
+  /** Sessions in `users`. */
+  private admitted = 0;
   /**
    * How many of this node's connections of one user are in a room (key: room + "\n" + user id).
    * With tokens, several connections (tabs) share one user id and are one member: the engine
@@ -94,6 +103,7 @@ export class Hub implements EngineSink {
   }
 
   private indexUser(s: Session): void {
+    this.admitted++;
     const u = this.users.get(s.userId);
     if (u === undefined) this.users.set(s.userId, s);
     else if (Array.isArray(u)) u.push(s);
@@ -104,9 +114,11 @@ export class Hub implements EngineSink {
     const u = this.users.get(s.userId);
     if (u === s) this.users.delete(s.userId);
     else if (Array.isArray(u) && u.includes(s)) {
+      // A new array, never a mutation: all() may be iterating the old one.
       const rest = u.filter((x) => x !== s);
       this.users.set(s.userId, rest.length === 1 ? rest[0]! : rest);
-    }
+    } else return;
+    this.admitted--;
   }
 
   /** Marks a room (null: every session) for a slow-consumer check, at most every SUSPECT_CHECK_MS. */
@@ -123,7 +135,7 @@ export class Hub implements EngineSink {
     const rooms = this.suspects;
     this.suspects = new Set();
     if (rooms.has(null)) return this.sweep(this.lastSuspectCheck, true);
-    for (const room of rooms) for (const s of this.rooms.get(room as string) ?? []) this.evictIfSlow(s);
+    for (const room of rooms) for (const s of this.rooms.get(room as string)?.sessions ?? []) this.evictIfSlow(s);
   }
 
   private evictIfSlow(s: Session): boolean {
@@ -139,19 +151,20 @@ export class Hub implements EngineSink {
   // ---- connection lifecycle ------------------------------------------------------------------
 
   get size(): number {
-    return this.sessions.size;
+    return this.pending.size + this.admitted;
   }
 
   /** Registers a freshly opened connection (before admit), so sweeps and shutdown see it. */
   connect(s: Session): void {
-    this.sessions.add(s);
+    this.pending.add(s);
   }
 
   /**
    * Validates the handshake, claims the name, sends `welcome` and joins the initial room.
    * Refusals send an `error` frame and close (4400 bad parameter, 4409 name taken).
+   * Synchronous with an engine that answers synchronously (awaitable.ts).
    */
-  async admit(s: Session): Promise<void> {
+  admit(s: Session): Awaitable<void> {
     const hs = s.handshake;
     if (!hs) return;
     if (hs.auth && !hs.auth.ok) return this.refuse(s, ErrorCode.Unauthorized, "a valid token is required", CloseCode.Unauthorized);
@@ -160,22 +173,25 @@ export class Hub implements EngineSink {
     const requested = hs.auth ? hs.auth.identity.name : hs.name;
     const name = requested === null ? null : normalizeName(requested);
     if (requested !== null && name === null) return this.refuse(s, ErrorCode.InvalidName, "names are 1-32 letters, digits, _ - or .", CloseCode.BadHandshake);
-    if (name !== null && isReservedName(name)) return this.refuse(s, ErrorCode.InvalidName, `the name ${name} is reserved`, CloseCode.BadHandshake);
+    const key = name === null ? "" : nameKey(name);
+    if (name !== null && isReservedKey(key)) return this.refuse(s, ErrorCode.InvalidName, `the name ${name} is reserved`, CloseCode.BadHandshake);
     const room = hs.room === null ? DEFAULT_ROOM : normalizeRoom(hs.room);
     if (room === null) return this.refuse(s, ErrorCode.InvalidRoom, "rooms match ^[a-z0-9][a-z0-9_-]{0,31}$", CloseCode.BadHandshake);
     const since = hs.since === null ? undefined : parseSeq(hs.since);
     if (since === null) return this.refuse(s, ErrorCode.InvalidMessage, "since must be a non-negative integer", CloseCode.BadHandshake);
 
-    const claimed = name === null ? await this.claimGuest(s) : await this.claim(s, name);
-    if (!claimed) return this.refuse(s, ErrorCode.NameTaken, `the name ${name} is taken`, CloseCode.NameTaken);
-    s.handshake = null;
-    this.indexUser(s);
-    const { config: c } = this;
-    s.send({
-      type: "welcome", protocol: PROTOCOL_VERSION, id: s.userId, name: s.name,
-      limits: { maxTextLength: c.maxTextLength, maxPayloadBytes: c.maxPayloadBytes, ratePerSecond: c.rateLimit, historySize: c.historySize },
+    return andThen(name === null ? this.claimGuest(s) : this.claim(s, name, key), (claimed) => {
+      if (!claimed) return this.refuse(s, ErrorCode.NameTaken, `the name ${name} is taken`, CloseCode.NameTaken);
+      s.handshake = null;
+      this.pending.delete(s);
+      this.indexUser(s);
+      const { config: c } = this;
+      s.send({
+        type: "welcome", protocol: PROTOCOL_VERSION, id: s.userId, name: s.name,
+        limits: { maxTextLength: c.maxTextLength, maxPayloadBytes: c.maxPayloadBytes, ratePerSecond: c.rateLimit, historySize: c.historySize },
+      });
+      return this.join(s, room, since);
     });
-    await this.join(s, room, since);
   }
 
   private refuse(s: Session, code: ErrorCode, message: string, close: CloseCode): void {
@@ -189,15 +205,20 @@ export class Hub implements EngineSink {
    * asking for the same key in the same tick exactly one wins. A session renaming within its
    * own key (alice → Alice) keeps its one reference.
    */
-  private async claim(s: Session, name: string): Promise<boolean> {
-    const key = nameKey(name);
+  private claim(s: Session, name: string, computedKey = nameKey(name)): Awaitable<boolean> {
+    // The key is usually the name itself: then one string serves both (the engine keeps it).
+    const key = computedKey === name ? name : computedKey;
     const member = { id: s.userId, name };
-    if (key !== s.nameKey) {
-      if (!(await this.engine.claimName(key, member))) return false;
-      if (!soleConnection(s)) this.nameRefs.set(key, (this.nameRefs.get(key) ?? 0) + 1);
+    if (key === s.nameKey) {
+      s.claimed(name, key, member);
+      return true;
     }
-    s.claimed(name, key, member);
-    return true;
+    return andThen(this.engine.claimName(key, member), (ok) => {
+      if (!ok) return false;
+      if (!soleConnection(s)) this.nameRefs.set(key, (this.nameRefs.get(key) ?? 0) + 1);
+      s.claimed(name, key, member);
+      return true;
+    });
   }
 
   /** Drops the session's reference to `key`; the engine releases it with the user's last one. */
@@ -230,11 +251,10 @@ export class Hub implements EngineSink {
     return true;
   }
 
-  private async claimGuest(s: Session): Promise<boolean> {
-    for (let i = 0; i < GUEST_ATTEMPTS * 3; i++) {
-      if (await this.claim(s, guestName(4 + Math.floor(i / GUEST_ATTEMPTS) * 2))) return true;
-    }
-    return false;
+  /** A free `guest-xxxx` name; the attempts after the first GUEST_ATTEMPTS use more digits. */
+  private claimGuest(s: Session, attempt = 0): Awaitable<boolean> {
+    if (attempt >= GUEST_ATTEMPTS * 3) return false;
+    return andThen(this.claim(s, guestName(4 + Math.floor(attempt / GUEST_ATTEMPTS) * 2)), (ok) => ok || this.claimGuest(s, attempt + 1));
   }
 
   /**
@@ -242,8 +262,7 @@ export class Hub implements EngineSink {
    * The close handler queues this behind the session's other tasks, so it runs after admit().
    */
   async disconnect(s: Session): Promise<void> {
-    this.sessions.delete(s);
-    this.unindexUser(s);
+    if (!this.pending.delete(s)) this.unindexUser(s);
     const member = s.member;
     const rooms = s.rooms.splice(0);
     for (const room of rooms) this.unindex(room, s);
@@ -256,21 +275,26 @@ export class Hub implements EngineSink {
 
   // ---- rooms ---------------------------------------------------------------------------------
 
-  async join(s: Session, rawRoom: string, since?: number, ref?: Ref): Promise<void> {
+  /** Joins `room` and sends its user list (and history after `since`). Synchronous with a synchronous engine. */
+  join(s: Session, rawRoom: string, since?: number, ref?: Ref): Awaitable<void> {
     const room = normalizeRoom(rawRoom);
     if (room === null) return s.fail(ErrorCode.InvalidRoom, "rooms match ^[a-z0-9][a-z0-9_-]{0,31}$", ref);
+    let joined: Awaitable<void> = undefined;
     if (!s.rooms.includes(room)) {
       if (s.rooms.length >= MAX_ROOMS_PER_CONNECTION) return s.fail(ErrorCode.TooManyRooms, `at most ${MAX_ROOMS_PER_CONNECTION} rooms per connection`, ref);
       // Subscribe before reading the snapshot and history, so no message falls between them;
       // a message in both is told apart by its seq.
-      s.rooms.push(room);
-      this.index(room, s);
+      s.rooms.push(this.index(room, s));
       s.socket?.subscribe(roomTopic(room));
-      if (this.addRoomRef(room, s)) await this.engine.join(room, s.member);
+      if (this.addRoomRef(room, s)) joined = this.engine.join(room, s.member);
     }
-    const snap = await this.engine.snapshot(room);
-    s.send({ type: "users", room, seq: snap.seq, users: snap.users });
-    if (since !== undefined) s.send({ type: "history", room, messages: await this.engine.history(room, since) });
+    return andThen(joined, () =>
+      andThen(this.engine.snapshot(room), (snap) => {
+        s.send({ type: "users", room, seq: snap.seq, users: snap.users });
+        if (since === undefined) return;
+        return andThen(this.engine.history(room, since), (messages) => s.send({ type: "history", room, messages }));
+      }),
+    );
   }
 
   async leave(s: Session, rawRoom: string | undefined, ref?: Ref): Promise<void> {
@@ -314,17 +338,19 @@ export class Hub implements EngineSink {
     return room;
   }
 
-  private index(room: string, s: Session): void {
-    let set = this.rooms.get(room);
-    if (!set) this.rooms.set(room, (set = new Set()));
-    set.add(s);
+  /** Adds the session to the room's local members; returns the room's name as kept here. */
+  private index(room: string, s: Session): string {
+    let r = this.rooms.get(room);
+    if (!r) this.rooms.set(room, (r = { name: room, sessions: new Set() }));
+    r.sessions.add(s);
+    return r.name;
   }
 
   private unindex(room: string, s: Session): void {
-    const set = this.rooms.get(room);
-    if (!set) return;
-    set.delete(s);
-    if (set.size === 0) this.rooms.delete(room);
+    const r = this.rooms.get(room);
+    if (!r) return;
+    r.sessions.delete(s);
+    if (r.sessions.size === 0) this.rooms.delete(room);
   }
 
   /** Rooms with at least one member on this node (metrics). */
@@ -334,7 +360,7 @@ export class Hub implements EngineSink {
 
   /** Local members of a room (for tests and metrics). */
   localMembers(room: string): number {
-    return this.rooms.get(room)?.size ?? 0;
+    return this.rooms.get(room)?.sessions.size ?? 0;
   }
 
   // ---- names ---------------------------------------------------------------------------------
@@ -343,11 +369,12 @@ export class Hub implements EngineSink {
     if (this.config.authSecret) return s.fail(ErrorCode.Unauthorized, "your name comes from your token", ref);
     const name = normalizeName(raw);
     if (name === null) return s.fail(ErrorCode.InvalidName, "names are 1-32 letters, digits, _ - or .", ref);
-    if (isReservedName(name)) return s.fail(ErrorCode.InvalidName, `the name ${name} is reserved`, ref);
+    const key = nameKey(name);
+    if (isReservedKey(key)) return s.fail(ErrorCode.InvalidName, `the name ${name} is reserved`, ref);
     if (name === s.name) return s.send({ type: "notice", text: `you are already ${name}` });
     const old = s.member;
     const oldKey = s.nameKey;
-    if (!(await this.claim(s, name))) return s.fail(ErrorCode.NameTaken, `the name ${name} is taken`, ref);
+    if (!(await this.claim(s, name, key))) return s.fail(ErrorCode.NameTaken, `the name ${name} is taken`, ref);
     if (oldKey !== s.nameKey) await this.release(s, oldKey);
     // A rename is a leave of the old name and a join of the new one, with the same id.
     for (const room of s.rooms) {
@@ -359,13 +386,17 @@ export class Hub implements EngineSink {
 
   // ---- messages ------------------------------------------------------------------------------
 
-  /** Publishes a chat message to a room the session is in; acks it when it carried a ref. */
-  async say(s: Session, rawRoom: string | undefined, kind: MessageKind, text: string, ref: Ref): Promise<void> {
+  /**
+   * Publishes a chat message to a room the session is in; acks it when it carried a ref.
+   * Synchronous with a synchronous engine: no promise per message.
+   */
+  say(s: Session, rawRoom: string | undefined, kind: MessageKind, text: string, ref: Ref): Awaitable<void> {
     if (!this.checkText(s, text, ref)) return;
     const room = this.memberRoom(s, rawRoom, ref);
     if (room === null) return;
-    const msg = await this.engine.publish(room, { id: this.nextMessageId(), ts: Date.now(), from: s.member, kind, text });
-    if (ref !== undefined) s.send({ type: "ack", ref, room, seq: msg.seq, id: msg.id });
+    return andThen(this.engine.publish(room, { id: this.nextMessageId(), ts: Date.now(), from: s.member, kind, text }), (msg) => {
+      if (ref !== undefined) s.send({ type: "ack", ref, room, seq: msg.seq, id: msg.id });
+    });
   }
 
   /** Sends a direct message to the user named `to`, on any node, and echoes it to the sender. */
@@ -406,7 +437,7 @@ export class Hub implements EngineSink {
    */
   sweep(now: number, slowOnly = false): void {
     const idleMs = this.config.idleTimeoutS * 1000;
-    for (const s of this.sessions) {
+    for (const s of this.all()) {
       if (s.closing || this.evictIfSlow(s) || slowOnly) continue;
       const silentMs = now - s.lastSeenMs;
       if (silentMs > idleMs) s.evict(CloseCode.Idle);
@@ -419,15 +450,24 @@ export class Hub implements EngineSink {
     this.presenceOut.flushNow();
   }
 
-  /** Every live session, for shutdown. */
-  all(): Iterable<Session> {
-    return this.sessions;
+  /** Every open, not yet disconnected session: the sweep's and shutdown's walk. */
+  *all(): Iterable<Session> {
+    yield* this.pending;
+    for (const u of this.users.values()) {
+      if (Array.isArray(u)) yield* u;
+      else yield u;
+    }
   }
 
   stop(): void {
     this.presenceOut.stop();
     if (this.suspectTimer) clearTimeout(this.suspectTimer);
   }
+}
+
+interface LocalRoom {
+  readonly name: string;
+  readonly sessions: Set<Session>;
 }
 
 /** True when the session's user id is its own connection id (anonymous): no other connection shares it. */

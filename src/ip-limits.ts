@@ -16,9 +16,14 @@ export interface IpLimitOptions {
 }
 
 export type Refusal = "server_full" | "ip_full";
-export type Admission = { ok: true; bucket: TokenBucket | null } | { ok: false; reason: Refusal };
+/**
+ * An admitted socket's slot: its address's shared budget, and the address string itself, one
+ * string per address shared by all of its sockets rather than one per socket.
+ */
+export type Admission = { ok: true; bucket: TokenBucket | null; ip: string } | { ok: false; reason: Refusal };
 
 interface Entry {
+  readonly ip: string;
   count: number;
   readonly bucket: TokenBucket | null;
 }
@@ -46,12 +51,12 @@ export class IpLimits {
     if (e && this.opts.maxPerIp > 0 && e.count >= this.opts.maxPerIp) return { ok: false, reason: "ip_full" };
     if (!e) {
       const r = this.opts.ipRatePerSecond;
-      e = { count: 0, bucket: r > 0 ? new TokenBucket(r, r * 2, now) : null };
+      e = { ip, count: 0, bucket: r > 0 ? new TokenBucket(r, r * 2, now) : null };
       this.byIp.set(ip, e);
     }
     e.count++;
     this.total++;
-    return { ok: true, bucket: e.bucket };
+    return { ok: true, bucket: e.bucket, ip: e.ip };
   }
 
   release(ip: string): void {

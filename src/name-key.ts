@@ -44,5 +44,10 @@ const RESERVED_KEYS: ReadonlySet<string> = new Set(RESERVED_NAMES.map(nameKey));
 
 /** True when `name` has the key of a reserved name (`ADMIN`, `аdmin` and `admin` alike). */
 export function isReservedName(name: string): boolean {
-  return RESERVED_KEYS.has(nameKey(name));
+  return isReservedKey(nameKey(name));
+}
+
+/** True when `key` (a nameKey) is a reserved name's. */
+export function isReservedKey(key: string): boolean {
+  return RESERVED_KEYS.has(key);
 }

@@ -26,7 +26,7 @@ export function normalizeRoom(raw: string): string | null {
 
 // The uniqueness key (NFKC, case fold, ignorables, UTS #39 skeleton) and reserved names live in
 // name-key.ts; re-exported here so callers keep one import for name rules.
-export { isReservedName, nameKey } from "./name-key.ts";
+export { isReservedKey, isReservedName, nameKey } from "./name-key.ts";
 
 /** A candidate guest name: `guest-` and `digits` random hex digits. */
 export function guestName(digits = 4): string {

@@ -2,7 +2,7 @@
 // runs the periodic sweep and owns the shutdown procedure. No protocol logic lives here.
 import type { Server } from "bun";
 import page from "../public/index.html";
-import { createAuthenticator, tokenFrom } from "./auth.ts";
+import { createAuthenticator, tokenFrom, type AuthResult } from "./auth.ts";
 import { CloseCode } from "./codes.ts";
 import type { Config } from "./config.ts";
 import { createConnectionHandlers } from "./connection.ts";
@@ -143,7 +143,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
    * WebSocket, so the socket is upgraded and closed at once with 4401 and an error frame.
    * Neither the URL nor the token is ever logged: the query string carries the token.
    */
-  async function upgrade(req: Request, url: URL, srv: Server<Session>): Promise<Response | undefined> {
+  function upgrade(req: Request, url: URL, srv: Server<Session>): Response | undefined | Promise<Response | undefined> {
     if (draining) return refuse("shutting_down", 503, "shutting down\n", { "Retry-After": "1" });
     // A cluster node that lost Redis cannot admit anyone (no name claims): send them elsewhere.
     if (!engine.ready) return refuse("engine_not_ready", 503, "engine not ready\n", { "Retry-After": "1" });
@@ -154,9 +154,16 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
       return refuse("origin", 403, "origin not allowed\n");
     }
     const { token, protocol } = tokenFrom(url, req.headers.get("sec-websocket-protocol"));
-    const authResult = auth ? await auth.verify(token) : null;
+    // Without AUTH_SECRET the upgrade completes synchronously: a promise returned to Bun's
+    // fetch handler costs every connection a deferred response (see docs/benchmarks.md).
+    if (!auth) return accept(req, url, srv, null, protocol);
+    return auth.verify(token).then((result) => accept(req, url, srv, result, protocol));
+  }
+
+  /** Upgrades a request that passed every check before the token's; the last step, synchronous. */
+  function accept(req: Request, url: URL, srv: Server<Session>, authResult: AuthResult | null, protocol: string): Response | undefined {
     const ip = clientAddress(req, srv, config.trustProxy);
-    // Checked after the only await, so the slot is taken and used in one synchronous step.
+    // Taken and used in one synchronous step, after the token check's await.
     const slot = limits.acquire(ip);
     if (!slot.ok) {
       log.warn("connection refused", { reason: slot.reason, ip });
@@ -168,9 +175,10 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     }
     const q = url.searchParams;
     const session = new Session(newConnectionId(), { name: q.get("name"), room: q.get("room"), since: q.get("since"), auth: authResult }, policy);
-    session.ip = ip;
+    session.ip = slot.ip;
     session.ipBucket = slot.bucket;
-    if (srv.upgrade(req, { data: session, headers: { "Sec-WebSocket-Protocol": protocol } })) return undefined;
+    const upgraded = protocol ? srv.upgrade(req, { data: session, headers: { "Sec-WebSocket-Protocol": protocol } }) : srv.upgrade(req, { data: session });
+    if (upgraded) return undefined;
     limits.release(ip);
     return new Response("bad upgrade request\n", { status: 400 });
   }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "bun:test";
 import { alternateNodes, membersByNode, sendersIn } from "../bench/cluster.ts";
 import { Histogram, bucketOf } from "../bench/histogram.ts";
 import type { StepResult } from "../bench/measure.ts";
-import { targets } from "../bench/report.ts";
+import { median, targets } from "../bench/report.ts";
 import type { ScenarioResult, ServerKind, StepRow, StepsResult } from "../bench/results.ts";
 import { clientsInRooms } from "../bench/scenarios.ts";
 import { readStamp, stamp, stampedChat } from "../bench/wire.ts";
@@ -128,5 +128,14 @@ describe("bench cluster targets", () => {
     const [t] = find("Redis commands per message");
     expect(t?.hubbub).toContain("1.07 at 1,000 members, 1.06 at 100 members");
     expect([t?.ratio, t?.met]).toEqual(["1.01×", true]);
+  });
+});
+
+describe("bench median", () => {
+  it("takes the middle value, the lower middle of an even count, and nothing of nothing", () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([4, 1, 3, 2])).toBe(2);
+    expect(median([5])).toBe(5);
+    expect(median([])).toBeUndefined();
   });
 });

@@ -190,7 +190,7 @@ describeRedis("RedisEngine", () => {
       await eventually(() => cut.engine.ready, 3000, "the node to report ready again");
       expect(await other.engine.lookupName("ghost")).toEqual(ghost);
       expect((await other.engine.snapshot("den")).users.map((u) => u.name).sort()).toEqual(["ghost", "watcher"]);
-    });
+    }, 20_000); // its waits add up past bun's 5 s default: 2 × TTL to reap, then up to 5 s to return
 
     it("notices when its connections go silent, reconnects and delivers what it missed, in order", async () => {
       const prefix = uniquePrefix();

@@ -2,6 +2,7 @@
 // (room fan-out, per-room seq, history, presence, names, direct delivery) goes through this
 // interface. MemoryEngine (engine/memory.ts) is the single-node default; a Redis engine
 // implements the same contract for several nodes. test/engine-contract.ts is the shared suite.
+import type { Awaitable } from "../awaitable.ts";
 import type { DirectMessageFrame, Member, MessageFrame, MessageKind } from "../protocol.ts";
 
 /** What a node hands the engine so it can deliver to this node's sockets. */
@@ -50,7 +51,9 @@ export interface RoomSnapshot {
  * - **Names** are unique per key across all nodes; claimName() is atomic.
  * - **Direct messages** reach the user's connections on whichever node they are, possibly
  *   after sendDirect() resolved.
- * - Methods never throw synchronously; failures reject the returned promise.
+ * - Methods never throw synchronously; failures reject the returned promise. A method may
+ *   return its result directly instead of a promise when it has it at hand (the memory engine
+ *   always does, so admission and chat run synchronously; see awaitable.ts): callers handle both.
  * Cross-node envelopes carry `nodeId` and a `type` tag (engine/redis-envelope.ts).
  */
 export interface Engine {
@@ -68,31 +71,31 @@ export interface Engine {
   start(sink: EngineSink): Promise<void>;
 
   /** Assigns the room's next seq, appends to history and delivers to every room member. */
-  publish(room: string, draft: MessageDraft): Promise<MessageFrame>;
+  publish(room: string, draft: MessageDraft): Awaitable<MessageFrame>;
 
   /** Messages of `room` with seq > `since` (all kept ones when absent), at most the `limit` newest. */
-  history(room: string, since?: number, limit?: number): Promise<MessageFrame[]>;
+  history(room: string, since?: number, limit?: number): Awaitable<MessageFrame[]>;
 
   /** The room's latest seq and its complete user list. */
-  snapshot(room: string): Promise<RoomSnapshot>;
+  snapshot(room: string): Awaitable<RoomSnapshot>;
 
   /** Adds `member` to the room's user list (idempotent per member id) and reports presence. */
-  join(room: string, member: Member): Promise<void>;
+  join(room: string, member: Member): Awaitable<void>;
 
   /** Removes `member` from the room's user list and reports presence. */
-  leave(room: string, member: Member): Promise<void>;
+  leave(room: string, member: Member): Awaitable<void>;
 
   /** Atomically claims the name `key` for `member`; false when someone else holds it. */
-  claimName(key: string, member: Member): Promise<boolean>;
+  claimName(key: string, member: Member): Awaitable<boolean>;
 
   /** Releases `key` if `memberId` holds it (a no-op otherwise). */
-  releaseName(key: string, memberId: string): Promise<void>;
+  releaseName(key: string, memberId: string): Awaitable<void>;
 
   /** Who holds the name `key`, on any node. */
-  lookupName(key: string): Promise<Member | null>;
+  lookupName(key: string): Awaitable<Member | null>;
 
   /** Delivers a direct message to every connection of user `toId`, on whichever node it is. */
-  sendDirect(toId: string, frame: DirectMessageFrame): Promise<void>;
+  sendDirect(toId: string, frame: DirectMessageFrame): Awaitable<void>;
 
   /** Releases everything this node holds and disconnects. Idempotent. */
   close(): Promise<void>;

@@ -46,7 +46,7 @@ export class MemoryEngine implements Engine {
     return r;
   }
 
-  async publish(room: string, draft: MessageDraft): Promise<MessageFrame> {
+  publish(room: string, draft: MessageDraft): MessageFrame {
     const r = this.room(room);
     const msg: MessageFrame = { type: "message", room, seq: ++r.seq, id: draft.id, ts: draft.ts, from: draft.from, kind: draft.kind, text: draft.text };
     r.history.push(msg);
@@ -54,42 +54,42 @@ export class MemoryEngine implements Engine {
     return msg;
   }
 
-  async history(room: string, since?: number, limit?: number): Promise<MessageFrame[]> {
+  history(room: string, since?: number, limit?: number): MessageFrame[] {
     return this.rooms.get(room)?.history.since(since, limit) ?? [];
   }
 
-  async snapshot(room: string): Promise<RoomSnapshot> {
+  snapshot(room: string): RoomSnapshot {
     const r = this.rooms.get(room);
     return { seq: r?.seq ?? 0, users: r ? [...r.members.values()] : [] };
   }
 
-  async join(room: string, member: Member): Promise<void> {
+  join(room: string, member: Member): void {
     this.room(room).members.set(member.id, member);
     this.sink?.presence(room, [member], []);
   }
 
-  async leave(room: string, member: Member): Promise<void> {
+  leave(room: string, member: Member): void {
     const r = this.rooms.get(room);
     if (!r?.members.delete(member.id)) return;
     this.sink?.presence(room, [], [member]);
   }
 
-  async claimName(key: string, member: Member): Promise<boolean> {
+  claimName(key: string, member: Member): boolean {
     const holder = this.names.get(key);
     if (holder && holder.id !== member.id) return false;
     this.names.set(key, member);
     return true;
   }
 
-  async releaseName(key: string, memberId: string): Promise<void> {
+  releaseName(key: string, memberId: string): void {
     if (this.names.get(key)?.id === memberId) this.names.delete(key);
   }
 
-  async lookupName(key: string): Promise<Member | null> {
+  lookupName(key: string): Member | null {
     return this.names.get(key) ?? null;
   }
 
-  async sendDirect(toId: string, frame: DirectMessageFrame): Promise<void> {
+  sendDirect(toId: string, frame: DirectMessageFrame): void {
     this.sink?.publishLocal(userTopic(toId), encode(frame));
   }
 
