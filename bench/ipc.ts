@@ -2,16 +2,25 @@
 // over Bun's IPC channel with structured-clone serialisation. Every request carries an `id`
 // that its reply echoes.
 
-/** One client a worker opens: `<url>?room=<room>&name=<name>`. */
+/** One client a worker opens: `<urls[node]>?room=<room>&name=<name>`. */
 export interface ClientSpec {
   room: string;
   name: string;
+  /** The server it connects to, as an index into the connect request's `urls` (a cluster's node); 0 when absent. */
+  node?: number;
+}
+
+/** A Histogram shipped over IPC: its counts (µs) and its exact maximum. */
+export interface HistogramData {
+  counts: Uint32Array;
+  max: number;
 }
 
 export type Request =
   | {
       op: "connect";
-      url: string;
+      /** The servers clients connect to: one, or a cluster's nodes. */
+      urls: string[];
       clients: ClientSpec[];
       /** Handshakes a worker keeps in flight at once. */
       concurrency: number;
@@ -65,8 +74,8 @@ export interface CollectReply {
   delivered: number;
   /** Deliveries of an earlier step's messages that arrived late. */
   stale: number;
-  latencyCounts: Uint32Array;
-  latencyMax: number;
+  /** Latency of this step's deliveries, by the node the receiving client is on (index into `urls`). */
+  latencyByNode: HistogramData[];
   /** Characters of every frame received in this step (ASCII: bytes). */
   bytes: number;
   frames: number;

@@ -33,8 +33,11 @@ export interface SendResult {
   maxLagMs: number;
 }
 
-export interface Collected extends Omit<CollectReply, "latencyCounts" | "latencyMax"> {
+export interface Collected extends Omit<CollectReply, "latencyByNode"> {
+  /** Every delivery of the step. */
   latency: Histogram;
+  /** The same, by the node the receiving client is on (one entry per url given to connect()). */
+  latencyByNode: Histogram[];
 }
 
 export class LoadGen implements AsyncDisposable {
@@ -93,13 +96,14 @@ export class LoadGen implements AsyncDisposable {
 
   /**
    * Opens every client (once per LoadGen) and waits until each has its `users` frame or has
-   * failed. `concurrency` handshakes are in flight at once in each worker.
+   * failed. A client connects to `urls[client.node ?? 0]`. `concurrency` handshakes are in
+   * flight at once in each worker.
    */
-  async connect(url: string, clients: ClientSpec[], concurrency: number, trackMembers = 0): Promise<ConnectResult> {
+  async connect(urls: string[], clients: ClientSpec[], concurrency: number, trackMembers = 0): Promise<ConnectResult> {
     if (this.size > 0) throw new Error("connect() once per LoadGen");
     this.size = clients.length;
     const timeoutMs = CONNECT_TIMEOUT_MS;
-    const replies = await this.all<"connect">((w) => ({ op: "connect", url, clients: this.share(clients, w), concurrency, timeoutMs, trackMembers }));
+    const replies = await this.all<"connect">((w) => ({ op: "connect", urls, clients: this.share(clients, w), concurrency, timeoutMs, trackMembers }));
     const connect = new Histogram();
     for (const r of replies) connect.merge(r.connectCounts, r.connectMax);
     const started = Math.min(...replies.map((r) => r.startedUs));
@@ -134,14 +138,19 @@ export class LoadGen implements AsyncDisposable {
   async collect(): Promise<Collected> {
     const replies = await this.all<"collect">(() => ({ op: "collect" }));
     const latency = new Histogram();
+    const latencyByNode: Histogram[] = [];
     const closes: Record<string, number> = {};
     for (const r of replies) {
-      latency.merge(r.latencyCounts, r.latencyMax);
+      r.latencyByNode.forEach((h, node) => {
+        latency.merge(h.counts, h.max);
+        (latencyByNode[node] ??= new Histogram()).merge(h.counts, h.max);
+      });
       for (const [code, n] of Object.entries(r.closes)) closes[code] = (closes[code] ?? 0) + n;
     }
     const total = (f: (r: CollectReply) => number) => sum(replies.map(f));
     return {
       latency,
+      latencyByNode,
       closes,
       delivered: total((r) => r.delivered),
       stale: total((r) => r.stale),

@@ -1,8 +1,9 @@
 // One measured step: the load generator sends on its open-loop plan, the run drains until
 // every expected delivery arrived (or a deadline), and /proc says what the server and the
 // generator spent meanwhile. Everything a table shows about a step comes from here.
+import type { Histogram } from "./histogram.ts";
 import type { LoadGen } from "./loadgen.ts";
-import { procStats, type ChildServer, type ProcStats } from "./proc.ts";
+import { procStats, type ProcStats } from "./proc.ts";
 
 /** Share of its CPU budget past which a side counts as saturated. */
 export const SATURATED_UTIL = 0.9;
@@ -18,6 +19,17 @@ export interface Cpus {
   generator: number;
 }
 
+/**
+ * What a step measures as "the server": one server process, or a cluster's nodes together with
+ * the redis-server they share (their CPU time and memory are summed).
+ */
+export interface ServerSide {
+  /** Every process of the server side, all expected to be running. */
+  pids(): number[];
+  /** Redis commands its nodes have sent so far, or null when it has no Redis. */
+  redisCommands(): Promise<number | null>;
+}
+
 export interface StepPlan {
   /** Global client indexes that send, each at `ratePerSender` messages/s. */
   senders: number[];
@@ -29,6 +41,20 @@ export interface StepPlan {
   padding: number;
   /** Load-generator clients in the room of each client, by global client index. */
   roomSizeOf(client: number): number;
+  /**
+   * For a cluster: how many of those are on each node (index into the rig's nodes), so that
+   * every node's deliveries can be accounted for. Absent for a single server.
+   */
+  roomNodesOf?(client: number): number[];
+}
+
+/** The deliveries of a step to the clients on one node of a cluster. */
+export interface NodeDeliveries {
+  expected: number;
+  delivered: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
 }
 
 export interface StepResult {
@@ -62,11 +88,18 @@ export interface StepResult {
   /** Clients the server closed during the step, by close code. */
   closes: Record<string, number>;
   saturated: Saturation;
+  /** Commands the nodes sent to Redis from the first send to the end of the drain (with Redis only). */
+  redisCommands?: number;
+  /** redisCommands / sent: Redis round-trips per message, the nodes' background work (heartbeats) included. */
+  redisCommandsPerMessage?: number;
+  /** By the node the receiving clients were on (with several nodes only). */
+  byNode?: NodeDeliveries[];
 }
 
 export type Saturation = "server" | "generator" | "both" | "neither";
 
-export async function measureStep(server: ChildServer, gen: LoadGen, cpus: Cpus, plan: StepPlan): Promise<StepResult> {
+export async function measureStep(server: ServerSide, gen: LoadGen, cpus: Cpus, plan: StepPlan): Promise<StepResult> {
+  const r0 = await server.redisCommands();
   const s0 = await mustStats(server);
   const g0 = await gen.cpuMs();
   const t0 = performance.now();
@@ -76,9 +109,11 @@ export async function measureStep(server: ChildServer, gen: LoadGen, cpus: Cpus,
 
   let expected = 0;
   let sentTotal = 0;
+  const expectedByNode: number[] = [];
   for (const [i, n] of sent) {
     expected += n * plan.roomSizeOf(i);
     sentTotal += n;
+    plan.roomNodesOf?.(i).forEach((members, node) => (expectedByNode[node] = (expectedByNode[node] ?? 0) + n * members));
   }
   let delivered = 0;
   let lastGrowth = t1;
@@ -92,6 +127,7 @@ export async function measureStep(server: ChildServer, gen: LoadGen, cpus: Cpus,
     await Bun.sleep(DRAIN_POLL_MS);
   }
   const s2 = await mustStats(server);
+  const r1 = await server.redisCommands();
   const c = await gen.collect();
 
   const serverUtil = (s1.cpuMs - s0.cpuMs) / (t1 - t0) / cpus.server;
@@ -122,7 +158,13 @@ export async function measureStep(server: ChildServer, gen: LoadGen, cpus: Cpus,
     firstError: c.firstError,
     closes: c.closes,
     saturated: saturation(serverUtil, generatorUtil),
+    ...(r0 !== null && r1 !== null ? { redisCommands: r1 - r0, redisCommandsPerMessage: sentTotal === 0 ? Number.NaN : (r1 - r0) / sentTotal } : {}),
+    ...(plan.roomNodesOf ? { byNode: c.latencyByNode.map((h, node) => nodeDeliveries(h, expectedByNode[node] ?? 0)) } : {}),
   };
+}
+
+function nodeDeliveries(h: Histogram, expected: number): NodeDeliveries {
+  return { expected, delivered: h.count, p50Ms: h.percentile(0.5) / 1000, p99Ms: h.percentile(0.99) / 1000, maxMs: h.max / 1000 };
 }
 
 export function saturation(serverUtil: number, generatorUtil: number): Saturation {
@@ -131,15 +173,21 @@ export function saturation(serverUtil: number, generatorUtil: number): Saturatio
   return s && g ? "both" : s ? "server" : g ? "generator" : "neither";
 }
 
-/** /proc figures of the server, which must still be running. */
-export async function mustStats(server: ChildServer): Promise<ProcStats> {
-  const s = await procStats(server.proc.pid);
-  if (!s) throw new Error(`server ${server.proc.pid} is gone (exit ${server.proc.exitCode})`);
-  return s;
+/** /proc figures of the server side, summed over its processes, which must all still be running. */
+export async function mustStats(server: ServerSide): Promise<ProcStats> {
+  const sum: ProcStats = { cpuMs: 0, rssBytes: 0, hwmBytes: 0 };
+  for (const pid of server.pids()) {
+    const s = await procStats(pid);
+    if (!s) throw new Error(`server process ${pid} is gone`);
+    sum.cpuMs += s.cpuMs;
+    sum.rssBytes += s.rssBytes;
+    sum.hwmBytes += s.hwmBytes;
+  }
+  return sum;
 }
 
 /** /proc figures at the lowest VmRSS seen while the server sits idle for `windowMs`. */
-export async function idleMemory(server: ChildServer, windowMs: number): Promise<ProcStats> {
+export async function idleMemory(server: ServerSide, windowMs: number): Promise<ProcStats> {
   let low = await mustStats(server);
   for (const end = performance.now() + windowMs; performance.now() < end; ) {
     await Bun.sleep(MEMORY_POLL_MS);

@@ -69,6 +69,11 @@ export async function spawnServer(env: Record<string, string> = {}, cmd: string[
   };
 }
 
+/** Pins a running process, every thread of it, to a `taskset` CPU list (e.g. "0" or "1-3"). */
+export function pinProcess(pid: number, cpus: string): void {
+  Bun.spawnSync(["taskset", "-a", "-p", "-c", cpus, String(pid)], { stdout: "ignore" });
+}
+
 // ---- /proc readings -------------------------------------------------------------------------
 
 /** Clock ticks per second for /proc/<pid>/stat times (USER_HZ: 100 on every Linux we run). */

@@ -17,6 +17,8 @@ export interface RunInfo {
   elapsedS: number;
   hubbubEnv: Record<string, string>;
   failures: string[];
+  /** Scenarios not run, and why (redis-server not installed). Absent in runs saved before it existed. */
+  skipped?: string[];
 }
 
 // ---- number formatting ----------------------------------------------------------------------
@@ -63,11 +65,18 @@ function connectMedian(results: ScenarioResult[], server: ServerKind, measure: (
 function presence(results: ScenarioResult[]): PresenceStormResult | undefined {
   return results.find((r): r is PresenceStormResult => r.kind === "presence");
 }
-/** The highest passing ramp step, or undefined when none passed. */
-export function maxSustained(results: ScenarioResult[], server: ServerKind): StepRow | undefined {
-  const rows = steps(results, "saturation ramp", server)?.rows ?? [];
-  return rows.filter((r) => r.pass).at(-1);
+/** The highest passing ramp step (in rooms of `members`, if given), or undefined when none passed. */
+export function maxSustained(results: ScenarioResult[], server: ServerKind, scenario = "saturation ramp", members?: number): StepRow | undefined {
+  const rows = steps(results, scenario, server)?.rows ?? [];
+  return rows.filter((r) => r.pass && (members === undefined || r.members === members)).at(-1);
 }
+/** The room sizes a scenario's rows were measured in, largest first. */
+function roomSizes(results: ScenarioResult[], scenario: string): number[] {
+  const rows = results.flatMap((r) => (r.kind === "steps" && r.scenario === scenario ? r.rows : []));
+  return [...new Set(rows.flatMap((r) => (r.members === undefined ? [] : [r.members])))].sort((a, b) => b - a);
+}
+/** Senders of the two-node scenario are on node A (index 0): node B's deliveries crossed nodes. */
+const CROSS_NODE = 1;
 
 // ---- tables ---------------------------------------------------------------------------------
 
@@ -115,6 +124,36 @@ export function ratioTable(results: ScenarioResult[]): string {
   }
   return table(["scenario", "step", "CPU per delivery", "p50", "p99", "deliveries/s", "bytes per frame"], rows, 2);
 }
+
+/** The cluster scenarios' steps, with what only they have: cross-node latency and Redis commands. */
+export function clusterTable(results: ScenarioResult[]): string {
+  const rows: (string | number)[][] = [];
+  for (const r of results) {
+    if (r.kind !== "steps" || !r.scenario.startsWith("cluster")) continue;
+    for (const s of r.rows) {
+      const x = s.result;
+      const cross = x.byNode?.[CROSS_NODE];
+      rows.push([
+        r.scenario, s.label, r.server, s.members === undefined ? "–" : int(s.members), pct(x.deliveredRatio), int(x.deliveredPerSec), dec(x.p50Ms), dec(x.p99Ms),
+        cross ? dec(cross.p50Ms) : "–", cross ? dec(cross.p99Ms) : "–", dec(x.cpuPerDeliveryUs, 2), pct(x.serverUtil), x.saturated,
+        x.redisCommandsPerMessage === undefined ? "–" : dec(x.redisCommandsPerMessage, 2), s.pass ? "yes" : "**no**",
+      ]);
+    }
+  }
+  return table(
+    ["scenario", "step", "server", "members", "delivered", "deliveries/s", "p50 ms", "p99 ms", "cross-node p50 ms", "cross-node p99 ms", "CPU µs/delivery", "server CPU", "saturated", "Redis commands/message", "pass"],
+    rows,
+    3,
+  );
+}
+
+/** How the cluster scenarios are set up, printed above their table. */
+export const CLUSTER_METHOD = [
+  "Each rig starts a private redis-server (test/redis.ts: a free port, no persistence) and its nodes with `ENGINE=redis` and `REDIS_URL` pointing at it.",
+  "Pinning: every node and the redis-server share the server's core (core 0); the load generator keeps core 1, as in every other scenario. So \"server CPU\" and CPU per delivery are the nodes' and Redis's together, the memory engine and the Redis engine get the same CPU, and the generator, which saturates first, is disturbed by nothing. Two nodes on one core show cross-node latency and Redis work, not scale-out throughput, which needs more cores than this machine has. (Letting every process use both cores instead did not lower the cross-node p99 in development runs: 19-25 ms against 15-18 ms pinned, in the 1,000-member room.)",
+  "In two nodes, clients alternate between the nodes and every sender is on node A: the cross-node columns are the deliveries to clients on node B.",
+  "Redis commands per message: the nodes' `hubbub_redis_commands_total` (a script counts as one, so these are round-trips), summed over the nodes, from the first send to the end of the drain, divided by the messages sent. It includes each node's heartbeat (2 commands every 3 s), so it is compared across room sizes at one message rate, where that share is the same.",
+].map((l) => `- ${l}`).join("\n");
 
 export function connectTable(results: ScenarioResult[]): string {
   const rows = results
@@ -215,6 +254,7 @@ export function targets(results: ScenarioResult[]): Target[] {
       p ? p.presenceBytesPerJoin / p.members <= 100 : null,
     );
   }
+  clusterTargets(results, add);
   for (const server of ["hubbub", "baseline"] as const) {
     const rows = steps(results, "slow consumer", server)?.rows;
     if (!rows || rows.length < 2) continue;
@@ -226,6 +266,65 @@ export function targets(results: ScenarioResult[]): Target[] {
     add(`slow consumer (${server}): RSS bounded`, `RSS ${mb(a.rssBytes)} → ${mb(b.rssBytes)}, VmHWM ${mb(b.hwmBytes)}; ${evicted} evicted`, "", "", null);
   }
   return out;
+}
+
+/** The issue 5 targets. The "baseline" column holds the memory engine's number, named as such. */
+function clusterTargets(results: ScenarioResult[], add: (target: string, hubbub: string, baseline: string, ratio: string, met: boolean | null) => void): void {
+  const one = "cluster one node";
+  if (roomSizes(results, one).length === 0) add("Redis engine, one node: max sustained deliveries/s ≥ 0.7× the memory engine's", "not run", "", "", null);
+  for (const members of roomSizes(results, one)) {
+    const r = maxSustained(results, "hubbub+redis", one, members);
+    const m = maxSustained(results, "hubbub", one, members);
+    const show = (s: StepRow | undefined) => (s ? `${int(s.result.deliveredPerSec)}/s (saturated: ${s.result.saturated})` : "none passed");
+    add(
+      `Redis engine, one node: max sustained deliveries/s in a room of ${int(members)} ≥ 0.7× the memory engine's`,
+      `Redis: ${show(r)}`, `memory: ${show(m)}`, r && m ? ratio(r.result.deliveredPerSec, m.result.deliveredPerSec) : "–",
+      r && m ? r.result.deliveredPerSec >= 0.7 * m.result.deliveredPerSec : false,
+    );
+    // When the load generator is what stops both, CPU per delivery at one rate shows the engine's cost.
+    const both = steps(results, one, "hubbub+redis")?.rows.filter((x) => x.pass && x.members === members && stepRow(results, one, "hubbub", x.label)?.pass).at(-1);
+    const mem = both && stepRow(results, one, "hubbub", both.label);
+    if (both && mem) {
+      add(
+        `Redis engine, one node: server CPU per delivery (nodes + Redis) ÷ memory engine's, ${both.label}`,
+        `Redis: ${dec(both.result.cpuPerDeliveryUs, 2)} µs`, `memory: ${dec(mem.result.cpuPerDeliveryUs, 2)} µs`, ratio(both.result.cpuPerDeliveryUs, mem.result.cpuPerDeliveryUs), null,
+      );
+    }
+  }
+  const two = "cluster two nodes";
+  const rows = steps(results, two, "2×hubbub+redis")?.rows ?? [];
+  if (rows.length === 0) {
+    add("two Redis nodes: cross-node p99 < 10 ms at 20,000 deliveries/s", "not run", "", "", null);
+    add("Redis commands per message do not grow with the room (one PUBLISH per message, never one per member)", "not run", "", "", null);
+    return;
+  }
+  const top = Math.max(...rows.map((r) => r.result.offeredPerSec));
+  for (const r of rows.filter((x) => x.result.offeredPerSec === top)) {
+    const cross = r.result.byNode?.[CROSS_NODE];
+    const m = stepRow(results, two, "hubbub", r.label)?.result;
+    add(
+      `two Redis nodes: cross-node p99 < 10 ms at ${int(top)} deliveries/s, ${r.label} (senders on node A, receivers on node B)`,
+      cross ? `cross-node p50 ${dec(cross.p50Ms)} ms, p99 ${dec(cross.p99Ms)} ms` : "–",
+      m ? `memory, one node: p50 ${dec(m.p50Ms)} ms, p99 ${dec(m.p99Ms)} ms` : "not run",
+      cross && m ? ratio(cross.p99Ms, m.p99Ms) : "–", cross ? cross.p99Ms < 10 : null,
+    );
+  }
+  // Rooms of different sizes at one message rate: the same background per message in each.
+  const rate = (r: StepRow) => r.senders * r.ratePerSender;
+  const compared = rows.filter((r) => rows.some((o) => rate(o) === rate(r) && o.members !== r.members)).sort((a, b) => (b.members ?? 0) - (a.members ?? 0));
+  const [big, small] = [compared[0], compared.at(-1)];
+  const perMessage = (r: StepRow) => r.result.redisCommandsPerMessage ?? Number.NaN;
+  const at = (r: StepRow) => `${dec(perMessage(r), 2)} at ${int(r.members ?? Number.NaN)} members`;
+  // The one-node ramp's top passing steps, where heartbeats are a negligible share.
+  const oneNode = roomSizes(results, one).flatMap((m) => {
+    const r = maxSustained(results, "hubbub+redis", one, m);
+    return r ? [`${at(r)} (${r.label.split(", ").at(-1)})`] : [];
+  });
+  add(
+    "Redis commands per message do not grow with the room: larger room ≤ 1.25× smaller room, at one message rate (one PUBLISH per message, never one per member)",
+    big && small ? `two nodes, ${dec(rate(big), 0)} msg/s: ${at(big)}, ${at(small)}${oneNode.length ? `; one node: ${oneNode.join(", ")}` : ""}` : "not run",
+    "n/a", big && small ? ratio(perMessage(big), perMessage(small)) : "–", big && small ? perMessage(big) <= 1.25 * perMessage(small) : null,
+  );
 }
 
 export function targetsTable(results: ScenarioResult[]): string {
@@ -253,6 +352,7 @@ export function summary(results: ScenarioResult[]): string {
     "## Message scenarios", stepsTable(results),
     "## Hubbub ÷ baseline", ratioTable(results),
   ];
+  if (results.some((r) => r.kind === "steps" && r.scenario.startsWith("cluster"))) parts.push("## Cluster scenarios", CLUSTER_METHOD, clusterTable(results));
   if (results.some((r) => r.kind === "connect")) parts.push("## Connect storm", connectTable(results));
   if (results.some((r) => r.kind === "presence")) parts.push("## Presence storm", presenceTable(results));
   return parts.join("\n\n");
@@ -288,6 +388,7 @@ export function document(info: RunInfo, results: ScenarioResult[], profiles: Pro
       `- Hubbub settings: ${env} (RATE_LIMIT is raised from its default of 20 msg/s per connection so that benchmark senders are not rate-limited); everything else default`,
       "- Server CPU is utime+stime from /proc/<pid>/stat (10 ms resolution) from the first send to the end of the drain; memory is VmRSS/VmHWM from /proc/<pid>/status",
       `- A step passes with ≥ ${PASS_DELIVERED * 100}% of the expected deliveries and p99 ≤ ${PASS_P99_MS} ms. "saturated" names the side whose CPU was ≥ 90% busy while sending`,
+      ...(info.skipped?.length ? [`- Skipped in this run: ${info.skipped.join("; ")}`] : []),
       ...(info.failures.length ? [`- Problems in this run: ${info.failures.join("; ")}`] : []),
     ].join("\n"),
     summary(results),

@@ -2,7 +2,11 @@
 // (scenarios.ts) only produce them.
 import type { Saturation, StepResult } from "./measure.ts";
 
-export type ServerKind = "baseline" | "hubbub";
+/**
+ * What a scenario runs against: the baseline; Hubbub on its default memory engine; Hubbub on
+ * the Redis engine (one node, or two nodes sharing a room), with a private redis-server.
+ */
+export type ServerKind = "baseline" | "hubbub" | "hubbub+redis" | "2×hubbub+redis";
 export const SERVERS: readonly ServerKind[] = ["baseline", "hubbub"];
 
 /** A scenario that sends messages: one row per measured step. */
@@ -19,6 +23,8 @@ export interface StepsResult {
 
 export interface StepRow {
   label: string;
+  /** Members of the senders' room, where a scenario has rooms of several sizes. */
+  members?: number;
   senders: number;
   ratePerSender: number;
   result: StepResult;

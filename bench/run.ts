@@ -1,29 +1,37 @@
 // `bun run bench`: runs every scenario against the baseline server and then Hubbub, in one
-// invocation, and prints markdown tables with Hubbub's numbers as ratios to the baseline's.
+// invocation, and prints markdown tables with Hubbub's numbers as ratios to the baseline's. The
+// cluster scenarios (cluster.ts) run Hubbub's memory engine beside its Redis engine instead.
 //
 //   bun run bench            quick sizes (under 3 minutes), tables on stdout
 //   bun run bench --full     full sizes plus a CPU profile of Hubbub; writes docs/benchmarks.md
 //   bun run bench --smoke    tiny sizes (seconds); exits 1 unless the numbers are sane (CI)
 //   --only a,b   scenarios whose name contains a or b     --workers N   load-generator processes
 //   --no-pin     do not pin server and generator to cores  --profile    profile in quick mode too
+//                (with --only: profile the selected scenarios instead of the usual ones)
 //   --rewrite-report   rebuild docs/benchmarks.md from the last --full run's saved results
 //                      (after editing bench/findings.md), without measuring again
 //
 // Progress goes to stderr, the tables to stdout.
 import { cpus, loadavg, release, totalmem } from "node:os";
 import { parseArgs } from "node:util";
+import { pinProcess } from "./proc.ts";
 import { summariseProfile, type ProfileSummary } from "./profile.ts";
 import { document, summary, type RunInfo } from "./report.ts";
 import type { ScenarioResult } from "./results.ts";
 import { sanityProblems } from "./sanity.ts";
-import { HUBBUB_ENV, PROFILE_INTERVAL_US, SCENARIOS, abortRigs, type Mode, type RunEnv } from "./scenarios.ts";
+import { REDIS_BIN } from "../test/redis.ts";
+import { CLUSTER_SCENARIOS } from "./cluster.ts";
+import { HUBBUB_ENV, PROFILE_INTERVAL_US, SCENARIOS, abortRigs, needsRedis, type Mode, type ProfiledProcess, type RunEnv, type Scenario } from "./scenarios.ts";
 
 /** Longest one scenario may run against one server before the run gives up on it. */
 const SCENARIO_TIMEOUT_MS: Record<Mode, number> = { smoke: 60_000, quick: 90_000, full: 240_000 };
 /** The whole run's budget; scenarios not started by then are skipped. */
 const RUN_BUDGET_MS: Record<Mode, number> = { smoke: 120_000, quick: 170_000, full: 18 * 60_000 };
-/** Scenarios profiled in the --full run: the per-message path, then the per-delivery path. */
-const PROFILED = ["fan-out small", "many rooms"];
+/**
+ * Scenarios profiled in the --full run: the per-message path, the per-delivery path, and the
+ * Redis engine's path through two nodes (each node profiled).
+ */
+const PROFILED = ["fan-out small", "many rooms", "cluster two nodes"];
 const TMP = `${import.meta.dir}/../.bench-tmp`;
 const REPORT_PATH = `${import.meta.dir}/../docs/benchmarks.md`;
 /** Hand-written analysis that the report includes after the generated tables. */
@@ -68,7 +76,7 @@ if (args["rewrite-report"]) {
 const cores = navigator.hardwareConcurrency;
 const pinned = !args["no-pin"] && cores >= 2 && Bun.which("taskset") !== null;
 const genCpus = cores > 2 ? `1-${cores - 1}` : "1";
-if (pinned) Bun.spawnSync(["taskset", "-a", "-p", "-c", genCpus, String(process.pid)], { stdout: "ignore" });
+if (pinned) pinProcess(process.pid, genCpus);
 const env: RunEnv = {
   mode,
   pin: pinned ? { server: "0", generator: genCpus } : null,
@@ -82,8 +90,13 @@ const started = performance.now();
 const loadBefore = loadavg();
 const results: ScenarioResult[] = [];
 const failures: string[] = [];
+/** Scenarios not run, and why (not failures, except in CI). */
+const skipped: string[] = [];
 const only = args.only?.split(",").map((s) => s.trim().toLowerCase());
-const selected = SCENARIOS.filter((s) => !only || only.some((o) => s.name.includes(o)));
+const ALL: readonly Scenario[] = [...SCENARIOS, ...CLUSTER_SCENARIOS];
+const selected = ALL.filter((s) => !only || only.some((o) => s.name.includes(o)));
+/** False for a scenario that needs redis-server when it is not installed. */
+const runnable = (s: Scenario) => !s.servers.some(needsRedis) || REDIS_BIN !== null;
 
 async function runOne(name: string, run: () => Promise<ScenarioResult[]>): Promise<ScenarioResult[]> {
   if (performance.now() - started > RUN_BUDGET_MS[mode]) {
@@ -109,6 +122,13 @@ async function runOne(name: string, run: () => Promise<ScenarioResult[]>): Promi
 
 log(`hubbub bench (${mode}): ${pinned ? `server pinned to core 0, load generator to core ${genCpus}` : "not pinned"}, ${env.workers} generator worker(s)`);
 for (const scenario of selected) {
+  if (!runnable(scenario)) {
+    // As with the Redis tests (test/redis.ts): skipped with a line, except in CI, which must run them.
+    const line = `${scenario.name}: skipped, redis-server is not installed (apt-get install redis-server)`;
+    log(`  ${line}`);
+    (process.env.CI ? failures : skipped).push(line);
+    continue;
+  }
   const rounds = scenario.rounds?.[mode] ?? 1;
   for (let round = 1; round <= rounds; round++) {
     for (const server of scenario.servers) {
@@ -120,18 +140,27 @@ for (const scenario of selected) {
 
 const profiles: ProfileSummary[] = [];
 if (mode === "full" || args.profile) {
-  for (const name of PROFILED) {
-    const scenario = SCENARIOS.find((s) => s.name === name)!;
+  const toProfile = args.profile && only ? selected : PROFILED.map((name) => ALL.find((s) => s.name === name)!);
+  for (const scenario of toProfile.filter(runnable)) {
+    const name = scenario.name;
+    // The last server kind is Hubbub in the shape the scenario is about (the Redis engine, for a cluster one).
+    const kind = scenario.servers.at(-1)!;
     const dir = `${TMP}/profile/${name.replaceAll(" ", "-")}`;
     await Bun.$`rm -rf ${dir}`.quiet();
-    await runOne(`${name} / hubbub under --cpu-prof`, () => scenario.run({ ...env, profileDir: dir }, "hubbub", 1));
-    const file = [...new Bun.Glob("*.cpuprofile").scanSync(dir)][0];
-    if (!file) {
-      failures.push(`${name}: no profile was written`);
-      continue;
+    await runOne(`${name} / ${kind} under --cpu-prof`, () => scenario.run({ ...env, profileDir: dir }, kind, 1));
+    // One profile per node: Bun puts the process id in the file name, stopServer the CPU time beside it.
+    const nodes = await Promise.all([...new Bun.Glob("process-*.json").scanSync(dir)].map(async (f) => (await Bun.file(`${dir}/${f}`).json()) as ProfiledProcess));
+    const files = [...new Bun.Glob("*.cpuprofile").scanSync(dir)];
+    if (nodes.length === 0 || files.length === 0) failures.push(`${name}: no profile was written`);
+    for (const p of nodes.sort((a, b) => a.node - b.node)) {
+      const file = files.find((f) => f.includes(`.${p.pid}.`));
+      if (!file) {
+        failures.push(`${name}: node ${p.node} wrote no profile`);
+        continue;
+      }
+      const label = nodes.length > 1 ? `${name}, node ${String.fromCharCode(65 + p.node)}` : name;
+      profiles.push(await summariseProfile(`${dir}/${file}`, label, PROFILE_INTERVAL_US, p.cpuMs ?? Number.NaN));
     }
-    const cpu = (await Bun.file(`${dir}/process.json`).json().catch(() => ({ cpuMs: Number.NaN }))) as { cpuMs: number };
-    profiles.push(await summariseProfile(`${dir}/${file}`, name, PROFILE_INTERVAL_US, cpu.cpuMs));
   }
 }
 
@@ -146,6 +175,7 @@ const info: RunInfo = {
   elapsedS: (performance.now() - started) / 1000,
   hubbubEnv: HUBBUB_ENV,
   failures,
+  skipped,
 };
 
 console.log(summary(results));
@@ -154,6 +184,7 @@ if (mode === "full") {
   await writeReport({ info, results, profiles });
 }
 log(`done in ${info.elapsedS.toFixed(0)} s; ${info.load}`);
+if (skipped.length) log(`skipped:\n  ${skipped.join("\n  ")}`);
 if (failures.length) log(`failures:\n  ${failures.join("\n  ")}`);
 if (mode === "smoke") {
   const problems = sanityProblems(results, failures);

@@ -20,6 +20,12 @@ export function sanityProblems(results: ScenarioResult[], failures: string[]): s
           if (x.delivered !== x.expected) problems.push(`${at} ${s.label}: delivered ${x.delivered} of ${x.expected}`);
           if (x.errors > 0) problems.push(`${at} ${s.label}: ${x.errors} error frames, first: ${x.firstError}`);
           finite(`${at} ${s.label}`, { p50Ms: x.p50Ms, p99Ms: x.p99Ms, maxMs: x.maxMs, deliveredPerSec: x.deliveredPerSec, cpuPerDeliveryUs: x.cpuPerDeliveryUs, rssBytes: x.rssBytes });
+          // Every message costs its node at least one Redis command (the publish script).
+          if (x.redisCommands !== undefined && !(x.redisCommands >= x.sent)) problems.push(`${at} ${s.label}: ${x.redisCommands} Redis commands for ${x.sent} messages`);
+          x.byNode?.forEach((n, node) => {
+            if (n.expected === 0) problems.push(`${at} ${s.label}: no deliveries were expected on node ${node}`);
+            if (n.delivered !== n.expected) problems.push(`${at} ${s.label}: node ${node} delivered ${n.delivered} of ${n.expected}`);
+          });
         }
         break;
       case "connect":

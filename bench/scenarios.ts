@@ -1,11 +1,12 @@
 // The scenarios, each sized for the three modes. A scenario runs against one server kind in a
 // fresh server process and a fresh pool of load-generator workers, and returns what
 // results.ts describes; run.ts runs every scenario against the baseline, then Hubbub.
-import { rawWebSocket } from "../test/helpers.ts";
+import { metricSample, rawWebSocket } from "../test/helpers.ts";
+import { startRedis, type RedisServer } from "../test/redis.ts";
 import type { ClientSpec } from "./ipc.ts";
 import { LoadGen } from "./loadgen.ts";
-import { idleMemory, measureStep, mustStats, saturation, type Cpus, type StepPlan } from "./measure.ts";
-import { procStats, spawnServer, type ChildServer } from "./proc.ts";
+import { idleMemory, measureStep, mustStats, saturation, type Cpus, type ServerSide, type StepPlan } from "./measure.ts";
+import { pinProcess, procStats, spawnServer, type ChildServer } from "./proc.ts";
 import type { ConnectStormResult, PresenceStormResult, ScenarioResult, ServerKind, StepRow, StepsResult } from "./results.ts";
 
 export type Mode = "smoke" | "quick" | "full";
@@ -32,7 +33,7 @@ export const HUBBUB_ENV: Record<string, string> = { RATE_LIMIT: "1000000", LOG_L
 export const PASS_DELIVERED = 0.99;
 export const PASS_P99_MS = 250;
 /** Characters after each stamp: a text of about 40 characters, a typical chat line. */
-const PADDING = 18;
+export const PADDING = 18;
 /** Handshakes in flight per worker during a storm. */
 const STORM_CONCURRENCY = 128;
 /** Handshakes in flight per worker when only the steady state matters. */
@@ -58,7 +59,7 @@ interface Sizes {
   drainMs: number;
 }
 
-const SIZES: Record<Mode, Sizes> = {
+export const SIZES: Record<Mode, Sizes> = {
   smoke: {
     fanoutSmall: { clients: 20, senders: 4, rate: 20, durationMs: 500 },
     fanoutLarge: { clients: 50, senders: 5, rate: 20, durationMs: 500 },
@@ -105,19 +106,90 @@ export interface Scenario {
 
 // ---- plumbing -------------------------------------------------------------------------------
 
-async function startServer(env: RunEnv, kind: ServerKind): Promise<ChildServer> {
+/** How each kind of server is set up: its nodes, and whether they share a private redis-server. */
+const SETUPS: Record<ServerKind, { nodes: number; redis: boolean }> = {
+  baseline: { nodes: 1, redis: false },
+  hubbub: { nodes: 1, redis: false },
+  "hubbub+redis": { nodes: 1, redis: true },
+  "2×hubbub+redis": { nodes: 2, redis: true },
+};
+
+/** True when a kind needs redis-server, which may not be installed. */
+export const needsRedis = (kind: ServerKind): boolean => SETUPS[kind].redis;
+/** How many nodes a kind's rig has. */
+export const nodeCount = (kind: ServerKind): number => SETUPS[kind].nodes;
+
+/** What a scenario runs against: one server, or a cluster's nodes and the redis-server they share. */
+export interface Rig extends ServerSide {
+  /** The server; a cluster's first node. */
+  server: ChildServer;
+  /** Every node, `server` first. */
+  nodes: ChildServer[];
+  /** Their WebSocket URLs, by node: what LoadGen.connect() takes. */
+  wsUrls: string[];
+  redis: RedisServer | null;
+}
+
+/** The counter on each node's /metrics that counts its Redis commands (src/metrics.ts). */
+const REDIS_COMMANDS_METRIC = "hubbub_redis_commands_total";
+
+/**
+ * Starts a fresh rig of `kind`. Every server-side process (each node, and Redis) is pinned to
+ * the server's cores: the server side gets the same CPU whatever its shape, and the load
+ * generator's core stays its own (it saturates first, so anything beside it would distort every
+ * latency number).
+ */
+async function startRig(env: RunEnv, kind: ServerKind): Promise<Rig> {
+  const setup = SETUPS[kind];
+  const redis = setup.redis ? await startRedis() : null;
+  if (redis && env.pin) pinProcess(redis.pid, env.pin.server);
   const script = kind === "baseline" ? "bench/baseline-server.ts" : "src/index.ts";
-  const prof = env.profileDir && kind === "hubbub" ? ["--cpu-prof", `--cpu-prof-dir=${env.profileDir}`, `--cpu-prof-interval=${PROFILE_INTERVAL_US}`] : [];
+  const prof = env.profileDir && kind !== "baseline" ? ["--cpu-prof", `--cpu-prof-dir=${env.profileDir}`, `--cpu-prof-interval=${PROFILE_INTERVAL_US}`] : [];
   const pin = env.pin ? ["taskset", "-c", env.pin.server] : [];
-  return spawnServer(kind === "hubbub" ? HUBBUB_ENV : {}, [...pin, process.execPath, ...prof, script]);
+  const settings = kind === "baseline" ? {} : { ...HUBBUB_ENV, ...(redis ? { ENGINE: "redis", REDIS_URL: redis.url } : {}) };
+  const nodes: ChildServer[] = [];
+  try {
+    while (nodes.length < setup.nodes) nodes.push(await spawnServer(settings, [...pin, process.execPath, ...prof, script]));
+  } catch (err) {
+    await killAll(nodes, redis);
+    throw err;
+  }
+  return {
+    server: nodes[0]!,
+    nodes,
+    wsUrls: nodes.map((n) => n.wsUrl),
+    redis,
+    pids: () => [...nodes.map((n) => n.proc.pid), ...(redis ? [redis.pid] : [])],
+    async redisCommands() {
+      if (!redis) return null;
+      const texts = await Promise.all(nodes.map(async (n) => (await fetch(`${n.httpUrl}/metrics`)).text()));
+      return texts.reduce((sum, text) => sum + (metricSample(text, REDIS_COMMANDS_METRIC) ?? Number.NaN), 0);
+    },
+  };
+}
+
+/** Stops every process of a rig at once. */
+async function killAll(nodes: ChildServer[], redis: RedisServer | null): Promise<void> {
+  await Promise.all(nodes.map((n) => n[Symbol.asyncDispose]()));
+  await redis?.stop();
+}
+
+/** What a profiled run keeps beside each node's profile (`process-<pid>.json`). */
+export interface ProfiledProcess {
+  pid: number;
+  /** Index of the node in its rig. */
+  node: number;
+  /** CPU time of the whole process (the profile covers its whole life); null when unknown. */
+  cpuMs: number | null;
 }
 
 /** Stops a server: gracefully when profiling (the profile is written at exit), else at once. */
-async function stopServer(env: RunEnv, server: ChildServer): Promise<void> {
+async function stopServer(env: RunEnv, server: ChildServer, node: number): Promise<void> {
   if (env.profileDir) {
     // The profile covers the process's whole life; keep its CPU time to set the samples against.
     const last = await procStats(server.proc.pid);
-    await Bun.write(`${env.profileDir}/process.json`, JSON.stringify({ cpuMs: last?.cpuMs ?? Number.NaN }));
+    const kept: ProfiledProcess = { pid: server.proc.pid, node, cpuMs: last?.cpuMs ?? null };
+    await Bun.write(`${env.profileDir}/process-${server.proc.pid}.json`, JSON.stringify(kept));
     server.proc.kill("SIGTERM");
     await Promise.race([server.exited, Bun.sleep(15_000)]);
   }
@@ -132,70 +204,84 @@ export async function abortRigs(): Promise<void> {
   await Promise.all([...live].map((kill) => kill()));
 }
 
-/** Runs `body` with a fresh server and load generator, and always cleans both up. */
-async function withRig<T>(env: RunEnv, kind: ServerKind, body: (server: ChildServer, gen: LoadGen) => Promise<T>): Promise<T> {
-  const server = await startServer(env, kind);
+/** Runs `body` with a fresh rig and load generator, and always cleans both up. */
+async function withRig<T>(env: RunEnv, kind: ServerKind, body: (rig: Rig, gen: LoadGen) => Promise<T>): Promise<T> {
+  const rig = await startRig(env, kind);
   const gen = LoadGen.start({ workers: env.workers, cpus: env.pin?.generator ?? null });
   const kill = async () => {
     live.delete(kill);
     await gen[Symbol.asyncDispose]();
-    await server[Symbol.asyncDispose]();
+    await killAll(rig.nodes, rig.redis);
   };
   live.add(kill);
   try {
-    return await body(server, gen);
+    return await body(rig, gen);
   } finally {
     live.delete(kill);
     await gen[Symbol.asyncDispose]();
-    await stopServer(env, server);
+    for (const [i, node] of rig.nodes.entries()) await stopServer(env, node, i);
+    await rig.redis?.stop();
   }
 }
 
 /** `n` clients in rooms of `roomSize` (room i holds clients i*roomSize …), unique names. */
-function clientsInRooms(n: number, roomSize: number, prefix: string): ClientSpec[] {
+export function clientsInRooms(n: number, roomSize: number, prefix: string): ClientSpec[] {
   return Array.from({ length: n }, (_, i) => ({ room: `${prefix}${Math.floor(i / roomSize)}`, name: `${prefix}${i}` }));
 }
 
-async function connectAll(env: RunEnv, server: ChildServer, gen: LoadGen, clients: ClientSpec[]): Promise<void> {
-  const r = await gen.connect(server.wsUrl, clients, SETUP_CONCURRENCY);
+async function connectAll(env: RunEnv, rig: Rig, gen: LoadGen, clients: ClientSpec[]): Promise<void> {
+  const r = await gen.connect(rig.wsUrls, clients, SETUP_CONCURRENCY);
   if (r.failed > 0) throw new Error(`${r.failed} of ${clients.length} clients could not connect`);
   env.log(`    ${r.ready} clients ready in ${r.elapsedMs.toFixed(0)} ms`);
   await Bun.sleep(SETTLE_MS[env.mode]);
 }
 
-function evictions(server: ChildServer): number {
-  return server.lines.filter((l) => l.includes('"msg":"evicted"')).length;
+function evictions(rig: Rig): number {
+  return rig.nodes.reduce((n, node) => n + node.lines.filter((l) => l.includes('"msg":"evicted"')).length, 0);
 }
 
 /** Senders 0, k, 2k, …: spread over workers and, for several rooms, over rooms. */
-function spread(count: number, clients: number): number[] {
+export function spread(count: number, clients: number): number[] {
   const stride = Math.max(1, Math.floor(clients / count));
   return Array.from({ length: count }, (_, i) => i * stride);
 }
 
-async function step(env: RunEnv, server: ChildServer, gen: LoadGen, label: string, plan: StepPlan): Promise<StepRow> {
-  const result = await measureStep(server, gen, env.cpus, plan);
+export async function step(env: RunEnv, rig: Rig, gen: LoadGen, label: string, plan: StepPlan): Promise<StepRow> {
+  const result = await measureStep(rig, gen, env.cpus, plan);
   const pass = result.deliveredRatio >= PASS_DELIVERED && result.p99Ms <= PASS_P99_MS;
   env.log(
     `    ${label}: ${(result.deliveredRatio * 100).toFixed(2)}% of ${result.expected} delivered, ` +
       `${Math.round(result.deliveredPerSec)}/s, p99 ${result.p99Ms.toFixed(1)} ms, ` +
-      `${result.cpuPerDeliveryUs.toFixed(2)} µs CPU/delivery, saturated: ${result.saturated}`,
+      `${result.cpuPerDeliveryUs.toFixed(2)} µs CPU/delivery, saturated: ${result.saturated}` +
+      (result.byNode ? `; by receiving node: ${result.byNode.map((n, i) => `${i}: ${n.delivered}/${n.expected}, p99 ${n.p99Ms.toFixed(1)} ms`).join("; ")}` : "") +
+      (result.redisCommandsPerMessage !== undefined ? `; ${result.redisCommandsPerMessage.toFixed(2)} Redis commands/message` : ""),
   );
   return { label, senders: plan.senders.length, ratePerSender: plan.ratePerSender, result, pass };
+}
+
+/**
+ * The shape of most message scenarios: a fresh rig, `clients` connected, then the steps that
+ * `measure` takes, as one result.
+ */
+export function stepsScenario(env: RunEnv, kind: ServerKind, scenario: string, clients: ClientSpec[], measure: (rig: Rig, gen: LoadGen) => Promise<StepRow[]>): Promise<ScenarioResult[]> {
+  return withRig(env, kind, async (rig, gen) => {
+    await connectAll(env, rig, gen, clients);
+    const rows = await measure(rig, gen);
+    const rooms = new Set(clients.map((c) => c.room)).size;
+    const r: StepsResult = { kind: "steps", scenario, server: kind, clients: clients.length, rooms, rows, evictions: evictions(rig) };
+    return [r];
+  });
 }
 
 /** One room of `clients`, `senders` of them sending at `rate`, as one or more steps. */
 async function fanout(env: RunEnv, kind: ServerKind, scenario: string, s: { clients: number; senders: number; rate: number; durationMs: number }, round = 1): Promise<ScenarioResult[]> {
   const sizes = SIZES[env.mode];
-  return withRig(env, kind, async (server, gen) => {
-    await connectAll(env, server, gen, clientsInRooms(s.clients, s.clients, "f"));
-    const row = await step(env, server, gen, `${s.senders} × ${s.rate} msg/s${round > 1 ? ` (round ${round})` : ""}`, {
+  return stepsScenario(env, kind, scenario, clientsInRooms(s.clients, s.clients, "f"), async (rig, gen) => [
+    await step(env, rig, gen, `${s.senders} × ${s.rate} msg/s${round > 1 ? ` (round ${round})` : ""}`, {
       senders: spread(s.senders, s.clients), ratePerSender: s.rate, durationMs: s.durationMs,
       drainMs: sizes.drainMs, padding: PADDING, roomSizeOf: () => s.clients,
-    });
-    const r: StepsResult = { kind: "steps", scenario, server: kind, clients: s.clients, rooms: 1, rows: [row], evictions: evictions(server) };
-    return [r];
-  });
+    }),
+  ]);
 }
 
 // ---- the scenarios --------------------------------------------------------------------------
@@ -217,29 +303,41 @@ const fanoutLarge: Scenario = {
   run: (env, kind, round) => fanout(env, kind, "fan-out large", SIZES[env.mode].fanoutLarge, round),
 };
 
-const ramp: Scenario = {
+export interface RampPlan {
+  /** Global client indexes that send, all in rooms of `members`. */
+  senders: number[];
+  members: number;
+  /** Offered deliveries/s of each step, rising. */
+  deliveriesPerSec: number[];
+  durationMs: number;
+  /** Put before each step's label ("400k/s"). */
+  labelPrefix?: string;
+}
+
+/** Open-loop steps of rising offered deliveries/s until one fails; the rows measured. */
+export async function ramp(env: RunEnv, rig: Rig, gen: LoadGen, r: RampPlan): Promise<StepRow[]> {
+  const rows: StepRow[] = [];
+  for (const dps of r.deliveriesPerSec) {
+    const ratePerSender = dps / r.members / r.senders.length;
+    const row = await step(env, rig, gen, `${r.labelPrefix ?? ""}${dps / 1000}k/s`, {
+      senders: r.senders, ratePerSender, durationMs: r.durationMs, drainMs: SIZES[env.mode].drainMs, padding: PADDING, roomSizeOf: () => r.members,
+    });
+    rows.push(row);
+    if (!row.pass) break;
+    await Bun.sleep(500);
+  }
+  return rows;
+}
+
+const saturationRamp: Scenario = {
   name: "saturation ramp",
   summary: "1,000 clients in one room, open-loop steps of offered deliveries/s until one fails (< 99% or p99 > 250 ms)",
   servers: ["baseline", "hubbub"],
   run: (env, kind) => {
-    const sizes = SIZES[env.mode];
-    const s = sizes.ramp;
-    return withRig(env, kind, async (server, gen) => {
-      await connectAll(env, server, gen, clientsInRooms(s.clients, s.clients, "s"));
-      const senders = spread(s.senders, s.clients);
-      const rows: StepRow[] = [];
-      for (const dps of s.deliveriesPerSec) {
-        const ratePerSender = dps / s.clients / s.senders;
-        const row = await step(env, server, gen, `${dps / 1000}k/s`, {
-          senders, ratePerSender, durationMs: s.durationMs, drainMs: sizes.drainMs, padding: PADDING, roomSizeOf: () => s.clients,
-        });
-        rows.push(row);
-        if (!row.pass) break;
-        await Bun.sleep(500);
-      }
-      const r: StepsResult = { kind: "steps", scenario: "saturation ramp", server: kind, clients: s.clients, rooms: 1, rows, evictions: evictions(server) };
-      return [r];
-    });
+    const s = SIZES[env.mode].ramp;
+    return stepsScenario(env, kind, "saturation ramp", clientsInRooms(s.clients, s.clients, "s"), (rig, gen) =>
+      ramp(env, rig, gen, { senders: spread(s.senders, s.clients), members: s.clients, deliveriesPerSec: s.deliveriesPerSec, durationMs: s.durationMs }),
+    );
   },
 };
 
@@ -252,17 +350,17 @@ const manyRooms: Scenario = {
   run: (env, kind, round) => {
     const sizes = SIZES[env.mode];
     const s = sizes.manyRooms;
-    return withRig(env, kind, async (server, gen) => {
+    return withRig(env, kind, async (rig, gen) => {
       await Bun.sleep(SETTLE_MS[env.mode]); // let start-up work (bundling the page, JIT) finish
-      const before = await mustStats(server);
+      const before = await mustStats(rig);
       const g0 = await gen.cpuMs();
       const t0 = performance.now();
       const clients = clientsInRooms(s.clients, s.roomSize, "m");
-      const c = await gen.connect(server.wsUrl, clients, STORM_CONCURRENCY);
+      const c = await gen.connect(rig.wsUrls, clients, STORM_CONCURRENCY);
       const wallMs = performance.now() - t0;
-      const [after, g1] = [await mustStats(server), await gen.cpuMs()];
+      const [after, g1] = [await mustStats(rig), await gen.cpuMs()];
       env.log(`    ${c.ready} connections in ${c.elapsedMs.toFixed(0)} ms (${c.failed} failed); settling`);
-      const idle = await idleMemory(server, MEMORY_SETTLE_MS[env.mode]);
+      const idle = await idleMemory(rig, MEMORY_SETTLE_MS[env.mode]);
       const serverUtil = (after.cpuMs - before.cpuMs) / wallMs / env.cpus.server;
       const generatorUtil = (g1 - g0) / wallMs / env.cpus.generator;
       const storm: ConnectStormResult = {
@@ -276,11 +374,11 @@ const manyRooms: Scenario = {
       env.log(`    ${(storm.bytesPerConnection / 1024).toFixed(2)} KB per idle connection; ${Math.round(storm.perSec)} connections/s, saturated: ${storm.saturated}`);
       if (c.failed > 0) return [storm];
       const senders = clients.map((_, i) => i);
-      const row = await step(env, server, gen, `${s.clients} × ${s.rate} msg/s${round > 1 ? ` (round ${round})` : ""}`, {
+      const row = await step(env, rig, gen, `${s.clients} × ${s.rate} msg/s${round > 1 ? ` (round ${round})` : ""}`, {
         senders, ratePerSender: s.rate, durationMs: s.durationMs, drainMs: sizes.drainMs, padding: PADDING, roomSizeOf: () => s.roomSize,
       });
       const chat: StepsResult = {
-        kind: "steps", scenario: "many rooms", server: kind, clients: s.clients, rooms: s.clients / s.roomSize, rows: [row], evictions: evictions(server),
+        kind: "steps", scenario: "many rooms", server: kind, clients: s.clients, rooms: s.clients / s.roomSize, rows: [row], evictions: evictions(rig),
       };
       return [storm, chat];
     });
@@ -293,14 +391,14 @@ const presenceStorm: Scenario = {
   servers: ["hubbub"],
   run: (env, kind) => {
     const n = SIZES[env.mode].presence.members;
-    return withRig(env, kind, async (server, gen) => {
-      const before = await mustStats(server);
-      const c = await gen.connect(server.wsUrl, clientsInRooms(n, n, "p"), STORM_CONCURRENCY, n);
+    return withRig(env, kind, async (rig, gen) => {
+      const before = await mustStats(rig);
+      const c = await gen.connect(rig.wsUrls, clientsInRooms(n, n, "p"), STORM_CONCURRENCY, n);
       const deadline = performance.now() + 15_000;
       while ((await gen.stats()).complete < c.ready && performance.now() < deadline) await Bun.sleep(20);
       await Bun.sleep(200); // let trailing presence frames arrive, so the byte count is whole
       const p = (await gen.collect()).presence;
-      const after = await mustStats(server);
+      const after = await mustStats(rig);
       const completeAfter = p.complete === n ? (p.lastCompleteUs - c.lastReadyUs) / 1000 : Number.NaN;
       env.log(`    ${c.ready} joined in ${c.elapsedMs.toFixed(0)} ms; lists complete ${completeAfter.toFixed(0)} ms after the last join`);
       const r: PresenceStormResult = {
@@ -321,25 +419,23 @@ const slowConsumer: Scenario = {
   run: (env, kind) => {
     const sizes = SIZES[env.mode];
     const s = sizes.slow;
-    return withRig(env, kind, async (server, gen) => {
-      await connectAll(env, server, gen, clientsInRooms(s.clients, s.clients, "c"));
+    return stepsScenario(env, kind, "slow consumer", clientsInRooms(s.clients, s.clients, "c"), async (rig, gen) => {
       const plan: StepPlan = {
         senders: spread(s.senders, s.clients), ratePerSender: s.rate, durationMs: s.durationMs,
         drainMs: sizes.drainMs, padding: s.padding, roomSizeOf: () => s.clients,
       };
-      const rows = [await step(env, server, gen, "without slow sockets", plan)];
+      const rows = [await step(env, rig, gen, "without slow sockets", plan)];
       // Raw sockets that complete the upgrade and then never read a byte.
-      const slow = await Promise.all(Array.from({ length: s.slowSockets }, (_, i) => rawWebSocket(server.port, `?room=c0&name=slow${i}`)));
+      const slow = await Promise.all(Array.from({ length: s.slowSockets }, (_, i) => rawWebSocket(rig.server.port, `?room=c0&name=slow${i}`)));
       for (const r of slow) r.socket.pause();
       try {
-        rows.push(await step(env, server, gen, `with ${s.slowSockets} slow sockets`, plan));
+        rows.push(await step(env, rig, gen, `with ${s.slowSockets} slow sockets`, plan));
       } finally {
         for (const r of slow) r.socket.destroy();
       }
-      const r: StepsResult = { kind: "steps", scenario: "slow consumer", server: kind, clients: s.clients, rooms: 1, rows, evictions: evictions(server) };
-      return [r];
+      return rows;
     });
   },
 };
 
-export const SCENARIOS: readonly Scenario[] = [fanoutSmall, fanoutLarge, ramp, manyRooms, presenceStorm, slowConsumer];
+export const SCENARIOS: readonly Scenario[] = [fanoutSmall, fanoutLarge, saturationRamp, manyRooms, presenceStorm, slowConsumer];

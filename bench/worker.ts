@@ -13,6 +13,8 @@ interface Client {
   readonly ws: WebSocket;
   /** When its handshake began (clockUs). */
   readonly openedUs: number;
+  /** Where its deliveries' latency goes: the histogram of the node it is connected to. */
+  readonly latency: Histogram;
   ready: boolean;
   /** The user list as this client sees it (presence storm only). */
   view: MemberView | null;
@@ -33,7 +35,8 @@ let frames = 0;
 let errors = 0;
 let firstError = "";
 let closes: Record<string, number> = {};
-const latency = new Histogram();
+/** Delivery latency by the node the receiving client is on (index into the connect request's urls). */
+const latencyByNode: Histogram[] = [];
 let onReady: ((c: Client) => void) | null = null;
 let onFailed: (() => void) | null = null;
 
@@ -95,7 +98,7 @@ function onFrame(c: Client, frame: string): void {
       return;
     }
     delivered++;
-    latency.record(clockUs() - stamp.sentUs);
+    c.latency.record(clockUs() - stamp.sentUs);
     return;
   }
   if (c.view && (isPresenceFrame(frame) || isJoinedFrame(frame))) track(c, frame);
@@ -112,6 +115,7 @@ function onFrame(c: Client, frame: string): void {
 
 function connect(req: RequestOf<"connect">): Promise<ConnectReply> {
   trackMembers = req.trackMembers;
+  while (latencyByNode.length < req.urls.length) latencyByNode.push(new Histogram());
   const hist = new Histogram();
   const startedUs = clockUs();
   let lastReadyUs = startedUs;
@@ -128,7 +132,7 @@ function connect(req: RequestOf<"connect">): Promise<ConnectReply> {
     const finishIfDone = () => (ready + failed < req.clients.length ? launch() : finish());
     const timer = setTimeout(finish, req.timeoutMs);
     const launch = () => {
-      while (inFlight < req.concurrency && next < req.clients.length) open(req.url, req.clients[next++]!, clockUs());
+      while (inFlight < req.concurrency && next < req.clients.length) open(req.clients[next++]!, clockUs());
     };
     onReady = (c) => {
       inFlight--;
@@ -142,10 +146,12 @@ function connect(req: RequestOf<"connect">): Promise<ConnectReply> {
       failed++;
       finishIfDone();
     };
-    const open = (url: string, spec: ClientSpec, openedUs: number) => {
+    const open = (spec: ClientSpec, openedUs: number) => {
       inFlight++;
-      const ws = new WebSocket(`${url}?room=${encodeURIComponent(spec.room)}&name=${encodeURIComponent(spec.name)}`);
-      const c: Client = { ws, ready: false, view: trackMembers ? { seen: new Uint8Array(trackMembers), size: 0 } : null, openedUs };
+      const node = spec.node ?? 0;
+      const ws = new WebSocket(`${req.urls[node]}?room=${encodeURIComponent(spec.room)}&name=${encodeURIComponent(spec.name)}`);
+      const view = trackMembers ? { seen: new Uint8Array(trackMembers), size: 0 } : null;
+      const c: Client = { ws, ready: false, view, openedUs, latency: latencyByNode[node]! };
       clients.push(c);
       ws.onmessage = (ev) => onFrame(c, ev.data as string);
       ws.onclose = (ev) => {
@@ -163,7 +169,7 @@ function send(req: RequestOf<"send">): Promise<SendReply> {
   delivered = stale = bytes = frames = errors = 0;
   firstError = "";
   closes = {};
-  latency.reset();
+  for (const h of latencyByNode) h.reset();
   const padding = "x".repeat(req.padding);
   const sent = req.senders.map(() => 0);
   if (req.senders.length === 0) return Promise.resolve({ sent, maxLagMs: 0 });
@@ -198,7 +204,7 @@ function send(req: RequestOf<"send">): Promise<SendReply> {
 function collect(): CollectReply {
   return {
     delivered, stale, bytes, frames, errors, firstError, closes,
-    latencyCounts: latency.counts.slice(), latencyMax: latency.max,
+    latencyByNode: latencyByNode.map((h) => ({ counts: h.counts.slice(), max: h.max })),
     presence: { ...presence },
   };
 }

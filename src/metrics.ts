@@ -58,6 +58,21 @@ export function createMetrics(hub: Hub, engine: Engine): Metrics {
   gauge("rooms", "Rooms with at least one member on this node.", () => hub.roomCount);
   const historySource = engine as Partial<{ historyMessages(): number }>;
   gauge("history_messages", "Messages kept in room history (memory engine; 0 when the engine keeps history elsewhere).", () => historySource.historyMessages?.() ?? 0);
+  // Read from the engine at scrape time: the link counts every command it sends, and a counter
+  // here only mirrors it (a script is one command, one round-trip). Benchmarks read it to show
+  // Redis work per message; an operator sees the node's load on Redis.
+  const commandSource = engine as Partial<{ commandsSent: number }>;
+  let commandsSeen = 0;
+  new client.Counter({
+    name: `${PREFIX}redis_commands_total`,
+    help: "Commands this node sent to Redis, a Lua script counting as one (redis engine; 0 with the memory engine).",
+    registers: r,
+    collect() {
+      const n = commandSource.commandsSent ?? 0;
+      if (n > commandsSeen) this.inc(n - commandsSeen);
+      commandsSeen = n;
+    },
+  });
   const opened = counter("connections_total", "WebSocket connections opened.");
   const closed = counter("connections_closed_total", "WebSocket connections closed, by close code.", ["code"]);
   const refused = counter("connections_refused_total", "Upgrades refused or closed at once, by reason.", ["reason"]);

@@ -296,6 +296,12 @@ export async function eventually(pred: () => boolean, timeoutMs = WAIT_MS, what 
   }
 }
 
+/** The value of one sample line (`name{labels} value`) of Prometheus text, or undefined. */
+export function metricSample(text: string, series: string): number | undefined {
+  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
+  return line === undefined ? undefined : Number(line.slice(series.length + 1));
+}
+
 // ---- servers as child processes -------------------------------------------------------------
 // Shared with the benchmark suite, which drives the same child servers.
 export { spawnServer, type ChildServer } from "../bench/proc.ts";

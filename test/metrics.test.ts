@@ -1,12 +1,8 @@
 import { describe, expect, it } from "bun:test";
 import { CloseCode, ErrorCode } from "../src/codes.ts";
-import { TestClient, eventually, startServer } from "./helpers.ts";
+import { TestClient, eventually, metricSample as sample, startServer } from "./helpers.ts";
+import { clusterConfig, describeRedis, startRedis, uniquePrefix } from "./redis.ts";
 
-/** The value of one sample line (`name{labels} value`), or undefined. */
-function sample(text: string, series: string): number | undefined {
-  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-  return line === undefined ? undefined : Number(line.slice(series.length + 1));
-}
 
 async function scrape(url: string, headers: Record<string, string> = {}): Promise<string> {
   const res = await fetch(url, { headers });
@@ -25,6 +21,7 @@ describe("/metrics", () => {
       "hubbub_bytes_out_total", "hubbub_evictions_total", "hubbub_errors_total", "hubbub_rate_limited_total",
       "hubbub_presence_frames_total", "hubbub_history_messages", "hubbub_event_loop_lag_seconds",
       "hubbub_process_resident_memory_bytes", "hubbub_process_heap_used_bytes", "hubbub_publish_to_send_seconds",
+      "hubbub_redis_commands_total",
     ]) {
       expect([name, text.includes(`# TYPE ${name} `)]).toEqual([name, true]);
     }
@@ -88,5 +85,29 @@ describe("/metrics", () => {
     expect(port).not.toBe(app.server.port);
     expect(await scrape(`http://127.0.0.1:${port}/metrics`)).toContain("hubbub_connections");
     expect((await fetch(`http://127.0.0.1:${port}/ws`)).status).toBe(404);
+  });
+});
+
+describeRedis("/metrics on a Redis node", () => {
+  it("counts the commands the node sent to Redis: one per chat message", async () => {
+    await using redis = await startRedis();
+    await using app = await startServer(clusterConfig(redis, uniquePrefix("metrics"), { rateLimit: 1000, nodeTtlMs: 60_000 }));
+    const a = await TestClient.join(app, { name: "a", room: "m" });
+    const b = await TestClient.join(app, { name: "b", room: "m" });
+    const before = sample(await scrape(`${app.httpUrl}/metrics`), "hubbub_redis_commands_total")!;
+    expect(before).toBeGreaterThan(0); // start-up, joins and names went through Redis
+    for (let i = 0; i < 5; i++) await a.chat(`hello ${i}`);
+    await b.count("message", 5);
+    const after = sample(await scrape(`${app.httpUrl}/metrics`), "hubbub_redis_commands_total")!;
+    // The messages cost 5; one heartbeat (2 commands, every NODE_TTL_MS / 5) may fall in between.
+    expect(after - before).toBeGreaterThanOrEqual(5);
+    expect(after - before).toBeLessThanOrEqual(7);
+    await a.close();
+    await b.close();
+  });
+
+  it("is 0 with the memory engine", async () => {
+    await using app = await startServer();
+    expect(sample(await scrape(`${app.httpUrl}/metrics`), "hubbub_redis_commands_total")).toBe(0);
   });
 });

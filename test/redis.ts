@@ -5,7 +5,8 @@ import { describe, it } from "bun:test";
 import net from "node:net";
 import type { Config } from "../src/config.ts";
 
-const REDIS_BIN = Bun.which("redis-server");
+/** The redis-server executable, or null when it is not installed. */
+export const REDIS_BIN = Bun.which("redis-server");
 /** How long redis-server may take to accept connections. */
 const REDIS_START_MS = 5000;
 
@@ -29,6 +30,8 @@ export function describeRedis(name: string, fn: () => void): void {
 export interface RedisServer {
   readonly port: number;
   readonly url: string;
+  /** Process id of the running redis-server (a new one after restart()), or 0 while it is down. */
+  readonly pid: number;
   /** Kills it (SIGKILL, so its data is gone) and starts a fresh one on the same port. */
   restart(): Promise<void>;
   /** Kills it without starting another. */
@@ -66,6 +69,9 @@ export async function startRedis(): Promise<RedisServer> {
   return {
     port,
     url: `redis://127.0.0.1:${port}`,
+    get pid() {
+      return proc?.pid ?? 0;
+    },
     start,
     kill,
     async restart() {
