@@ -3,7 +3,7 @@ import { describe, expect, it } from "bun:test";
 import { alternateNodes, membersByNode, sendersIn } from "../bench/cluster.ts";
 import { Histogram, bucketOf } from "../bench/histogram.ts";
 import type { StepResult } from "../bench/measure.ts";
-import { median, targets } from "../bench/report.ts";
+import { median, pairedRatio, targets } from "../bench/report.ts";
 import type { ScenarioResult, ServerKind, StepRow, StepsResult } from "../bench/results.ts";
 import { clientsInRooms } from "../bench/scenarios.ts";
 import { readStamp, stamp, stampedChat } from "../bench/wire.ts";
@@ -137,5 +137,11 @@ describe("bench median", () => {
     expect(median([4, 1, 3, 2])).toBe(2);
     expect(median([5])).toBe(5);
     expect(median([])).toBeUndefined();
+  });
+  it("pairs rounds: the median of each round's ratio, over the rounds both servers ran", () => {
+    // Drift that a ratio of separate medians would misread: 30/22 = 1.36 there, 1.11 paired.
+    expect(pairedRatio([20.7, 30.5, 32.0], [18.7, 22.3, 30.0])).toBeCloseTo(20.7 / 18.7, 10);
+    expect(pairedRatio([2, 4], [1, 1, 1])).toBe(2);
+    expect(pairedRatio([], [1])).toBeUndefined();
   });
 });
