@@ -26,7 +26,7 @@ import { HUBBUB_ENV, PROFILE_INTERVAL_US, SCENARIOS, abortRigs, needsRedis, type
 /** Longest one scenario may run against one server before the run gives up on it. */
 const SCENARIO_TIMEOUT_MS: Record<Mode, number> = { smoke: 60_000, quick: 90_000, full: 240_000 };
 /** The whole run's budget; scenarios not started by then are skipped. */
-const RUN_BUDGET_MS: Record<Mode, number> = { smoke: 120_000, quick: 170_000, full: 18 * 60_000 };
+const RUN_BUDGET_MS: Record<Mode, number> = { smoke: 120_000, quick: 170_000, full: 22 * 60_000 };
 /**
  * Scenarios profiled in the --full run: the per-message path, the per-delivery path, and the
  * Redis engine's path through two nodes (each node profiled).
