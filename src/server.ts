@@ -10,7 +10,7 @@ import { createEngine } from "./engine/create.ts";
 import type { Engine } from "./engine/engine.ts";
 import { Hub } from "./hub.ts";
 import { clientAddress, IpLimits } from "./ip-limits.ts";
-import { createLogger, type Logger } from "./log.ts";
+import { createLogger, throttledLogger, type Logger } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createMetricsRoute } from "./metrics-route.ts";
 import { isOriginAllowed } from "./origin.ts";
@@ -60,6 +60,8 @@ export interface App {
 export async function createServer(config: Config, deps: AppDeps = {}): Promise<App> {
   const log = deps.log ?? createLogger(config.logLevel);
   const engine = deps.engine ?? createEngine(config, log);
+  // Lines any client (or a Redis outage) can cause at any rate: at most one per second each.
+  const noisy = throttledLogger(log);
   const hub = new Hub(engine, config, log);
   const metrics = createMetrics(hub, engine);
   const limits = new IpLimits({ maxConnections: config.maxConnections, maxPerIp: config.maxConnectionsPerIp, ipRatePerSecond: config.ipRateLimit });
@@ -74,7 +76,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     },
     // The client hears of it (no strike: it is not the client's fault); the log keeps the detail.
     onError: (s, err, ref) => {
-      log.error("handler failed", { id: s.id, engineReady: engine.ready, error: String((err as Error)?.stack ?? err) });
+      noisy.error("handler failed", { id: s.id, engineReady: engine.ready, error: String((err as Error)?.stack ?? err) });
       const message = engine.ready ? "the server failed to handle that request" : "the server lost its cluster engine and is reconnecting; try again shortly";
       s.send(ref === undefined ? { type: "error", code: ErrorCode.Unavailable, message } : { type: "error", code: ErrorCode.Unavailable, message, ref });
       metrics.error(ErrorCode.Unavailable);
@@ -172,12 +174,12 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     // Taken and used in one synchronous step, after the token check's await.
     const slot = limits.acquire(ip);
     if (!slot.ok) {
-      log.warn("connection refused", { reason: slot.reason, ip });
+      noisy.warn("connection refused", { reason: slot.reason, ip });
       return refuse(slot.reason, 503, slot.reason === "server_full" ? "server full\n" : "too many connections from your address\n", { "Retry-After": "5" });
     }
     if (authResult && !authResult.ok) {
       metrics.refused("unauthorized");
-      log.info("unauthorized", { reason: authResult.reason, ip });
+      noisy.info("unauthorized", { reason: authResult.reason, ip });
     }
     const q = url.searchParams;
     const session = new Session(newConnectionId(), { name: q.get("name"), room: q.get("room"), since: q.get("since"), auth: authResult }, policy);

@@ -2,7 +2,7 @@ import { describe, expect, it } from "bun:test";
 import net from "node:net";
 import { CloseCode, ErrorCode } from "../src/codes.ts";
 import { IpLimits } from "../src/ip-limits.ts";
-import { TestClient, UPGRADE_HEADERS, eventually, rawRequest, startServer } from "./helpers.ts";
+import { TestClient, UPGRADE_HEADERS, eventually, memoryLogger, rawRequest, startServer } from "./helpers.ts";
 
 async function status(port: number, headers: Record<string, string> = {}): Promise<number> {
   const r = await rawRequest(port, "/ws", { ...UPGRADE_HEADERS, ...headers });
@@ -23,6 +23,18 @@ describe("connection limits", () => {
     await using again = await TestClient.join(app);
     expect(again.name).toMatch(/^guest-/);
     await Promise.all(clients.slice(1).map((c) => c.close()));
+  });
+
+  it("logs a flood of refusals as one line a second, not one per refusal", async () => {
+    const log = memoryLogger();
+    await using app = await startServer({ maxConnections: 1 }, { log });
+    await using held = await TestClient.join(app);
+    const statuses = await Promise.all(Array.from({ length: 50 }, () => status(app.server.port!)));
+    expect(statuses.every((s) => s === 503)).toBe(true);
+    // One line per second: a burst of 50 spans one or two of them, however slow the machine.
+    const lines = log.lines.filter((l) => l.msg === "connection refused").length;
+    expect(lines).toBeGreaterThanOrEqual(1);
+    expect(lines).toBeLessThanOrEqual(2);
   });
 
   it("MAX_CONNECTIONS_PER_IP counts the socket's address and ignores X-Forwarded-For without TRUST_PROXY", async () => {

@@ -1,9 +1,11 @@
 // The pure pieces, without sockets: parsing, names, commands, presence diffs, limits, config.
 import { describe, expect, it } from "bun:test";
+import { memoryLogger } from "./helpers.ts";
 import { ErrorCode } from "../src/codes.ts";
 import { parseCommand } from "../src/commands/index.ts";
 import { defaultConfig, loadConfig, parseOriginPolicy } from "../src/config.ts";
 import { History } from "../src/history.ts";
+import { throttledLogger } from "../src/log.ts";
 import { guestName, nameKey, normalizeName, normalizeRoom } from "../src/names.ts";
 import { isOriginAllowed } from "../src/origin.ts";
 import { addChange, emptyDiff } from "../src/presence.ts";
@@ -179,5 +181,27 @@ describe("origin policy", () => {
     expect(isOriginAllowed(same, "garbage", "h:1")).toBe(false);
     expect(isOriginAllowed(parseOriginPolicy("https://a.example/"), "https://A.example", "x")).toBe(true);
     expect(isOriginAllowed(parseOriginPolicy("a,*"), "https://any", "x")).toBe(true);
+  });
+});
+
+describe("throttledLogger", () => {
+  it("writes one line per message per interval, and says how many it dropped", () => {
+    const out = memoryLogger();
+    let t = 0;
+    const log = throttledLogger(out, 1000, () => t);
+    for (let i = 0; i < 5; i++) log.warn("connection refused", { i });
+    log.error("handler failed");
+    expect(out.lines).toEqual([{ level: "warn", msg: "connection refused", i: 0 }, { level: "error", msg: "handler failed" }]);
+    t = 999;
+    log.warn("connection refused", { i: 5 });
+    t = 1000;
+    log.warn("connection refused", { i: 6 });
+    log.warn("connection refused", { i: 7 });
+    t = 5000;
+    log.warn("connection refused", { i: 8 });
+    expect(out.lines.slice(2)).toEqual([
+      { level: "warn", msg: "connection refused", i: 6, suppressed: 5 },
+      { level: "warn", msg: "connection refused", i: 8, suppressed: 1 },
+    ]);
   });
 });
