@@ -167,13 +167,17 @@ export class Hub implements EngineSink {
    * rather than left waiting for a user list that will not come.
    */
   admit(s: Session): Awaitable<void> {
-    const admitted = this.tryAdmit(s);
-    if (!(admitted instanceof Promise)) return admitted;
-    return admitted.catch((err: unknown) => {
-      s.send({ type: "error", code: ErrorCode.Unavailable, message: "the server cannot admit you right now; try again shortly" });
+    const failed = (err: unknown): never => {
+      s.reject(ErrorCode.Unavailable, "the server cannot admit you right now; try again shortly");
       s.close(CloseCode.TryAgainLater);
       throw err;
-    });
+    };
+    try {
+      const admitted = this.tryAdmit(s);
+      return admitted instanceof Promise ? admitted.catch(failed) : admitted;
+    } catch (err) {
+      return failed(err);
+    }
   }
 
   private tryAdmit(s: Session): Awaitable<void> {

@@ -74,12 +74,15 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
       metrics.evicted(code);
       log.info("evicted", { id: s.id, name: s.name, code });
     },
-    // The client hears of it (no strike: it is not the client's fault); the log keeps the detail.
+    // The client hears of it (no strike: it is not the client's fault); the log keeps the
+    // detail. While the engine is down every request fails the same way, so those lines are
+    // throttled; any other failure is a bug, and each one is logged with its stack.
     onError: (s, err, ref) => {
-      noisy.error("handler failed", { id: s.id, engineReady: engine.ready, error: String((err as Error)?.stack ?? err) });
+      const error = String((err as Error)?.stack ?? err);
+      if (engine.ready) log.error("handler failed", { id: s.id, error });
+      else noisy.warn("request failed: engine not ready", { id: s.id, error });
       const message = engine.ready ? "the server failed to handle that request" : "the server lost its cluster engine and is reconnecting; try again shortly";
-      s.send(ref === undefined ? { type: "error", code: ErrorCode.Unavailable, message } : { type: "error", code: ErrorCode.Unavailable, message, ref });
-      metrics.error(ErrorCode.Unavailable);
+      s.reject(ErrorCode.Unavailable, message, ref);
     },
     onFail: (code) => metrics.error(code),
     onSend: (bytes) => metrics.sent(bytes),
@@ -161,15 +164,22 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     if (!isOriginAllowed(config.allowedOrigins, req.headers.get("origin"), req.headers.get("host"))) {
       return refuse("origin", 403, "origin not allowed\n");
     }
-    const { token, protocol } = tokenFrom(url, req.headers.get("sec-websocket-protocol"));
+    const offered = req.headers.get("sec-websocket-protocol");
+    const { token, protocol } = tokenFrom(url, offered);
+    // Whenever the client offered subprotocols we answer one ourselves, "" for none: left to
+    // itself Bun echoes the first offered, which may be `bearer.<token>`.
+    const answer = offered === null ? null : protocol;
     // Without AUTH_SECRET the upgrade completes synchronously: a promise returned to Bun's
     // fetch handler costs every connection a deferred response (see docs/benchmarks.md).
-    if (!auth) return accept(req, url, srv, null, protocol);
-    return auth.verify(token).then((result) => accept(req, url, srv, result, protocol));
+    if (!auth) return accept(req, url, srv, null, answer);
+    return auth.verify(token).then((result) => accept(req, url, srv, result, answer));
   }
 
-  /** Upgrades a request that passed every check before the token's; the last step, synchronous. */
-  function accept(req: Request, url: URL, srv: Server<Session>, authResult: AuthResult | null, protocol: string): Response | undefined {
+  /**
+   * Upgrades a request that passed every check before the token's; the last step, synchronous.
+   * `protocol` is the Sec-WebSocket-Protocol to answer, null when the client offered none.
+   */
+  function accept(req: Request, url: URL, srv: Server<Session>, authResult: AuthResult | null, protocol: string | null): Response | undefined {
     const ip = clientAddress(req, srv, config.trustProxy);
     // Taken and used in one synchronous step, after the token check's await.
     const slot = limits.acquire(ip);
@@ -185,7 +195,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     const session = new Session(newConnectionId(), { name: q.get("name"), room: q.get("room"), since: q.get("since"), auth: authResult }, policy);
     session.ip = slot.ip;
     session.ipBucket = slot.bucket;
-    const upgraded = protocol ? srv.upgrade(req, { data: session, headers: { "Sec-WebSocket-Protocol": protocol } }) : srv.upgrade(req, { data: session });
+    const upgraded = protocol === null ? srv.upgrade(req, { data: session }) : srv.upgrade(req, { data: session, headers: { "Sec-WebSocket-Protocol": protocol } });
     if (upgraded) return undefined;
     limits.release(ip);
     return new Response("bad upgrade request\n", { status: 400 });

@@ -170,6 +170,16 @@ export class Session {
     this.strike();
   }
 
+  /**
+   * Sends an `error` frame for a failure that is not the client's doing (the engine could not
+   * serve the request): counted like any error frame, but no strike.
+   */
+  reject(code: ErrorCode, message: string, ref?: string | number): void {
+    if (this.closing) return;
+    this.send(ref === undefined ? { type: "error", code, message } : { type: "error", code, message, ref });
+    this.policy.onFail?.(code);
+  }
+
   /** One protocol or rate violation. Too many in a short time closes with 1008. */
   strike(now = Date.now()): void {
     this.strikes ??= new TokenBucket(STRIKE_REFILL_PER_SEC, ABUSE_STRIKES, now);
@@ -216,14 +226,14 @@ export class Session {
       try {
         result = task();
       } catch (err) {
-        this.policy.onError(this, err, ref);
+        this.report(err, ref);
       }
       if (result instanceof Promise) {
         const failedRef = ref;
         result.then(
           () => this.runNext(),
           (err: unknown) => {
-            this.policy.onError(this, err, failedRef);
+            this.report(err, failedRef);
             this.runNext();
           },
         );
@@ -235,6 +245,15 @@ export class Session {
     }
     this.waiting = null;
     this.busy = false;
+  }
+
+  /** Hands a task's failure to the policy; a failing handler must not stall the queue. */
+  private report(err: unknown, ref: Ref): void {
+    try {
+      this.policy.onError(this, err, ref);
+    } catch (handlerErr) {
+      console.error("session error handler failed", handlerErr);
+    }
   }
 
   private runNext(): void {

@@ -59,6 +59,18 @@ describe("tokens (AUTH_SECRET set)", () => {
     expect(tokenFrom(new URL("ws://x/ws"), ` other, ${SUBPROTOCOL} `)).toEqual({ token: null, protocol: SUBPROTOCOL });
   });
 
+  it("never echoes the bearer subprotocol (the token) in the 101, with or without AUTH_SECRET", async () => {
+    const token = await mintToken(SECRET, "echo-user", "Echo", 300);
+    for (const authSecret of [SECRET, undefined]) {
+      await using app = await startServer({ authSecret });
+      const r = await rawRequest(app.server.port!, "/ws", { ...UPGRADE_HEADERS, "Sec-WebSocket-Protocol": `bearer.${token}` });
+      r.socket.destroy();
+      expect(r.status).toBe(101);
+      expect(r.head).not.toContain(token);
+      expect(r.head.toLowerCase()).not.toContain("sec-websocket-protocol: bearer");
+    }
+  });
+
   it("closes a missing token with an unauthorized error frame and 4401", async () => {
     await using app = await startServer({ authSecret: SECRET });
     await expectUnauthorized(await TestClient.connect(app, { name: "alice" }));
