@@ -12,8 +12,8 @@ import { guestName, isReservedKey, nameKey, normalizeName, normalizeRoom, DEFAUL
 import { PresenceCoalescer } from "./presence.ts";
 import type { DirectMessageFrame, MessageKind } from "./protocol.ts";
 import { MAX_ROOMS_PER_CONNECTION, PROTOCOL_VERSION, codePointLength, encode } from "./protocol.ts";
-import type { Session } from "./session.ts";
-import { roomOfTopic, roomTopic, userOfTopic } from "./topics.ts";
+import type { Ref, Session } from "./session.ts";
+import { roomTopic } from "./topics.ts";
 
 /**
  * After a publish reports backpressure, how soon (at most) the room's sessions are checked
@@ -23,10 +23,9 @@ import { roomOfTopic, roomTopic, userOfTopic } from "./topics.ts";
 export const SUSPECT_CHECK_MS = 10;
 /** Attempts at a free `guest-xxxx` name before widening to more hex digits. */
 const GUEST_ATTEMPTS = 8;
-/** Bun's topic publish on this node; returns Bun's aggregate status (0 = someone dropped it). */
-export type LocalPublish = (topic: string, data: string) => number;
+/** Bun's publish to a room's topic on this node; returns Bun's aggregate status (0 = someone dropped it). */
+export type LocalPublish = (room: string, data: string) => number;
 
-type Ref = string | number | undefined;
 
 export class Hub implements EngineSink {
   /**
@@ -73,7 +72,7 @@ export class Hub implements EngineSink {
     private readonly log: Logger,
   ) {
     this.presenceOut = new PresenceCoalescer(config.presenceIntervalMs, (room, joins, leaves) =>
-      this.publishLocal(roomTopic(room), encode({ type: "presence", room, joins, leaves })),
+      this.publishRoom(room, encode({ type: "presence", room, joins, leaves })),
     );
   }
 
@@ -84,19 +83,17 @@ export class Hub implements EngineSink {
 
   // ---- EngineSink ----------------------------------------------------------------------------
 
-  publishLocal(topic: string, data: string): void {
-    const user = userOfTopic(topic);
-    if (user !== null) return this.sendToUser(user, data);
+  publishRoom(room: string, data: string): void {
     // Bun's status is the worst over all subscribers: -1 when some subscriber's frame was
     // queued, 0 when some subscriber was past Bun's limit and lost it. Either way, check that
     // topic's sessions soon (not here: this is the message path) so a slow reader is evicted
     // with our code long before Bun's backstop cuts it without one. The periodic sweep alone
     // can be outrun by a firehose on a busy event loop.
-    if (this.localPublish(topic, data) <= 0) this.suspect(roomOfTopic(topic));
+    if (this.localPublish(room, data) <= 0) this.suspect(room);
   }
 
   /** Direct delivery to every session of a user here; sendEncoded applies the slow-consumer check. */
-  private sendToUser(userId: string, data: string): void {
+  sendToUser(userId: string, data: string): void {
     const u = this.users.get(userId);
     if (Array.isArray(u)) for (const s of u) s.sendEncoded(data);
     else u?.sendEncoded(data);
@@ -423,7 +420,7 @@ export class Hub implements EngineSink {
     if (target === null) return s.fail(ErrorCode.NoSuchUser, `no user is called ${to.slice(0, 64)}`, ref);
     const frame: DirectMessageFrame = { type: "direct", id: this.nextMessageId(), ts: Date.now(), from: s.member, to: target, text };
     await this.engine.sendDirect(target.id, frame);
-    // The recipient's topic already reaches the sender when they are the same user.
+    // Delivery to the recipient already reaches the sender when they are the same user.
     if (target.id !== s.userId) s.send(ref === undefined ? frame : { ...frame, ref });
   }
 

@@ -11,8 +11,7 @@
 import client from "prom-client";
 import type { CloseCode, ErrorCode } from "./codes.ts";
 import type { Engine } from "./engine/engine.ts";
-import type { Hub } from "./hub.ts";
-import { roomOfTopic } from "./topics.ts";
+import type { Hub, LocalPublish } from "./hub.ts";
 
 const PREFIX = "hubbub_";
 /** Publish-to-send latency buckets, in seconds (1 ms … 2.5 s). */
@@ -38,7 +37,7 @@ export interface Metrics {
   /** A frame went to one socket directly. */
   sent(bytes: number): void;
   /** Wraps Bun's topic publish so room and presence traffic is counted where it fans out. */
-  instrumentPublish(publish: (topic: string, data: string) => number): (topic: string, data: string) => number;
+  instrumentPublish(publish: LocalPublish): LocalPublish;
   /** The Prometheus text exposition. */
   render(): Promise<string>;
   readonly contentType: string;
@@ -142,18 +141,17 @@ export function createMetrics(hub: Hub, engine: Engine): Metrics {
       bytesOut.n += bytes;
     },
     instrumentPublish(publish) {
-      return (topic, data) => {
+      return (room, data) => {
         // Frames are encoded with `type` first (protocol.ts encode), so a prefix test is exact.
         if (data.startsWith('{"type":"message"')) {
           messagesOut.n++;
           const ts = tsOf(data);
           if (ts !== null) latency.observe(Math.max(0, Date.now() - ts) / 1000);
         } else if (data.startsWith('{"type":"presence"')) presence.n++;
-        const room = roomOfTopic(topic);
-        const n = room === null ? 1 : hub.localMembers(room);
+        const n = hub.localMembers(room);
         deliveries.n += n;
         bytesOut.n += n * Buffer.byteLength(data);
-        return publish(topic, data);
+        return publish(room, data);
       };
     },
     render: () => registry.metrics(),

@@ -16,6 +16,7 @@ import { createMetricsRoute } from "./metrics-route.ts";
 import { isOriginAllowed } from "./origin.ts";
 import { encode } from "./protocol.ts";
 import { Session, type SessionPolicy } from "./session.ts";
+import { roomTopic } from "./topics.ts";
 import { waitFor } from "./wait.ts";
 
 /** How often every session is checked for a slow buffer or silence. */
@@ -206,7 +207,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     return new Response(body, { status, headers });
   }
 
-  hub.bind(metrics.instrumentPublish((topic, data) => server.publish(topic, data)));
+  hub.bind(metrics.instrumentPublish((room, data) => server.publish(roomTopic(room), data)));
   // An engine that cannot start (Redis unreachable) must leave nothing listening behind.
   await engine.start(hub).catch(async (err: unknown) => {
     await Promise.all([server.stop(true), metricsServer?.stop(true)]);

@@ -69,7 +69,7 @@ export class Session {
   /** Connection id: unique per socket, used in logs. */
   readonly id: string;
   /**
-   * User id: the id in presence, user lists and the direct-message topic. The connection id
+   * User id: the id in presence, user lists and direct messages. The connection id
    * for anonymous users; the token's `sub` with AUTH_SECRET, so several connections (tabs) of
    * one user are one member. Set by the Hub on admit.
    */

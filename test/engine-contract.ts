@@ -4,7 +4,7 @@
 import { describe, expect, it } from "bun:test";
 import type { Engine, EngineSink, MessageDraft } from "../src/engine/engine.ts";
 import type { DirectMessageFrame, Member, MessageFrame } from "../src/protocol.ts";
-import { roomTopic, userTopic } from "../src/topics.ts";
+import { roomTopic } from "../src/topics.ts";
 import { eventually } from "./helpers.ts";
 
 export type EngineFactory = (opts: { historySize: number }) => Engine | Promise<Engine>;
@@ -15,13 +15,20 @@ interface Presence {
   leaves: Member[];
 }
 
-/** Records everything an engine delivers to this node. */
+/** How RecordingSink labels what was handed to one user's connections (rooms get their Bun topic). */
+export const userTopic = (id: string): string => `u:${id}`;
+
+/** Records everything an engine delivers to this node, rooms and users alike, in order. */
 export class RecordingSink implements EngineSink {
   readonly published: { topic: string; data: string }[] = [];
   readonly presences: Presence[] = [];
 
-  publishLocal(topic: string, data: string): void {
-    this.published.push({ topic, data });
+  publishRoom(room: string, data: string): void {
+    this.published.push({ topic: roomTopic(room), data });
+  }
+
+  sendToUser(userId: string, data: string): void {
+    this.published.push({ topic: userTopic(userId), data });
   }
 
   presence(room: string, joins: Member[], leaves: Member[]): void {
@@ -167,7 +174,7 @@ export function engineContract(name: string, create: EngineFactory): void {
       expect(won.filter(Boolean)).toHaveLength(1);
     });
 
-    it("delivers a direct message to the recipient's user topic", async () => {
+    it("delivers a direct message to the recipient's connections on this node", async () => {
       await using n = await start(create);
       const frame: DirectMessageFrame = { type: "direct", id: "d1", ts: 1, from: alice, to: bob, text: "psst" };
       await n.engine.sendDirect(bob.id, frame);

@@ -7,6 +7,7 @@ import { Hub } from "../src/hub.ts";
 import { silentLogger } from "../src/log.ts";
 import type { ServerFrame } from "../src/protocol.ts";
 import { Session, type Socket } from "../src/session.ts";
+import { roomTopic } from "../src/topics.ts";
 
 class FakeSocket implements Socket {
   sent: ServerFrame[] = [];
@@ -43,7 +44,7 @@ async function setup() {
   const engine = new MemoryEngine({ historySize: 10 });
   const hub = new Hub(engine, config, silentLogger);
   const published: [string, ServerFrame][] = [];
-  hub.bind((topic, data) => (published.push([topic, JSON.parse(data)]), data.length));
+  hub.bind((room, data) => (published.push([roomTopic(room), JSON.parse(data)]), data.length));
   await engine.start(hub);
   const policy = { slowConsumerBytes: 100, ratePerSecond: 10, joinsPerSecond: 10, onEvict() {}, onError() {} };
   const open = async (name: string | null, room: string | null = null) => {

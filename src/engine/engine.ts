@@ -7,8 +7,10 @@ import type { DirectMessageFrame, Member, MessageFrame, MessageKind } from "../p
 
 /** What a node hands the engine so it can deliver to this node's sockets. */
 export interface EngineSink {
-  /** Writes an encoded frame to every local subscriber of `topic` (Bun's topic publish). */
-  publishLocal(topic: string, data: string): void;
+  /** Writes an encoded frame to every local member of `room` (Bun's topic publish). */
+  publishRoom(room: string, data: string): void;
+  /** Writes an encoded frame to every local connection of user `userId` (direct messages). */
+  sendToUser(userId: string, data: string): void;
   /**
    * Membership of `room` changed (on this node or another). Called once per change, in the
    * order the engine applied them; the node coalesces these into `presence` frames.

@@ -3,7 +3,6 @@
 import type { DirectMessageFrame, Member, MessageFrame } from "../protocol.ts";
 import { encode } from "../protocol.ts";
 import { History } from "../history.ts";
-import { roomTopic, userTopic } from "../topics.ts";
 import type { Engine, EngineSink, MessageDraft, RoomSnapshot } from "./engine.ts";
 
 interface Room {
@@ -50,7 +49,7 @@ export class MemoryEngine implements Engine {
     const r = this.room(room);
     const msg: MessageFrame = { type: "message", room, seq: ++r.seq, id: draft.id, ts: draft.ts, from: draft.from, kind: draft.kind, text: draft.text };
     r.history.push(msg);
-    this.sink?.publishLocal(roomTopic(room), encode(msg));
+    this.sink?.publishRoom(room, encode(msg));
     return msg;
   }
 
@@ -90,7 +89,7 @@ export class MemoryEngine implements Engine {
   }
 
   sendDirect(toId: string, frame: DirectMessageFrame): void {
-    this.sink?.publishLocal(userTopic(toId), encode(frame));
+    this.sink?.sendToUser(toId, encode(frame));
   }
 
   /** Messages held in every room's history (the hubbub_history_messages metric). */

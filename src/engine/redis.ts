@@ -18,7 +18,6 @@ import type { RedisClient } from "bun";
 import type { Logger } from "../log.ts";
 import type { DirectMessageFrame, Member, MessageFrame } from "../protocol.ts";
 import { encode } from "../protocol.ts";
-import { roomTopic, userTopic } from "../topics.ts";
 import type { Engine, EngineSink, MessageDraft, RoomSnapshot } from "./engine.ts";
 import { Channels } from "./redis-channels.ts";
 import { directEnvelope, frameOf, openMessageEnvelope, parseEnvelope } from "./redis-envelope.ts";
@@ -237,7 +236,7 @@ export class RedisEngine implements Engine {
         return this.sink?.presence(e.room, e.joins, e.leaves);
       case "direct":
         if (channel !== k.directChannel) break;
-        return this.sink?.publishLocal(userTopic(e.to), encode(e.frame));
+        return this.sink?.sendToUser(e.to, encode(e.frame));
       case "ping":
         if (channel !== k.nodeChannel(this.nodeId) || e.node !== this.nodeId) break;
         return this.heartbeat.pong(e.n);
@@ -250,7 +249,7 @@ export class RedisEngine implements Engine {
   }
 
   private deliver(msg: MessageFrame): void {
-    this.sink?.publishLocal(roomTopic(msg.room), encode(msg));
+    this.sink?.publishRoom(msg.room, encode(msg));
     if (this.pending.has(msg.id)) this.settle(msg.id);
   }
 
