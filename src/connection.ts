@@ -9,6 +9,9 @@ import type { Logger } from "./log.ts";
 import { parseClientFrame } from "./protocol.ts";
 import type { Session } from "./session.ts";
 
+const TOO_MANY_MESSAGES = "slow down: too many messages";
+const TOO_MANY_JOINS = "slow down: too many joins and leaves";
+
 type Handlers = Pick<WebSocketHandler<Session>, "open" | "message" | "close" | "pong">;
 
 export function createConnectionHandlers(hub: Hub, log: Logger): Handlers {
@@ -46,22 +49,22 @@ export function handleFrame(hub: Hub, s: Session, data: string | Buffer): void {
   const f = r.frame;
   switch (f.type) {
     case "chat": {
-      if (!s.allowMessage()) return s.fail(ErrorCode.RateLimited, "slow down: too many messages", f.ref);
+      if (!s.allowMessage()) return s.fail(ErrorCode.RateLimited, TOO_MANY_MESSAGES, f.ref);
       const p = parseCommand(f.text);
       if (p.kind === "text") return s.enqueue(() => hub.say(s, f.room, "text", p.text, f.ref), f.ref);
-      if ((p.name === "join" || p.name === "leave") && !s.allowMembershipChange()) return s.fail(ErrorCode.RateLimited, "slow down: too many joins and leaves", f.ref);
+      if ((p.name === "join" || p.name === "leave") && !s.allowMembershipChange()) return s.fail(ErrorCode.RateLimited, TOO_MANY_JOINS, f.ref);
       return s.enqueue(() => runCommand({ hub, session: s, room: f.room, ref: f.ref }, p.name, p.args), f.ref);
     }
     case "direct":
-      if (!s.allowMessage()) return s.fail(ErrorCode.RateLimited, "slow down: too many messages", f.ref);
+      if (!s.allowMessage()) return s.fail(ErrorCode.RateLimited, TOO_MANY_MESSAGES, f.ref);
       return s.enqueue(() => hub.direct(s, f.to, f.text, f.ref), f.ref);
     // Join/leave churn has its own budget (JOIN_RATE_LIMIT): a loop of joins and leaves would
     // otherwise turn into a presence storm for every member of the rooms it touches.
     case "join":
-      if (!s.allowMembershipChange()) return s.fail(ErrorCode.RateLimited, "slow down: too many joins and leaves");
+      if (!s.allowMembershipChange()) return s.fail(ErrorCode.RateLimited, TOO_MANY_JOINS);
       return s.enqueue(() => hub.join(s, f.room, f.since));
     case "leave":
-      if (!s.allowMembershipChange()) return s.fail(ErrorCode.RateLimited, "slow down: too many joins and leaves");
+      if (!s.allowMembershipChange()) return s.fail(ErrorCode.RateLimited, TOO_MANY_JOINS);
       return s.enqueue(() => hub.leave(s, f.room));
     case "history":
       return s.enqueue(() => hub.history(s, f.room, f.since, f.limit));
