@@ -14,7 +14,7 @@
 // All traffic goes to 127.0.0.1 and every loop is bounded by the duration.
 import net from "node:net";
 import { parseArgs } from "node:util";
-import type { Member, ServerFrame } from "../src/protocol.ts";
+import type { Member, ServerFrame } from "../src/shared/protocol.ts";
 import { clientFrame, rawWebSocket, spawnServer, type ChildServer } from "../test/helpers.ts";
 
 const { values: flags } = parseArgs({

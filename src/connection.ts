@@ -2,11 +2,11 @@
 // here, rate-limited, and turned into one Hub call. Parsing costs scale with connections,
 // never with the Hub. Frames of one connection are handled strictly in order (Session.enqueue).
 import type { ServerWebSocket, WebSocketHandler } from "bun";
-import { ErrorCode } from "./codes.ts";
+import { ErrorCode } from "./shared/codes.ts";
 import { parseCommand, runCommand } from "./commands/index.ts";
 import type { Hub } from "./hub.ts";
 import type { Logger } from "./log.ts";
-import { parseClientFrame } from "./protocol.ts";
+import { parseClientFrame } from "./shared/protocol.ts";
 import type { Session } from "./session.ts";
 
 const TOO_MANY_MESSAGES = "slow down: too many messages";

@@ -1,6 +1,7 @@
-// A room's recent messages: a fixed-capacity ring of frames in seq order. Pure data structure,
-// used by the memory engine (the Redis engine keeps history in a capped stream instead).
-import type { MessageFrame } from "./protocol.ts";
+// A room's recent messages: a fixed-capacity ring of frames in seq order, read in pages. Pure data
+// structure, used by the memory engine (the Redis engine keeps history in a capped stream).
+import type { MessageFrame } from "./shared/protocol.ts";
+import type { HistoryQuery } from "./engine/engine.ts";
 
 export class History {
   /**
@@ -24,15 +25,45 @@ export class History {
     this.start = (this.start + 1) % this.capacity;
   }
 
-  /** Kept messages with seq > since (all when since is undefined), the `limit` newest of them. */
-  since(since: number | undefined, limit = this.capacity): MessageFrame[] {
-    const out: MessageFrame[] = [];
-    const n = this.ring.length;
-    for (let i = 0; i < n; i++) {
-      const m = this.ring[(this.start + i) % n]!;
-      if (since === undefined || m.seq > since) out.push(m);
+  /** The i-th kept message, oldest first. */
+  private at(i: number): MessageFrame {
+    return this.ring[(this.start + i) % this.ring.length]!;
+  }
+
+  /** Index of the first kept message with seq > `seq` (binary search; seqs are increasing). */
+  private firstAfter(seq: number): number {
+    let lo = 0;
+    let hi = this.ring.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.at(mid).seq > seq) hi = mid;
+      else lo = mid + 1;
     }
-    return out.length > limit ? out.slice(out.length - limit) : out;
+    return lo;
+  }
+
+  /**
+   * A page in ascending seq order: with `after`, the first `limit` messages after it; otherwise
+   * the newest `limit` before `before` (or overall). `more`: kept messages lie beyond the page.
+   */
+  page(q: HistoryQuery): { messages: MessageFrame[]; more: boolean } {
+    const n = this.ring.length;
+    let from: number;
+    let to: number;
+    if (q.after !== undefined) {
+      from = this.firstAfter(q.after);
+      to = Math.min(n, from + q.limit);
+      return { messages: this.slice(from, to), more: to < n };
+    }
+    to = q.before === undefined ? n : this.firstAfter(q.before - 1);
+    from = Math.max(0, to - q.limit);
+    return { messages: this.slice(from, to), more: from > 0 };
+  }
+
+  private slice(from: number, to: number): MessageFrame[] {
+    const out: MessageFrame[] = [];
+    for (let i = from; i < to; i++) out.push(this.at(i));
+    return out;
   }
 
   get size(): number {

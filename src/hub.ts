@@ -4,14 +4,14 @@
 // runs over a room's members on the message path; the only loop over sessions is the
 // periodic sweep that evicts slow and silent peers.
 import { andThen, type Awaitable } from "./awaitable.ts";
-import { CloseCode, ErrorCode } from "./codes.ts";
+import { CloseCode, ErrorCode } from "./shared/codes.ts";
 import type { Config } from "./config.ts";
 import type { Engine, EngineSink } from "./engine/engine.ts";
 import type { Logger } from "./log.ts";
 import { guestName, isReservedKey, nameKey, normalizeName, normalizeRoom, DEFAULT_ROOM } from "./names.ts";
 import { PresenceCoalescer } from "./presence.ts";
-import type { DirectMessageFrame, MessageKind } from "./protocol.ts";
-import { MAX_ROOMS_PER_CONNECTION, PROTOCOL_VERSION, codePointLength, encode } from "./protocol.ts";
+import type { DirectMessageFrame, MessageKind } from "./shared/protocol.ts";
+import { MAX_ROOMS_PER_CONNECTION, PROTOCOL_VERSION, codePointLength, encode } from "./shared/protocol.ts";
 import type { Ref, Session } from "./session.ts";
 import { roomTopic } from "./topics.ts";
 

@@ -4,7 +4,7 @@
 // flood over them. Entries exist only while the address has an open socket, so the table is
 // bounded by MAX_CONNECTIONS.
 import type { Server } from "bun";
-import { TokenBucket } from "./rate-limit.ts";
+import { TokenBucket } from "./shared/rate-limit.ts";
 
 export interface IpLimitOptions {
   /** Open sockets in all (MAX_CONNECTIONS). */

@@ -9,7 +9,7 @@
 // sweep under a firehose in Bun 1.4.5 (test/abuse.test.ts then saw Bun's backstop close the
 // sloth before we could), and one coarse timer tells an operator what lag they need to know.
 import client from "prom-client";
-import type { CloseCode, ErrorCode } from "./codes.ts";
+import type { CloseCode, ErrorCode } from "./shared/codes.ts";
 import type { Engine } from "./engine/engine.ts";
 import type { Hub, LocalPublish } from "./hub.ts";
 

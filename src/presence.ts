@@ -1,7 +1,7 @@
 // Presence coalescing. Membership changes for a room are folded into one pending diff and
 // flushed at most once per PRESENCE_INTERVAL_MS, so a storm of N joins costs each member a
 // handful of frames instead of N.
-import type { Member } from "./protocol.ts";
+import type { Member } from "./shared/protocol.ts";
 
 /**
  * A room's pending changes, with "final state per id" semantics: an id in `joins` is present

@@ -3,7 +3,7 @@
 import type { Server } from "bun";
 import page from "../public/index.html";
 import { createAuthenticator, tokenFrom, type AuthResult } from "./auth.ts";
-import { CloseCode, ErrorCode } from "./codes.ts";
+import { CloseCode, ErrorCode } from "./shared/codes.ts";
 import type { Config } from "./config.ts";
 import { createConnectionHandlers } from "./connection.ts";
 import { createEngine } from "./engine/create.ts";
@@ -14,7 +14,7 @@ import { createLogger, throttledLogger, type Logger } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createMetricsRoute } from "./metrics-route.ts";
 import { isOriginAllowed } from "./origin.ts";
-import { encode } from "./protocol.ts";
+import { encode } from "./shared/protocol.ts";
 import { Session, type SessionPolicy } from "./session.ts";
 import { roomTopic } from "./topics.ts";
 import { waitFor } from "./wait.ts";

@@ -3,10 +3,10 @@
 // The socket itself is behind the narrow `Socket` interface so the Hub and commands can be
 // unit-tested with a fake.
 import type { AuthResult } from "./auth.ts";
-import { CloseCode, CloseReason, ErrorCode } from "./codes.ts";
-import type { Member, ServerFrame } from "./protocol.ts";
-import { encode } from "./protocol.ts";
-import { TokenBucket } from "./rate-limit.ts";
+import { CloseCode, CloseReason, ErrorCode } from "./shared/codes.ts";
+import type { Member, ServerFrame } from "./shared/protocol.ts";
+import { encode } from "./shared/protocol.ts";
+import { TokenBucket } from "./shared/rate-limit.ts";
 
 /** The part of Bun's ServerWebSocket we use. */
 export interface Socket {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { CloseCode, ErrorCode } from "../src/codes.ts";
+import { CloseCode, ErrorCode } from "../src/shared/codes.ts";
 import { TestClient, clientFrame, eventually, parseServerFrames, rawWebSocket, readUntilClosed, spawnServer, startServer } from "./helpers.ts";
 
 describe("malformed frames", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
 import { SignJWT } from "jose";
 import { CLOCK_SKEW_S, SUBPROTOCOL, createAuthenticator, mintToken, parseTtl, tokenFrom } from "../src/auth.ts";
-import { CloseCode, ErrorCode } from "../src/codes.ts";
+import { CloseCode, ErrorCode } from "../src/shared/codes.ts";
 import { TestClient, UPGRADE_HEADERS, memoryLogger, parseServerFrames, rawRequest, readUntilClosed, spawnServer, startServer } from "./helpers.ts";
 
 const SECRET = "test-secret-that-is-long-enough-0123456789";

@@ -7,7 +7,7 @@ import { median, pairedRatio, targets } from "../bench/report.ts";
 import type { ScenarioResult, ServerKind, StepRow, StepsResult } from "../bench/results.ts";
 import { clientsInRooms } from "../bench/scenarios.ts";
 import { readStamp, stamp, stampedChat } from "../bench/wire.ts";
-import { encode } from "../src/protocol.ts";
+import { encode } from "../src/shared/protocol.ts";
 import { metricSample } from "./helpers.ts";
 
 describe("bench Histogram", () => {

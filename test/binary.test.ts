@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAuthenticator } from "../src/auth.ts";
-import { CloseCode } from "../src/codes.ts";
+import { CloseCode } from "../src/shared/codes.ts";
 import { TestClient, spawnServer } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "hubbub-bin-"));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "bun:test";
-import { ErrorCode } from "../src/codes.ts";
+import { ErrorCode } from "../src/shared/codes.ts";
 import { SHRUG } from "../src/commands/shrug.ts";
-import type { MessageFrame } from "../src/protocol.ts";
+import type { MessageFrame } from "../src/shared/protocol.ts";
 import { TestClient, startServer } from "./helpers.ts";
 
 describe("chat", () => {

@@ -1,10 +1,10 @@
 // The SDK's pure pieces, without sockets: backoff, the exactly-once room stream, user lists,
 // and how replies and ref-less errors are tied to requests.
 import { describe, expect, it } from "bun:test";
-import { reconnectDelay } from "../src/client/backoff.ts";
+import { reconnectDelay } from "../src/shared/backoff.ts";
 import { Requests } from "../src/client/requests.ts";
 import { RoomState } from "../src/client/room.ts";
-import type { MessageFrame } from "../src/protocol.ts";
+import type { MessageFrame } from "../src/shared/protocol.ts";
 
 const msg = (seq: number, id = `n-${seq}`): MessageFrame => ({ type: "message", room: "r", seq, id, ts: 0, from: { id: "u", name: "u" }, kind: "text", text: `t${seq}` });
 const seqs = (ms: MessageFrame[]) => ms.map((m) => m.seq);

@@ -1,7 +1,7 @@
 // A cluster losing a node (SIGKILL: no cleanup at all) and losing Redis (restarted under
 // load, with its data gone): the survivors keep serving and everything converges again.
 import { expect, it } from "bun:test";
-import { CloseCode } from "../src/codes.ts";
+import { CloseCode } from "../src/shared/codes.ts";
 import type { App } from "../src/server.ts";
 import { TestClient, eventually, spawnServer, startServer, userView } from "./helpers.ts";
 import { clusterConfig, describeRedis, startRedis, uniquePrefix } from "./redis.ts";

@@ -2,8 +2,8 @@
 // must behave as one server.
 import { afterAll, beforeAll, expect, it } from "bun:test";
 import { mintToken } from "../src/auth.ts";
-import { CloseCode, ErrorCode } from "../src/codes.ts";
-import type { MessageFrame } from "../src/protocol.ts";
+import { CloseCode, ErrorCode } from "../src/shared/codes.ts";
+import type { MessageFrame } from "../src/shared/protocol.ts";
 import type { App } from "../src/server.ts";
 import { TestClient, eventually, startServer, userView } from "./helpers.ts";
 import { clusterConfig, describeRedis, startRedis, uniquePrefix, type RedisServer } from "./redis.ts";

@@ -3,7 +3,7 @@
 // state and a sink that records what the engine hands to "this node's sockets".
 import { describe, expect, it } from "bun:test";
 import type { Engine, EngineSink, MessageDraft } from "../src/engine/engine.ts";
-import type { DirectMessageFrame, Member, MessageFrame } from "../src/protocol.ts";
+import type { DirectMessageFrame, Member, MessageFrame } from "../src/shared/protocol.ts";
 import { roomTopic } from "../src/topics.ts";
 import { eventually } from "./helpers.ts";
 

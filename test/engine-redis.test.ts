@@ -5,7 +5,7 @@ import { RedisClient } from "bun";
 import { redisKeys } from "../src/engine/redis-keys.ts";
 import { RedisEngine, UNSUBSCRIBE_LINGER_MS } from "../src/engine/redis.ts";
 import { silentLogger, type Logger } from "../src/log.ts";
-import type { DirectMessageFrame, Member } from "../src/protocol.ts";
+import type { DirectMessageFrame, Member } from "../src/shared/protocol.ts";
 import { RecordingSink, draft, engineContract, userTopic } from "./engine-contract.ts";
 import { eventually, memoryLogger } from "./helpers.ts";
 import { describeRedis, startRedis, uniquePrefix, type RedisServer } from "./redis.ts";

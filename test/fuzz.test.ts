@@ -4,9 +4,9 @@
 import { assertNoPoisoning, restoreGlobals } from "@fast-check/poisoning";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import fc from "fast-check";
-import { CloseCode, ErrorCode } from "../src/codes.ts";
+import { CloseCode, ErrorCode } from "../src/shared/codes.ts";
 import { parseCommand } from "../src/commands/index.ts";
-import { ClientFrame, ServerFrame, parseClientFrame } from "../src/protocol.ts";
+import { ClientFrame, ServerFrame, parseClientFrame } from "../src/shared/protocol.ts";
 import { TestClient, startServer } from "./helpers.ts";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);

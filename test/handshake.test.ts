@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { CloseCode, ErrorCode } from "../src/codes.ts";
+import { CloseCode, ErrorCode } from "../src/shared/codes.ts";
 import { parseOriginPolicy } from "../src/config.ts";
 import { TestClient, UPGRADE_HEADERS, rawRequest, startServer } from "./helpers.ts";
 

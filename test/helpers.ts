@@ -3,7 +3,7 @@
 import net from "node:net";
 import { defaultConfig, type Config } from "../src/config.ts";
 import { silentLogger, type Logger } from "../src/log.ts";
-import type { ServerFrame } from "../src/protocol.ts";
+import type { ServerFrame } from "../src/shared/protocol.ts";
 import { createServer, type App, type AppDeps } from "../src/server.ts";
 
 export const WAIT_MS = 3000;

@@ -1,11 +1,11 @@
 // The Hub with fake sockets: membership bookkeeping without any network.
 import { describe, expect, it } from "bun:test";
-import { CloseCode } from "../src/codes.ts";
+import { CloseCode } from "../src/shared/codes.ts";
 import { defaultConfig } from "../src/config.ts";
 import { MemoryEngine } from "../src/engine/memory.ts";
 import { Hub } from "../src/hub.ts";
 import { silentLogger } from "../src/log.ts";
-import type { ServerFrame } from "../src/protocol.ts";
+import type { ServerFrame } from "../src/shared/protocol.ts";
 import { Session, type Socket } from "../src/session.ts";
 import { roomTopic } from "../src/topics.ts";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import net from "node:net";
-import { CloseCode, ErrorCode } from "../src/codes.ts";
+import { CloseCode, ErrorCode } from "../src/shared/codes.ts";
 import { IpLimits } from "../src/ip-limits.ts";
 import { TestClient, UPGRADE_HEADERS, eventually, memoryLogger, rawRequest, startServer } from "./helpers.ts";
 

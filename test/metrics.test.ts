@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { CloseCode, ErrorCode } from "../src/codes.ts";
+import { CloseCode, ErrorCode } from "../src/shared/codes.ts";
 import { TestClient, eventually, metricSample as sample, startServer } from "./helpers.ts";
 import { clusterConfig, describeRedis, startRedis, uniquePrefix } from "./redis.ts";
 

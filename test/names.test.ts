@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { CloseCode, ErrorCode } from "../src/codes.ts";
+import { CloseCode, ErrorCode } from "../src/shared/codes.ts";
 import { RESERVED_NAMES, caseFold, isReservedName, nameKey, skeleton } from "../src/name-key.ts";
 import { TestClient, startServer } from "./helpers.ts";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import type { Member } from "../src/protocol.ts";
+import type { Member } from "../src/shared/protocol.ts";
 import { TestClient, eventually, rawWebSocket, startServer } from "./helpers.ts";
 
 /** Applies presence frames to a user list the way a client must (leaves before joins). */

@@ -3,7 +3,7 @@
 // the same room carries on), JSON edge cases, log injection, and compression bombs.
 import { describe, expect, it } from "bun:test";
 import zlib from "node:zlib";
-import { CloseCode, ErrorCode } from "../src/codes.ts";
+import { CloseCode, ErrorCode } from "../src/shared/codes.ts";
 import { TestClient, clientFrame, eventually, parseServerFrames, rawWebSocket, spawnServer, startServer, type RawResponse } from "./helpers.ts";
 
 /**

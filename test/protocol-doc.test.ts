@@ -1,7 +1,7 @@
 // docs/protocol.md must describe every frame, error code and close code the source defines.
 import { describe, expect, it } from "bun:test";
-import { CloseCode, ErrorCode } from "../src/codes.ts";
-import { ClientFrame, ServerFrame } from "../src/protocol.ts";
+import { CloseCode, ErrorCode } from "../src/shared/codes.ts";
+import { ClientFrame, ServerFrame } from "../src/shared/protocol.ts";
 
 const doc = await Bun.file(`${import.meta.dir}/../docs/protocol.md`).text();
 

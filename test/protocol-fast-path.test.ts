@@ -2,7 +2,7 @@
 // other frame through the zod schema. The two must never disagree: every frame here gets the
 // same verdict, and the same stripped frame, as the schema alone would give.
 import { describe, expect, it } from "bun:test";
-import { ChatFrame, parseClientFrame } from "../src/protocol.ts";
+import { ChatFrame, parseClientFrame } from "../src/shared/protocol.ts";
 
 const long = (n: number) => "x".repeat(n);
 

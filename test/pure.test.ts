@@ -1,7 +1,7 @@
 // The pure pieces, without sockets: parsing, names, commands, presence diffs, limits, config.
 import { describe, expect, it } from "bun:test";
 import { memoryLogger } from "./helpers.ts";
-import { ErrorCode } from "../src/codes.ts";
+import { ErrorCode } from "../src/shared/codes.ts";
 import { parseCommand } from "../src/commands/index.ts";
 import { defaultConfig, loadConfig, parseOriginPolicy } from "../src/config.ts";
 import { History } from "../src/history.ts";
@@ -9,8 +9,8 @@ import { throttledLogger } from "../src/log.ts";
 import { guestName, nameKey, normalizeName, normalizeRoom } from "../src/names.ts";
 import { isOriginAllowed } from "../src/origin.ts";
 import { addChange, emptyDiff } from "../src/presence.ts";
-import { codePointLength, parseClientFrame, type MessageFrame } from "../src/protocol.ts";
-import { TokenBucket } from "../src/rate-limit.ts";
+import { codePointLength, parseClientFrame, type MessageFrame } from "../src/shared/protocol.ts";
+import { TokenBucket } from "../src/shared/rate-limit.ts";
 
 describe("parseClientFrame", () => {
   const ok: [string, object][] = [

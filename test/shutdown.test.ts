@@ -1,5 +1,5 @@
 import { describe, expect, it } from "bun:test";
-import { CloseCode } from "../src/codes.ts";
+import { CloseCode } from "../src/shared/codes.ts";
 import { TestClient, UPGRADE_HEADERS, rawRequest, spawnServer, startServer } from "./helpers.ts";
 
 describe("graceful shutdown", () => {

@@ -4,12 +4,12 @@
 // Outbox (sends and their acks), Requests (replies tied to requests by a ping barrier) and
 // Heartbeat (dead-link detection). Works wherever a global WebSocket exists: browsers, Bun,
 // Node 22+.
-import { CloseCode } from "../codes.ts";
+import { CloseCode } from "../shared/codes.ts";
 import { DEFAULT_ROOM, nameKey, normalizeName, normalizeRoom } from "../names.ts";
-import type { ClientFrame, Limits, Member, MessageFrame, ServerFrame } from "../protocol.ts";
-import { parseServerFrame } from "../protocol.ts";
-import { TokenBucket } from "../rate-limit.ts";
-import { DEFAULT_BACKOFF, reconnectDelay, type BackoffOptions } from "./backoff.ts";
+import type { ClientFrame, Limits, Member, MessageFrame, ServerFrame } from "../shared/protocol.ts";
+import { parseServerFrame } from "../shared/protocol.ts";
+import { TokenBucket } from "../shared/rate-limit.ts";
+import { DEFAULT_BACKOFF, reconnectDelay, type BackoffOptions } from "../shared/backoff.ts";
 import { deferred, type Deferred } from "./deferred.ts";
 import { Emitter, type Listener } from "./emitter.ts";
 import { ClientErrorCode, HubbubError } from "./errors.ts";

@@ -1,6 +1,6 @@
 // The one error type the SDK rejects with. `code` is either a server error code (from an
 // `error` frame) or one of the client-side codes below, so callers switch on one field.
-import type { ErrorCode } from "../codes.ts";
+import type { ErrorCode } from "../shared/codes.ts";
 
 /** Failures the client itself detects, next to the server's ErrorCode catalog. */
 export const ClientErrorCode = {

@@ -2,7 +2,7 @@
 // carrying the validated frame, except `message`, which is the deduplicated, seq-ordered
 // stream (live, replayed after a reconnect, or recovered after a reset) rather than raw
 // frames. The rest are derived state changes, so an app never rebuilds them itself.
-import type { Member, ServerFrame } from "../protocol.ts";
+import type { Member, ServerFrame } from "../shared/protocol.ts";
 import type { HubbubError } from "./errors.ts";
 
 /** One server frame type, by its `type`. */

@@ -4,7 +4,7 @@
 // the Outbox needs to recognise its in-flight messages in a replay.
 import { parseCommand } from "../commands/index.ts";
 import { SHRUG } from "../commands/shrug.ts";
-import type { MessageKind } from "../protocol.ts";
+import type { MessageKind } from "../shared/protocol.ts";
 
 export { parseCommand };
 

@@ -8,7 +8,7 @@
 // settles it with that message's seq, the rest go back to queued and are sent once more.
 // Directs have no history to check, so a direct in flight at a drop fails with
 // connection_lost instead of risking a second delivery.
-import type { ChatFrame, DirectFrame, DirectMessageFrame, MessageFrame, ServerFrame } from "../protocol.ts";
+import type { ChatFrame, DirectFrame, DirectMessageFrame, MessageFrame, ServerFrame } from "../shared/protocol.ts";
 import { HubbubError, ClientErrorCode } from "./errors.ts";
 import type { ExpectedMessage } from "./lines.ts";
 

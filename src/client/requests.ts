@@ -3,7 +3,7 @@
 // connection's frames strictly in order, so every reply to the request, and any error it
 // caused (most carry no ref), arrives before that `pong`. The pong is the barrier that ties
 // replies and errors to their request, without changing the protocol.
-import type { ServerFrame } from "../protocol.ts";
+import type { ServerFrame } from "../shared/protocol.ts";
 import { deferred, type Deferred } from "./deferred.ts";
 import { HubbubError } from "./errors.ts";
 

@@ -9,7 +9,7 @@
 //   message it last saw is still the one at that seq. The memory engine forgets everything
 //   when the server restarts and numbers from 1 again; without this check the new messages
 //   1..lastSeq would be dropped as duplicates.
-import type { Member, MessageFrame } from "../protocol.ts";
+import type { Member, MessageFrame } from "../shared/protocol.ts";
 import { deferred, type Deferred } from "./deferred.ts";
 
 /** Messages the client could not recover: they fell out of the server's history. */

@@ -2,7 +2,7 @@
 // `since`, recognise a reset, fetch the whole history after one, and hand RoomState the
 // replay so it can deliver each missed message once. The request goes through the client's
 // ping barrier, so the room's `users` and `history` replies are known to be complete.
-import type { ClientFrame, MessageFrame, ServerFrame } from "../protocol.ts";
+import type { ClientFrame, MessageFrame, ServerFrame } from "../shared/protocol.ts";
 import { ClientErrorCode, HubbubError } from "./errors.ts";
 import type { ClientEvents, Frame } from "./events.ts";
 import type { Gap, RoomState } from "./room.ts";

@@ -1,6 +1,6 @@
 // Slash commands: parsing (pure) and the registry. A chat text that starts with `/` is a
 // command; `//` escapes a literal leading slash.
-import { ErrorCode } from "../codes.ts";
+import { ErrorCode } from "../shared/codes.ts";
 import type { Command, CommandContext } from "./command.ts";
 import { help } from "./help.ts";
 import { join } from "./join.ts";

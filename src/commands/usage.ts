@@ -1,4 +1,4 @@
-import { ErrorCode } from "../codes.ts";
+import { ErrorCode } from "../shared/codes.ts";
 import type { Command, CommandContext } from "./command.ts";
 
 /** The error for a command called without the arguments it needs. */

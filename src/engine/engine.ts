@@ -1,22 +1,44 @@
 // The Engine seam: everything that must be shared between nodes when Hubbub runs as a cluster
-// (room fan-out, per-room seq, history, presence, names, direct delivery) goes through this
-// interface. MemoryEngine (engine/memory.ts) is the single-node default; a Redis engine
-// implements the same contract for several nodes. test/engine-contract.ts is the shared suite.
+// goes through one of four focused parts, each with its own contract suite run against every
+// engine (test/engine-contract.ts):
+//
+//   Broker         sequenced publish into a room (seq + history append + fan-out, idempotent per
+//                  client message id), unsequenced room signals, direct delivery to a user, and a
+//                  control channel between nodes
+//   HistoryStore   a room's stream position {seq, epoch} and paged reads of its kept messages
+//   PresenceStore  a room's members across the cluster: join, leave, count and paged listing
+//   NameRegistry   cluster-wide unique names
+//
+// MemoryEngine (engine/memory.ts) is the single-node default; RedisEngine (engine/redis.ts)
+// implements the same parts for several nodes sharing one Redis. A durable history store goes
+// behind HistoryStore (and the Broker's append) without touching the rest.
+//
+// Answers are Awaitable: a value when at hand (the memory engine always), else a promise; the
+// callers chain with andThen (awaitable.ts). A part may throw synchronously only when it answers
+// synchronously; async failures reject.
 import type { Awaitable } from "../awaitable.ts";
-import type { DirectMessageFrame, Member, MessageFrame, MessageKind } from "../protocol.ts";
+import type { DirectMessageFrame, Member, MessageFrame, MessageKind } from "../shared/protocol.ts";
 
 /** What a node hands the engine so it can deliver to this node's sockets. */
 export interface EngineSink {
   /** Writes an encoded frame to every local member of `room` (Bun's topic publish). */
   publishRoom(room: string, data: string): void;
-  /** Writes an encoded frame to every local connection of user `userId` (direct messages). */
-  sendToUser(userId: string, data: string): void;
+  /** Writes an encoded frame to every local connection of user `userId`, but `exceptConn`. */
+  sendToUser(userId: string, data: string, exceptConn?: string): void;
   /**
    * Membership of `room` changed (on this node or another). Called once per change, in the
-   * order the engine applied them; the node coalesces these into `presence` frames.
+   * order the engine applied them; the node coalesces these into `presence` frames. A join of
+   * an id already present with another name is a rename.
    */
   presence(room: string, joins: Member[], leaves: Member[]): void;
+  /** A control message from a node (this one included). */
+  control(msg: ControlMessage): void;
 }
+
+/** Node-to-node instructions about users (not room traffic). */
+export type ControlMessage =
+  /** The user took a new display name: every node updates its connections of that user. */
+  { type: "renamed"; userId: string; name: string };
 
 /** A chat message before the engine gives it its room and seq. */
 export interface MessageDraft {
@@ -27,78 +49,122 @@ export interface MessageDraft {
   text: string;
 }
 
-export interface RoomSnapshot {
-  /** The room's latest seq (0 before its first message). */
-  seq: number;
-  /** Every member of the room, on every node. */
-  users: Member[];
+/** A client's idempotency key for a send: `cid` is unique per user. */
+export interface SendKey {
+  userId: string;
+  cid: string;
+}
+
+/** The outcome of a publish: the stored message, and whether it was a retry of an earlier one. */
+export interface Published {
+  message: MessageFrame;
+  /** True when the SendKey was seen recently: nothing was published, `message` is the original. */
+  duplicate: boolean;
 }
 
 /**
- * Guarantees every engine gives (checked by test/engine-contract.ts):
- * - **Order**: a room's messages get strictly increasing seq numbers (1, 2, 3, … with no
- *   gaps), and every subscriber of a room receives them in seq order, on every node.
- * - **Self-delivery**: publish() delivers to every member of the room, the sender's own
- *   connection included (the sender sees its message in the stream, in order). publish()
- *   resolves only after the message was handed to this node's members, so a sender gets its
- *   message before its ack. (Redis: unless the connection to Redis was lost meanwhile; the
- *   message is then in history.)
- * - **At-most-once live delivery**: a connected member receives each message at most once
- *   from the live stream; missed messages are recovered with history(room, since).
- * - **History**: the last HISTORY_SIZE messages per room are kept; history() returns them in
- *   seq order.
- * - **Presence** is reported through the sink for every join and leave, on every node with
- *   members in the room, in the order the engine applied the changes; it may arrive after the
- *   join()/leave() promise resolved.
- * - **Names** are unique per key across all nodes; claimName() is atomic.
- * - **Direct messages** reach the user's connections on whichever node they are, possibly
- *   after sendDirect() resolved.
- * - Methods never throw synchronously; failures reject the returned promise. A method may
- *   return its result directly instead of a promise when it has it at hand (the memory engine
- *   always does, so admission and chat run synchronously; see awaitable.ts): callers handle both.
- * Cross-node envelopes carry `nodeId` and a `type` tag (engine/redis-envelope.ts).
+ * A room's stream position. `epoch` is opaque and changes whenever the room's seq numbering
+ * restarts (a memory engine's new process, a Redis that lost its data), so a client's `since`
+ * from another epoch is known to mean nothing.
  */
+export interface StreamPosition {
+  seq: number;
+  epoch: string;
+}
+
+/** How many kept messages a page read asks for, and from where. `before` and `after` exclusive. */
+export interface HistoryQuery {
+  before?: number;
+  after?: number;
+  limit: number;
+}
+
+export interface HistoryPage extends StreamPosition {
+  /** In ascending seq order. With `after`: the first `limit` after it; otherwise the newest `limit` (before `before`). */
+  messages: MessageFrame[];
+  /** More kept messages lie beyond the page in the direction read (newer with `after`, older otherwise). */
+  more: boolean;
+}
+
+export interface MemberPage {
+  /** Members in the room, on every node. */
+  count: number;
+  /** Up to `limit` members ordered by id, those with an id greater than `after`. */
+  users: Member[];
+  /** The cursor for the following page (the last id here); absent at the end. */
+  next?: string;
+}
+
+/**
+ * Guarantees (test/engine-contract.ts, per part):
+ * - **Order**: a room's messages get strictly increasing seqs (1, 2, 3, … with no gaps within
+ *   an epoch), and every subscriber of a room receives them in seq order, on every node.
+ * - **Self-delivery**: publish() delivers to every member of the room, the sender's own
+ *   connection included, and resolves only after the message was handed to this node's members
+ *   (Redis: unless the connection to Redis was lost meanwhile; the message is then in history).
+ * - **Idempotency**: a publish with a SendKey seen in the last IDEMPOTENCY_WINDOW_MS publishes
+ *   nothing and answers the original message (on every node).
+ * - **Live delivery** reaches each connected member at most once; a member that missed some
+ *   recovers them through HistoryStore.page({after}).
+ */
+export interface Broker {
+  /** Assigns the room's next seq, appends to history and delivers to every room member. */
+  publish(room: string, draft: MessageDraft, key?: SendKey): Awaitable<Published>;
+  /** An unsequenced, unstored frame to every member of `room` on every node (typing, notices). */
+  signal(room: string, data: string): Awaitable<void>;
+  /** A direct frame to every connection of `userId` on every node, except connection `exceptConn`. */
+  sendToUser(userId: string, frame: DirectMessageFrame, exceptConn?: string): Awaitable<void>;
+  /** A control message to every node, this one included. */
+  control(msg: ControlMessage): Awaitable<void>;
+}
+
+export interface HistoryStore {
+  /** The room's latest seq (0 before its first message) and its epoch. */
+  position(room: string): Awaitable<StreamPosition>;
+  /** A page of the room's kept messages (the newest `limit` when neither cursor is given). */
+  page(room: string, query: HistoryQuery): Awaitable<HistoryPage>;
+}
+
+export interface PresenceStore {
+  /** Adds or updates `member` in the room (idempotent per id) and reports presence through the sink. */
+  join(room: string, member: Member): Awaitable<void>;
+  /** Removes `member` from the room and reports presence. */
+  leave(room: string, member: Member): Awaitable<void>;
+  /** One page of the room's members, ordered by id. */
+  page(room: string, after: string | undefined, limit: number): Awaitable<MemberPage>;
+}
+
+export interface NameRegistry {
+  /** Atomically claims the name `key` for `member`; false when another user holds it. */
+  claim(key: string, member: Member): Awaitable<boolean>;
+  /** Releases `key` if `memberId` holds it (a no-op otherwise). */
+  release(key: string, memberId: string): Awaitable<void>;
+  /** Who holds the name `key`, on any node. */
+  lookup(key: string): Awaitable<Member | null>;
+}
+
+/** How long (ms) a publish's SendKey is remembered, at the least. */
+export const IDEMPOTENCY_WINDOW_MS = 5 * 60 * 1000;
+
 export interface Engine {
   /** This node's id, unique in the cluster; stamped on cross-node envelopes and message ids. */
   readonly nodeId: string;
-
   /**
    * True while the engine can serve (/readyz reports 503 otherwise): from start() until
    * close() for the memory engine; for Redis, while connected with subscriptions and this
    * node's state restored.
    */
   readonly ready: boolean;
-
+  readonly broker: Broker;
+  readonly history: HistoryStore;
+  readonly presence: PresenceStore;
+  readonly names: NameRegistry;
   /** Connects (if needed) and starts delivering through `sink`. Rejects with a clear reason. */
   start(sink: EngineSink): Promise<void>;
-
-  /** Assigns the room's next seq, appends to history and delivers to every room member. */
-  publish(room: string, draft: MessageDraft): Awaitable<MessageFrame>;
-
-  /** Messages of `room` with seq > `since` (all kept ones when absent), at most the `limit` newest. */
-  history(room: string, since?: number, limit?: number): Awaitable<MessageFrame[]>;
-
-  /** The room's latest seq and its complete user list. */
-  snapshot(room: string): Awaitable<RoomSnapshot>;
-
-  /** Adds `member` to the room's user list (idempotent per member id) and reports presence. */
-  join(room: string, member: Member): Awaitable<void>;
-
-  /** Removes `member` from the room's user list and reports presence. */
-  leave(room: string, member: Member): Awaitable<void>;
-
-  /** Atomically claims the name `key` for `member`; false when someone else holds it. */
-  claimName(key: string, member: Member): Awaitable<boolean>;
-
-  /** Releases `key` if `memberId` holds it (a no-op otherwise). */
-  releaseName(key: string, memberId: string): Awaitable<void>;
-
-  /** Who holds the name `key`, on any node. */
-  lookupName(key: string): Awaitable<Member | null>;
-
-  /** Delivers a direct message to every connection of user `toId`, on whichever node it is. */
-  sendDirect(toId: string, frame: DirectMessageFrame): Awaitable<void>;
-
   /** Releases everything this node holds and disconnects. Idempotent. */
   close(): Promise<void>;
+  /** Messages held in memory for history (metrics; 0 when kept elsewhere). */
+  historyMessages?(): number;
+  /** Redis commands sent so far (metrics, benchmarks). */
+  readonly commandsSent?: number;
 }

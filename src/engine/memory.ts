@@ -1,15 +1,19 @@
-// MemoryEngine: the single-node Engine. Everything lives in this process; delivery is Bun's
+// MemoryEngine: the single-node Engine, its four parts living in this process. Delivery is Bun's
 // topic publish, so a room message is serialised once and written by native code.
-import type { DirectMessageFrame, Member, MessageFrame } from "../protocol.ts";
-import { encode } from "../protocol.ts";
+//
+// What is kept: a room's seq and recent history once it has had a message (so its numbering
+// never restarts while the process lives: one epoch per process serves every room), and its
+// member list while it has members. A room that never had a message is forgotten with its last
+// member, so joining and leaving made-up rooms costs nothing lasting.
+import { CidCache } from "../cid-cache.ts";
 import { History } from "../history.ts";
-import type { Engine, EngineSink, MessageDraft, RoomSnapshot } from "./engine.ts";
-
-interface Room {
-  seq: number;
-  readonly history: History;
-  readonly members: Map<string, Member>;
-}
+import { MemberList } from "../member-list.ts";
+import type { DirectMessageFrame, Member, MessageFrame } from "../shared/protocol.ts";
+import { encode } from "../shared/protocol.ts";
+import type {
+  Broker, ControlMessage, Engine, EngineSink, HistoryPage, HistoryQuery, HistoryStore, MemberPage, MessageDraft,
+  NameRegistry, PresenceStore, Published, SendKey, StreamPosition,
+} from "./engine.ts";
 
 export interface MemoryEngineOptions {
   /** Messages kept per room (HISTORY_SIZE). */
@@ -18,88 +22,146 @@ export interface MemoryEngineOptions {
   nodeId?: string;
 }
 
-export class MemoryEngine implements Engine {
-  readonly nodeId: string;
-  private readonly rooms = new Map<string, Room>();
-  private readonly names = new Map<string, Member>();
-  private sink: EngineSink | null = null;
+interface Stream {
+  seq: number;
+  readonly history: History;
+}
 
-  constructor(private readonly opts: MemoryEngineOptions) {
-    this.nodeId = opts.nodeId ?? crypto.randomUUID().slice(0, 8);
+/** Where the parts deliver: the sink once started, nothing before or after. */
+interface Outlet {
+  sink: EngineSink | null;
+}
+
+class MemoryBroker implements Broker, HistoryStore {
+  /** Rooms that have had a message. */
+  readonly streams = new Map<string, Stream>();
+  private readonly sent = new CidCache<MessageFrame>();
+
+  constructor(
+    private readonly out: Outlet,
+    private readonly historySize: number,
+    /** The epoch of every room: new with each process, so a restart tells clients their seqs are void. */
+    readonly epoch: string,
+  ) {}
+
+  publish(room: string, draft: MessageDraft, key?: SendKey): Published {
+    const seen = key && this.sent.get(key);
+    if (seen) return { message: seen, duplicate: true };
+    let s = this.streams.get(room);
+    if (!s) this.streams.set(room, (s = { seq: 0, history: new History(this.historySize) }));
+    const message: MessageFrame = { type: "message", room, seq: ++s.seq, id: draft.id, ts: draft.ts, from: draft.from, kind: draft.kind, text: draft.text };
+    s.history.push(message);
+    if (key) this.sent.set(key, message);
+    this.out.sink?.publishRoom(room, encode(message));
+    return { message, duplicate: false };
   }
 
-  get ready(): boolean {
-    return this.sink !== null;
+  signal(room: string, data: string): void {
+    this.out.sink?.publishRoom(room, data);
   }
 
-  async start(sink: EngineSink): Promise<void> {
-    this.sink = sink;
+  sendToUser(userId: string, frame: DirectMessageFrame, exceptConn?: string): void {
+    this.out.sink?.sendToUser(userId, encode(frame), exceptConn);
   }
 
-  private room(name: string): Room {
-    let r = this.rooms.get(name);
-    if (!r) {
-      r = { seq: 0, history: new History(this.opts.historySize), members: new Map() };
-      this.rooms.set(name, r);
-    }
-    return r;
+  control(msg: ControlMessage): void {
+    this.out.sink?.control(msg);
   }
 
-  publish(room: string, draft: MessageDraft): MessageFrame {
-    const r = this.room(room);
-    const msg: MessageFrame = { type: "message", room, seq: ++r.seq, id: draft.id, ts: draft.ts, from: draft.from, kind: draft.kind, text: draft.text };
-    r.history.push(msg);
-    this.sink?.publishRoom(room, encode(msg));
-    return msg;
+  position(room: string): StreamPosition {
+    return { seq: this.streams.get(room)?.seq ?? 0, epoch: this.epoch };
   }
 
-  history(room: string, since?: number, limit?: number): MessageFrame[] {
-    return this.rooms.get(room)?.history.since(since, limit) ?? [];
+  page(room: string, query: HistoryQuery): HistoryPage {
+    const s = this.streams.get(room);
+    const { messages, more } = s ? s.history.page(query) : { messages: [], more: false };
+    return { seq: s?.seq ?? 0, epoch: this.epoch, messages, more };
   }
+}
 
-  snapshot(room: string): RoomSnapshot {
-    const r = this.rooms.get(room);
-    return { seq: r?.seq ?? 0, users: r ? [...r.members.values()] : [] };
-  }
+class MemoryPresence implements PresenceStore {
+  /** Rooms with members. */
+  private readonly rooms = new Map<string, MemberList>();
+
+  constructor(private readonly out: Outlet) {}
 
   join(room: string, member: Member): void {
-    this.room(room).members.set(member.id, member);
-    this.sink?.presence(room, [member], []);
+    let list = this.rooms.get(room);
+    if (!list) this.rooms.set(room, (list = new MemberList()));
+    if (list.set(member)) this.out.sink?.presence(room, [member], []);
   }
 
   leave(room: string, member: Member): void {
-    const r = this.rooms.get(room);
-    if (!r?.members.delete(member.id)) return;
-    this.sink?.presence(room, [], [member]);
+    const list = this.rooms.get(room);
+    const gone = list?.delete(member.id);
+    if (!gone) return;
+    if (list!.size === 0) this.rooms.delete(room);
+    this.out.sink?.presence(room, [], [gone]);
   }
 
-  claimName(key: string, member: Member): boolean {
+  page(room: string, after: string | undefined, limit: number): MemberPage {
+    return this.rooms.get(room)?.page(after, limit) ?? { count: 0, users: [] };
+  }
+
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+}
+
+class MemoryNames implements NameRegistry {
+  private readonly names = new Map<string, Member>();
+
+  claim(key: string, member: Member): boolean {
     const holder = this.names.get(key);
     if (holder && holder.id !== member.id) return false;
     this.names.set(key, member);
     return true;
   }
 
-  releaseName(key: string, memberId: string): void {
+  release(key: string, memberId: string): void {
     if (this.names.get(key)?.id === memberId) this.names.delete(key);
   }
 
-  lookupName(key: string): Member | null {
+  lookup(key: string): Member | null {
     return this.names.get(key) ?? null;
   }
+}
 
-  sendDirect(toId: string, frame: DirectMessageFrame): void {
-    this.sink?.sendToUser(toId, encode(frame));
+export class MemoryEngine implements Engine {
+  readonly nodeId: string;
+  readonly broker: MemoryBroker;
+  readonly history: MemoryBroker;
+  readonly presence: MemoryPresence;
+  readonly names = new MemoryNames();
+  private readonly out: Outlet = { sink: null };
+
+  constructor(opts: MemoryEngineOptions) {
+    this.nodeId = opts.nodeId ?? crypto.randomUUID().slice(0, 8);
+    this.broker = this.history = new MemoryBroker(this.out, opts.historySize, crypto.randomUUID().replaceAll("-", "").slice(0, 16));
+    this.presence = new MemoryPresence(this.out);
+  }
+
+  get ready(): boolean {
+    return this.out.sink !== null;
+  }
+
+  async start(sink: EngineSink): Promise<void> {
+    this.out.sink = sink;
   }
 
   /** Messages held in every room's history (the hubbub_history_messages metric). */
   historyMessages(): number {
     let n = 0;
-    for (const r of this.rooms.values()) n += r.history.size;
+    for (const s of this.broker.streams.values()) n += s.history.size;
     return n;
   }
 
+  /** Rooms the engine holds anything for (tests: that empty rooms are dropped). */
+  get roomCount(): { streams: number; presence: number } {
+    return { streams: this.broker.streams.size, presence: this.presence.roomCount };
+  }
+
   async close(): Promise<void> {
-    this.sink = null;
+    this.out.sink = null;
   }
 }

@@ -8,8 +8,8 @@
 // script appends `<seq>}`), and a presence leave is built from the member JSON Redis holds
 // (the script appends `<member>,<member>]}`). Everything else is plain JSON.stringify.
 import { z } from "zod";
-import type { DirectMessageFrame, Member, MessageFrame } from "../protocol.ts";
-import { DirectMessageFrame as DirectSchema, Member as MemberSchema, MessageFrame as MessageSchema } from "../protocol.ts";
+import type { DirectMessageFrame, Member, MessageFrame } from "../shared/protocol.ts";
+import { DirectMessageFrame as DirectSchema, Member as MemberSchema, MessageFrame as MessageSchema } from "../shared/protocol.ts";
 import type { MessageDraft } from "./engine.ts";
 
 export const ENVELOPE_VERSION = 1;

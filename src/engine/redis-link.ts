@@ -11,7 +11,7 @@
 import { RedisClient } from "bun";
 // The SDK's pure backoff function (full jitter): the same policy for a node coming back to
 // Redis as for clients coming back to a node.
-import { reconnectDelay, type BackoffOptions } from "../client/backoff.ts";
+import { reconnectDelay, type BackoffOptions } from "../shared/backoff.ts";
 import type { Logger } from "../log.ts";
 
 /** How long one connection attempt may take before it counts as failed. */

@@ -6,7 +6,7 @@
 // (or after being declared dead while merely cut off) the node writes the copy back
 // ("re-assert"). Any node can remove a dead node's share ("reap").
 import type { Logger } from "../log.ts";
-import { Member as MemberSchema, type Member } from "../protocol.ts";
+import { Member as MemberSchema, type Member } from "../shared/protocol.ts";
 import { memberJson, openLeavesEnvelope, presenceEnvelope } from "./redis-envelope.ts";
 import type { RedisKeys } from "./redis-keys.ts";
 import { claimScript, joinScript, leaveScript, reapScript, releaseScript, snapshotScript, type Send } from "./redis-scripts.ts";

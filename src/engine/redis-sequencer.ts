@@ -6,7 +6,7 @@
 // everything is delivered in order, each seq once. A gap that history no longer covers
 // (trimmed, or Redis lost its data) is skipped with a log line.
 import type { Logger } from "../log.ts";
-import type { MessageFrame } from "../protocol.ts";
+import type { MessageFrame } from "../shared/protocol.ts";
 
 export interface SequencerDeps {
   /** Kept messages of `room` with since < seq <= until (no upper bound without `until`), in seq order. */

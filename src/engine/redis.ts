@@ -16,8 +16,8 @@
 // redis-ownership (this node's members and names), redis-heartbeat (node liveness, health).
 import type { RedisClient } from "bun";
 import type { Logger } from "../log.ts";
-import type { DirectMessageFrame, Member, MessageFrame } from "../protocol.ts";
-import { encode } from "../protocol.ts";
+import type { DirectMessageFrame, Member, MessageFrame } from "../shared/protocol.ts";
+import { encode } from "../shared/protocol.ts";
 import type { Engine, EngineSink, MessageDraft, RoomSnapshot } from "./engine.ts";
 import { Channels } from "./redis-channels.ts";
 import { directEnvelope, frameOf, openMessageEnvelope, parseEnvelope } from "./redis-envelope.ts";

@@ -1,57 +1,93 @@
-// Wire protocol v1: the single definition of every frame, shared by the server, the client SDK
-// and the browser page. Client frames are validated here once (safeParse, never throwing);
-// past parseClientFrame() nothing re-checks shapes. docs/protocol.md describes the same frames.
+// Wire protocol v2: the single definition of every frame, as zod schemas. The server parses
+// client frames with them (parseClientFrame, never throwing; past it nothing re-checks shapes).
+// The SDK and the page import only the *types* from here (`import type`), so the browser never
+// bundles zod; they read frames with shared/decode.ts. docs/protocol.md describes the same frames.
 import { z } from "zod";
 import { ErrorCode } from "./codes.ts";
-
-export const PROTOCOL_VERSION = 1;
-
-/** A connection may be a member of at most this many rooms at once. */
-export const MAX_ROOMS_PER_CONNECTION = 16;
-/** The longest `ref` a client may attach; refs are echoed, so they are bounded. */
-export const MAX_REF_LENGTH = 64;
-/** Largest `limit` a `history` request may ask for (it is also capped by HISTORY_SIZE). */
-export const MAX_HISTORY_LIMIT = 1000;
+import {
+  MAX_CID_LENGTH, MAX_CURSOR_LENGTH, MAX_HISTORY_LIMIT, MAX_RAW_NAME_LENGTH, MAX_REF_LENGTH, MAX_WHO_LIMIT, PROTOCOL_VERSION,
+} from "./limits.ts";
 
 // ---- shared pieces --------------------------------------------------------------------------
 
-const Ref = z.union([z.string().max(MAX_REF_LENGTH), z.number().int().safe()]);
+/** A client's correlation id: echoed on the one reply to the frame that carried it. */
+export const Ref = z.union([z.string().max(MAX_REF_LENGTH), z.number().int().safe()]);
+export type Ref = z.infer<typeof Ref>;
+const Cid = z.string().min(1).max(MAX_CID_LENGTH);
 const Seq = z.number().int().min(0).safe();
-/** Longest raw room or user name a frame may carry (names.ts then applies the real rules). */
-const MAX_RAW_NAME_LENGTH = 256;
 /** Room and user names are checked by names.ts; the schema only bounds the raw string. */
 const RawName = z.string().max(MAX_RAW_NAME_LENGTH);
+/** A room's epoch: opaque; a new one means the room's seq numbering restarted. */
+const Epoch = z.string().min(1).max(64);
 
 export const Member = z.object({ id: z.string(), name: z.string() });
 export type Member = z.infer<typeof Member>;
 
 // ---- client → server ------------------------------------------------------------------------
 
-export const ChatFrame = z.object({ type: z.literal("chat"), text: z.string(), room: RawName.optional(), ref: Ref.optional() });
-export const JoinFrame = z.object({ type: z.literal("join"), room: RawName, since: Seq.optional() });
-export const LeaveFrame = z.object({ type: z.literal("leave"), room: RawName });
-export const DirectFrame = z.object({ type: z.literal("direct"), to: RawName, text: z.string(), ref: Ref.optional() });
-export const HistoryRequestFrame = z.object({
-  type: z.literal("history"),
+export const ChatFrame = z.object({ type: z.literal("chat"), text: z.string(), room: RawName.optional(), cid: Cid.optional(), ref: Ref.optional() });
+export const DirectFrame = z.object({ type: z.literal("direct"), to: RawName, text: z.string(), cid: Cid.optional(), ref: Ref.optional() });
+export const JoinFrame = z.object({ type: z.literal("join"), room: RawName, since: Seq.optional(), epoch: Epoch.optional(), ref: Ref.optional() });
+export const LeaveFrame = z.object({ type: z.literal("leave"), room: RawName, ref: Ref.optional() });
+export const NickFrame = z.object({ type: z.literal("nick"), name: RawName, ref: Ref.optional() });
+export const WhoFrame = z.object({
+  type: z.literal("who"),
   room: RawName,
-  since: Seq.optional(),
-  limit: z.number().int().min(1).max(MAX_HISTORY_LIMIT).optional(),
+  after: z.string().max(MAX_CURSOR_LENGTH).optional(),
+  limit: z.number().int().min(1).max(MAX_WHO_LIMIT).optional(),
+  ref: Ref.optional(),
 });
+export const HistoryRequestFrame = z
+  .object({
+    type: z.literal("history"),
+    room: RawName,
+    before: Seq.optional(),
+    after: Seq.optional(),
+    limit: z.number().int().min(1).max(MAX_HISTORY_LIMIT).optional(),
+    ref: Ref.optional(),
+  })
+  .refine((f) => f.before === undefined || f.after === undefined, { message: "give `before` or `after`, not both", path: ["before"] });
 export const PingFrame = z.object({ type: z.literal("ping"), ref: Ref.optional() });
 
-export const ClientFrame = z.discriminatedUnion("type", [ChatFrame, JoinFrame, LeaveFrame, DirectFrame, HistoryRequestFrame, PingFrame]);
+export const ClientFrame = z.discriminatedUnion("type", [ChatFrame, DirectFrame, JoinFrame, LeaveFrame, NickFrame, WhoFrame, HistoryRequestFrame, PingFrame]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ChatFrame = z.infer<typeof ChatFrame>;
 export type DirectFrame = z.infer<typeof DirectFrame>;
+export type ClientFrameType = ClientFrame["type"];
 
-const CLIENT_TYPES: ReadonlySet<string> = new Set(ClientFrame.options.map((o) => o.shape.type.value));
+/** Every client frame type (for metering and docs). */
+export const CLIENT_TYPES: ReadonlySet<string> = new Set(["chat", "direct", "join", "leave", "nick", "who", "history", "ping"] satisfies ClientFrameType[]);
 
 // ---- server → client ------------------------------------------------------------------------
 
-export const Limits = z.object({ maxTextLength: z.number(), maxPayloadBytes: z.number(), ratePerSecond: z.number(), historySize: z.number() });
+export const Limits = z.object({
+  maxTextLength: z.number(),
+  maxPayloadBytes: z.number(),
+  ratePerSecond: z.number(),
+  requestsPerSecond: z.number(),
+  historySize: z.number(),
+});
 
-export const WelcomeFrame = z.object({ type: z.literal("welcome"), protocol: z.literal(PROTOCOL_VERSION), id: z.string(), name: z.string(), limits: Limits });
-export const UsersFrame = z.object({ type: z.literal("users"), room: z.string(), seq: Seq, users: z.array(Member) });
+export const WelcomeFrame = z.object({
+  type: z.literal("welcome"),
+  protocol: z.literal(PROTOCOL_VERSION),
+  conn: z.string(),
+  id: z.string(),
+  name: z.string(),
+  resume: z.string().optional(),
+  limits: Limits,
+});
+export const IdentityFrame = z.object({ type: z.literal("identity"), id: z.string(), name: z.string(), resume: z.string().optional(), ref: Ref.optional() });
+export const UsersFrame = z.object({
+  type: z.literal("users"),
+  room: z.string(),
+  seq: Seq,
+  epoch: z.string(),
+  count: z.number().int().min(0),
+  users: z.array(Member),
+  next: z.string().optional(),
+  ref: Ref.optional(),
+});
 export const PresenceFrame = z.object({ type: z.literal("presence"), room: z.string(), joins: z.array(Member), leaves: z.array(Member) });
 export const MessageKind = z.enum(["text", "action"]);
 export const MessageFrame = z.object({
@@ -64,31 +100,56 @@ export const MessageFrame = z.object({
   kind: MessageKind,
   text: z.string(),
 });
-export const AckFrame = z.object({ type: z.literal("ack"), ref: Ref, room: z.string(), seq: Seq, id: z.string() });
-export const DirectMessageFrame = z.object({ type: z.literal("direct"), id: z.string(), ts: z.number(), from: Member, to: Member, text: z.string(), ref: Ref.optional() });
-export const HistoryFrame = z.object({ type: z.literal("history"), room: z.string(), messages: z.array(MessageFrame) });
-export const LeftFrame = z.object({ type: z.literal("left"), room: z.string() });
-export const NoticeFrame = z.object({ type: z.literal("notice"), text: z.string(), room: z.string().optional() });
+export const AckFrame = z.object({ type: z.literal("ack"), ref: Ref, room: z.string(), seq: Seq, id: z.string(), cid: Cid.optional() });
+export const DirectMessageFrame = z.object({
+  type: z.literal("direct"),
+  id: z.string(),
+  ts: z.number(),
+  from: Member,
+  to: Member,
+  text: z.string(),
+  cid: Cid.optional(),
+  ref: Ref.optional(),
+});
+export const HistoryFrame = z.object({
+  type: z.literal("history"),
+  room: z.string(),
+  epoch: z.string(),
+  messages: z.array(MessageFrame),
+  recovered: z.boolean().optional(),
+  more: z.boolean().optional(),
+  ref: Ref.optional(),
+});
+export const LeftFrame = z.object({ type: z.literal("left"), room: z.string(), ref: Ref.optional() });
+export const NoticeFrame = z.object({ type: z.literal("notice"), text: z.string(), room: z.string().optional(), ref: Ref.optional() });
+export const OkFrame = z.object({ type: z.literal("ok"), ref: Ref });
 export const ErrorFrame = z.object({ type: z.literal("error"), code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]), message: z.string(), ref: Ref.optional() });
 export const ShutdownFrame = z.object({ type: z.literal("shutdown"), reason: z.string(), retryAfterMs: z.number() });
 export const PongFrame = z.object({ type: z.literal("pong"), ref: Ref.optional() });
 
 export const ServerFrame = z.discriminatedUnion("type", [
-  WelcomeFrame, UsersFrame, PresenceFrame, MessageFrame, AckFrame, DirectMessageFrame, HistoryFrame,
-  LeftFrame, NoticeFrame, ErrorFrame, ShutdownFrame, PongFrame,
+  WelcomeFrame, IdentityFrame, UsersFrame, PresenceFrame, MessageFrame, AckFrame, DirectMessageFrame, HistoryFrame,
+  LeftFrame, NoticeFrame, OkFrame, ErrorFrame, ShutdownFrame, PongFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
+export type ServerFrameType = ServerFrame["type"];
 export type MessageFrame = z.infer<typeof MessageFrame>;
 export type DirectMessageFrame = z.infer<typeof DirectMessageFrame>;
 export type PresenceFrame = z.infer<typeof PresenceFrame>;
 export type UsersFrame = z.infer<typeof UsersFrame>;
+export type HistoryFrame = z.infer<typeof HistoryFrame>;
+export type AckFrame = z.infer<typeof AckFrame>;
 export type ErrorFrame = z.infer<typeof ErrorFrame>;
+export type WelcomeFrame = z.infer<typeof WelcomeFrame>;
 export type Limits = z.infer<typeof Limits>;
 export type MessageKind = z.infer<typeof MessageKind>;
 
+/** Every server frame type: shared/decode.ts checks the discriminant against this list. */
+export const SERVER_TYPES = ServerFrame.options.map((o) => o.shape.type.value);
+
 // ---- parsing and encoding -------------------------------------------------------------------
 
-export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string; ref?: string | number };
+export type ParseResult = { ok: true; frame: ClientFrame } | { ok: false; code: ErrorCode; message: string; ref?: Ref };
 
 /**
  * Turns one inbound WebSocket message into a typed frame or a structured error. Never throws:
@@ -131,22 +192,24 @@ export function parseClientFrame(data: string | Buffer): ParseResult {
  * error. test/protocol-fast-path.test.ts holds the two to the same answers.
  */
 function fastChat(obj: Record<string, unknown>): ChatFrame | null {
-  const { text, room, ref } = obj;
+  const { text, room, cid, ref } = obj;
   if (typeof text !== "string") return null;
   if (room !== undefined && !(typeof room === "string" && room.length <= MAX_RAW_NAME_LENGTH)) return null;
+  if (cid !== undefined && !(typeof cid === "string" && cid.length >= 1 && cid.length <= MAX_CID_LENGTH)) return null;
   if (ref !== undefined && !isRef(ref)) return null;
   const frame: ChatFrame = { type: "chat", text };
   if (room !== undefined) frame.room = room;
+  if (cid !== undefined) frame.cid = cid as string;
   if (ref !== undefined) frame.ref = ref;
   return frame;
 }
 
 /** The Ref schema's rule, by hand (it runs on every frame). A ref is echoed on errors only when valid. */
-function isRef(v: unknown): v is string | number {
+export function isRef(v: unknown): v is Ref {
   return typeof v === "string" ? v.length <= MAX_REF_LENGTH : typeof v === "number" && Number.isSafeInteger(v);
 }
 
-function withRef(r: Extract<ParseResult, { ok: false }>, ref: string | number | undefined): ParseResult {
+function withRef(r: Extract<ParseResult, { ok: false }>, ref: Ref | undefined): ParseResult {
   return ref === undefined ? r : { ...r, ref };
 }
 
@@ -155,7 +218,7 @@ export function encode(frame: ServerFrame): string {
   return JSON.stringify(frame);
 }
 
-/** Parses a server frame (for clients): a typed frame, or null for anything malformed. */
+/** Parses and validates a server frame with the schemas (tests, tools): a typed frame, or null. */
 export function parseServerFrame(data: string): ServerFrame | null {
   try {
     const r = ServerFrame.safeParse(JSON.parse(data));

@@ -1,0 +1,23 @@
+// Reading server frames in a client without zod: JSON.parse and a check of the discriminant.
+// The server is trusted to send what shared/protocol.ts defines (its own tests hold it to the
+// schemas); a client only needs to survive garbage — a proxy's error page, a truncated frame —
+// without throwing. Kept apart from protocol.ts so the browser bundle has no zod in it.
+import type { ServerFrame, ServerFrameType } from "./protocol.ts";
+
+const TYPES: ReadonlySet<string> = new Set<ServerFrameType>([
+  "welcome", "identity", "users", "presence", "message", "ack", "direct", "history", "left", "notice", "ok", "error", "shutdown", "pong",
+]);
+
+/** One server frame, or null for anything that is not a JSON object of a known type. */
+export function decodeServerFrame(data: unknown): ServerFrame | null {
+  if (typeof data !== "string") return null;
+  let json: unknown;
+  try {
+    json = JSON.parse(data);
+  } catch {
+    return null;
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) return null;
+  const type = (json as { type?: unknown }).type;
+  return typeof type === "string" && TYPES.has(type) ? (json as ServerFrame) : null;
+}

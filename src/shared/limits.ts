@@ -1,0 +1,25 @@
+// Protocol constants: the numbers both sides must agree on. No imports, so the browser can take
+// them without pulling in zod (shared/protocol.ts) or anything of the server's.
+
+/** The wire protocol this code speaks; `welcome.protocol` carries it. */
+export const PROTOCOL_VERSION = 2;
+/** The WebSocket subprotocol of version 2; a client may offer `bearer.<token>` beside it. */
+export const SUBPROTOCOL = "hubbub.v2";
+
+/** A connection may be a member of at most this many rooms at once. */
+export const MAX_ROOMS_PER_CONNECTION = 16;
+/** The longest `ref` a client may attach; refs are echoed, so they are bounded. */
+export const MAX_REF_LENGTH = 64;
+/** The longest `cid` (client message id) a send may carry. */
+export const MAX_CID_LENGTH = 64;
+/** Longest raw room or user name a frame may carry (names.ts then applies the real rules). */
+export const MAX_RAW_NAME_LENGTH = 256;
+/** Longest `who` cursor (a user id) or other opaque token a frame may carry. */
+export const MAX_CURSOR_LENGTH = 256;
+
+/** A `history` page holds at most this many messages (`limit` 1–200). */
+export const MAX_HISTORY_LIMIT = 200;
+/** A `history` page without `limit` holds this many. */
+export const DEFAULT_HISTORY_LIMIT = 50;
+/** A `who` page (and the `users` snapshot on joining) holds at most this many members. */
+export const MAX_WHO_LIMIT = 1000;
