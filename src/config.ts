@@ -71,6 +71,14 @@ const SETTINGS = {
     env: "AUTH_SECRET", schema: z.union([z.literal(""), z.string().min(32, "must be at least 32 characters")]), default: "", secret: true,
     help: "HS256 secret for JWTs; set = every connection needs a token (auth.ts); empty = anonymous names",
   },
+  guestSecret: {
+    env: "GUEST_SECRET", schema: z.union([z.literal(""), z.string().min(32, "must be at least 32 characters")]), default: "", secret: true,
+    help: "HMAC secret of guests' resume tokens; empty = generated and kept in DATA_DIR (per process if it cannot be)",
+  },
+  dataDir: {
+    env: "DATA_DIR", schema: z.string(), default: "./data",
+    help: "directory for what the server keeps across restarts (created if missing); empty = keep nothing",
+  },
   audience: { env: "AUDIENCE", schema: z.string(), default: "", help: "when set, tokens must carry this `aud`" },
   maxConnections: {
     env: "MAX_CONNECTIONS", schema: int(1), default: "10000",
@@ -87,6 +95,10 @@ const SETTINGS = {
   ipRateLimit: {
     env: "IP_RATE_LIMIT", schema: int(0, 1_000_000), default: "0",
     help: "chat/direct messages per second from one client address, all its sockets together, burst 2x (0 = off)",
+  },
+  requestRateLimit: {
+    env: "REQUEST_RATE_LIMIT", schema: int(1, 1_000_000), default: "20",
+    help: "other requests (who, history, nick, ping) per second per connection (burst 2x)",
   },
   joinRateLimit: {
     env: "JOIN_RATE_LIMIT", schema: int(1, 1_000_000), default: "10",
