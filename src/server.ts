@@ -92,10 +92,11 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
   const handlers = createConnectionHandlers(hub, log);
   const metricsRoute = createMetricsRoute(metrics, config.metricsToken);
 
-  const server = Bun.serve<Session>({
+  const server = listen("port", config.port, () => Bun.serve<Session>({
     port: config.port,
     hostname: config.host,
     development: false,
+    reusePort: false,
     routes: { "/": page },
     fetch(req, srv) {
       const url = new URL(req.url);
@@ -139,13 +140,21 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
       // small frame that inflates past MAX_PAYLOAD_BYTES still closes with 1009 (test/hardening).
       perMessageDeflate: config.compression,
     },
-  });
-  const metricsServer = config.metricsPort === null ? null : Bun.serve({
-    port: config.metricsPort,
-    hostname: config.host,
-    development: false,
-    fetch: (req) => (new URL(req.url).pathname === "/metrics" ? metricsRoute(req) : new Response("not found\n", { status: 404 })),
-  });
+  }));
+  let metricsServer: Server<undefined> | null = null;
+  try {
+    const metricsPort = config.metricsPort;
+    metricsServer = metricsPort === null ? null : listen("metrics port", metricsPort, () => Bun.serve({
+      port: metricsPort,
+      hostname: config.host,
+      development: false,
+      reusePort: false,
+      fetch: (req) => (new URL(req.url).pathname === "/metrics" ? metricsRoute(req) : new Response("not found\n", { status: 404 })),
+    }));
+  } catch (err) {
+    await server.stop(true);
+    throw err;
+  }
 
   /**
    * Every refusal happens before the upgrade and costs no Session: draining, or an engine
@@ -260,6 +269,21 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     shutdown,
     [Symbol.asyncDispose]: () => shutdown(),
   };
+}
+
+/**
+ * Binds one listener, turning Bun's "Is port N in use?" into one plain sentence. `reusePort:
+ * false` must be explicit at every call: Bun 1.4.5 sets SO_REUSEPORT whenever `development` is
+ * false, so without it a second Hubbub binds the same port and the kernel splits clients
+ * between two independent hubs (test/port.test.ts). Sharing a port is never what we want.
+ */
+function listen<S>(what: string, port: number, serve: () => S): S {
+  try {
+    return serve();
+  } catch (err) {
+    if ((err as { code?: string }).code === "EADDRINUSE") throw new Error(`${what} ${port} is already in use`);
+    throw err;
+  }
 }
 
 function allDrained(hub: Hub): boolean {
