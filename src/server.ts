@@ -2,7 +2,7 @@
 // runs the periodic sweep and owns the shutdown procedure. No protocol logic lives here.
 import type { Server } from "bun";
 import page from "../public/index.html";
-import { createAuthenticator, tokenFrom, type AuthResult } from "./auth.ts";
+import { createAuthenticator, tokenFrom, type Authenticator, type AuthResult } from "./auth.ts";
 import { CloseCode, ErrorCode } from "./codes.ts";
 import type { Config } from "./config.ts";
 import { createConnectionHandlers } from "./connection.ts";
@@ -35,6 +35,8 @@ const DRAIN_POLL_MS = 20;
 export interface AppDeps {
   engine?: Engine;
   log?: Logger;
+  /** Verifies tokens; default: HS256 with AUTH_SECRET when it is set, none otherwise (anonymous). */
+  authenticator?: Authenticator;
 }
 
 export interface App {
@@ -66,7 +68,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
   const hub = new Hub(engine, config, log);
   const metrics = createMetrics(hub, engine);
   const limits = new IpLimits({ maxConnections: config.maxConnections, maxPerIp: config.maxConnectionsPerIp, ipRatePerSecond: config.ipRateLimit });
-  const auth = config.authSecret ? createAuthenticator(config.authSecret, config.audience) : null;
+  const auth = deps.authenticator ?? (config.authSecret ? createAuthenticator(config.authSecret, config.audience) : null);
   const policy: SessionPolicy = {
     slowConsumerBytes: config.slowConsumerBytes,
     ratePerSecond: config.rateLimit,
@@ -165,9 +167,8 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
    * Neither the URL nor the token is ever logged: the query string carries the token.
    */
   function upgrade(req: Request, url: URL, srv: Server<Session>): Response | undefined | Promise<Response | undefined> {
-    if (draining) return refuse("shutting_down", 503, "shutting down\n", { "Retry-After": "1" });
-    // A cluster node that lost Redis cannot admit anyone (no name claims): send them elsewhere.
-    if (!engine.ready) return refuse("engine_not_ready", 503, "engine not ready\n", { "Retry-After": "1" });
+    const refused = unavailable();
+    if (refused) return refused;
     if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       return new Response("this endpoint speaks WebSocket\n", { status: 426, headers: { Upgrade: "websocket" } });
     }
@@ -190,6 +191,11 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
    * `protocol` is the Sec-WebSocket-Protocol to answer, null when the client offered none.
    */
   function accept(req: Request, url: URL, srv: Server<Session>, authResult: AuthResult | null, protocol: string | null): Response | undefined {
+    // Again, after the token check's await: shutdown may have begun (or the engine failed)
+    // meanwhile, and a socket upgraded now would miss shutdown's close loop and hold
+    // server.stop() until the deadline (test/shutdown.test.ts).
+    const refused = unavailable();
+    if (refused) return refused;
     const ip = clientAddress(req, srv, config.trustProxy);
     // Taken and used in one synchronous step, after the token check's await.
     const slot = limits.acquire(ip);
@@ -209,6 +215,14 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     if (upgraded) return undefined;
     limits.release(ip);
     return new Response("bad upgrade request\n", { status: 400 });
+  }
+
+  /** The 503 for a server that admits no one now (draining, or the engine down), else null. */
+  function unavailable(): Response | null {
+    if (draining) return refuse("shutting_down", 503, "shutting down\n", { "Retry-After": "1" });
+    // A cluster node that lost Redis cannot admit anyone (no name claims): send them elsewhere.
+    if (!engine.ready) return refuse("engine_not_ready", 503, "engine not ready\n", { "Retry-After": "1" });
+    return null;
   }
 
   function refuse(reason: Parameters<Metrics["refused"]>[0], status: number, body: string, headers: Record<string, string> = {}): Response {
