@@ -190,6 +190,10 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
     }
     out[k] = parsed.data;
   }
+  // One port cannot carry both servers (0 means "any free port" for each, two different ones).
+  if (out.metricsPort !== null && out.metricsPort !== 0 && out.metricsPort === out.port) {
+    return { ok: false, error: `invalid setting METRICS_PORT (--metrics-port) = ${JSON.stringify(String(out.metricsPort))}: must differ from PORT` };
+  }
   out.allowedOrigins = parseOriginPolicy(out.allowedOrigins as string);
   return { ok: true, config: Object.freeze(out) as Config };
 }

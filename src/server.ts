@@ -1,19 +1,21 @@
-// createServer: wires Bun.serve (HTTP routes + the /ws upgrade) to the Hub and the Engine,
-// runs the periodic sweep and owns the shutdown procedure. No protocol logic lives here.
+// createServer, the composition root: builds the Hub, the Engine and the metrics, hands
+// Bun.serve the router (http/routes.ts) and the /ws admission pipeline (http/upgrade.ts), runs
+// the periodic sweep and owns the shutdown procedure. No protocol or routing logic lives here.
 import type { Server } from "bun";
 import page from "../public/index.html";
-import { createAuthenticator, tokenFrom, type AuthResult } from "./auth.ts";
+import { createAuthenticator, type Authenticator } from "./auth.ts";
 import { CloseCode, ErrorCode } from "./shared/codes.ts";
 import type { Config } from "./config.ts";
 import { createConnectionHandlers } from "./connection.ts";
 import { createEngine } from "./engine/create.ts";
 import type { Engine } from "./engine/engine.ts";
 import { Hub } from "./hub.ts";
-import { clientAddress, IpLimits } from "./ip-limits.ts";
+import { createMetricsOnlyRoutes, createRoutes } from "./http/routes.ts";
+import { createUpgrade, type ServingState } from "./http/upgrade.ts";
+import { IpLimits } from "./ip-limits.ts";
 import { createLogger, throttledLogger, type Logger } from "./log.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { createMetricsRoute } from "./metrics-route.ts";
-import { isOriginAllowed } from "./origin.ts";
 import { encode } from "./shared/protocol.ts";
 import { Session, type SessionPolicy } from "./session.ts";
 import { roomTopic } from "./topics.ts";
@@ -35,6 +37,8 @@ const DRAIN_POLL_MS = 20;
 export interface AppDeps {
   engine?: Engine;
   log?: Logger;
+  /** Verifies tokens; default: HS256 with AUTH_SECRET when it is set, none otherwise (anonymous). */
+  authenticator?: Authenticator;
 }
 
 export interface App {
@@ -66,7 +70,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
   const hub = new Hub(engine, config, log);
   const metrics = createMetrics(hub, engine);
   const limits = new IpLimits({ maxConnections: config.maxConnections, maxPerIp: config.maxConnectionsPerIp, ipRatePerSecond: config.ipRateLimit });
-  const auth = config.authSecret ? createAuthenticator(config.authSecret, config.audience) : null;
+  const auth = deps.authenticator ?? (config.authSecret ? createAuthenticator(config.authSecret, config.audience) : null);
   const policy: SessionPolicy = {
     slowConsumerBytes: config.slowConsumerBytes,
     ratePerSecond: config.rateLimit,
@@ -91,29 +95,25 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
   let draining = false;
   const handlers = createConnectionHandlers(hub, log);
   const metricsRoute = createMetricsRoute(metrics, config.metricsToken);
+  const state: ServingState = { draining: () => draining, ready: () => engine.ready };
+  const upgrade = createUpgrade({
+    config,
+    state,
+    auth,
+    limits,
+    refused: (reason) => metrics.refused(reason),
+    noisy,
+    newSession: (handshake) => new Session(newConnectionId(), handshake, policy),
+  });
+  const routes = createRoutes({ state, metrics: config.metricsPort === null ? metricsRoute : null, upgrade });
 
-  const server = Bun.serve<Session>({
+  const server = listen("port", config.port, () => Bun.serve<Session>({
     port: config.port,
     hostname: config.host,
     development: false,
+    reusePort: false,
     routes: { "/": page },
-    fetch(req, srv) {
-      const url = new URL(req.url);
-      switch (url.pathname) {
-        case "/ws":
-          return upgrade(req, url, srv);
-        case "/healthz":
-          return new Response("ok\n");
-        case "/readyz":
-          if (draining) return new Response("shutting down\n", { status: 503 });
-          return engine.ready ? new Response("ready\n") : new Response("engine not ready\n", { status: 503 });
-        case "/metrics":
-          if (config.metricsPort === null) return metricsRoute(req);
-          return new Response("not found\n", { status: 404 });
-        default:
-          return new Response("not found\n", { status: 404 });
-      }
-    },
+    fetch: routes,
     websocket: {
       ...handlers,
       open(ws) {
@@ -139,72 +139,20 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
       // small frame that inflates past MAX_PAYLOAD_BYTES still closes with 1009 (test/hardening).
       perMessageDeflate: config.compression,
     },
-  });
-  const metricsServer = config.metricsPort === null ? null : Bun.serve({
-    port: config.metricsPort,
-    hostname: config.host,
-    development: false,
-    fetch: (req) => (new URL(req.url).pathname === "/metrics" ? metricsRoute(req) : new Response("not found\n", { status: 404 })),
-  });
-
-  /**
-   * Every refusal happens before the upgrade and costs no Session: draining, or an engine
-   * that cannot serve such as a cluster node that lost Redis (503), not a WebSocket (426), a
-   * foreign origin (403), the server or the address at its limit (503).
-   * A bad or missing token is different: browsers cannot read an HTTP status of a failed
-   * WebSocket, so the socket is upgraded and closed at once with 4401 and an error frame.
-   * Neither the URL nor the token is ever logged: the query string carries the token.
-   */
-  function upgrade(req: Request, url: URL, srv: Server<Session>): Response | undefined | Promise<Response | undefined> {
-    if (draining) return refuse("shutting_down", 503, "shutting down\n", { "Retry-After": "1" });
-    // A cluster node that lost Redis cannot admit anyone (no name claims): send them elsewhere.
-    if (!engine.ready) return refuse("engine_not_ready", 503, "engine not ready\n", { "Retry-After": "1" });
-    if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return new Response("this endpoint speaks WebSocket\n", { status: 426, headers: { Upgrade: "websocket" } });
-    }
-    if (!isOriginAllowed(config.allowedOrigins, req.headers.get("origin"), req.headers.get("host"))) {
-      return refuse("origin", 403, "origin not allowed\n");
-    }
-    const offered = req.headers.get("sec-websocket-protocol");
-    const { token, protocol } = tokenFrom(url, offered);
-    // Whenever the client offered subprotocols we answer one ourselves, "" for none: left to
-    // itself Bun echoes the first offered, which may be `bearer.<token>`.
-    const answer = offered === null ? null : protocol;
-    // Without AUTH_SECRET the upgrade completes synchronously: a promise returned to Bun's
-    // fetch handler costs every connection a deferred response (see docs/benchmarks.md).
-    if (!auth) return accept(req, url, srv, null, answer);
-    return auth.verify(token).then((result) => accept(req, url, srv, result, answer));
-  }
-
-  /**
-   * Upgrades a request that passed every check before the token's; the last step, synchronous.
-   * `protocol` is the Sec-WebSocket-Protocol to answer, null when the client offered none.
-   */
-  function accept(req: Request, url: URL, srv: Server<Session>, authResult: AuthResult | null, protocol: string | null): Response | undefined {
-    const ip = clientAddress(req, srv, config.trustProxy);
-    // Taken and used in one synchronous step, after the token check's await.
-    const slot = limits.acquire(ip);
-    if (!slot.ok) {
-      noisy.warn("connection refused", { reason: slot.reason, ip });
-      return refuse(slot.reason, 503, slot.reason === "server_full" ? "server full\n" : "too many connections from your address\n", { "Retry-After": "5" });
-    }
-    if (authResult && !authResult.ok) {
-      metrics.refused("unauthorized");
-      noisy.info("unauthorized", { reason: authResult.reason, ip });
-    }
-    const q = url.searchParams;
-    const session = new Session(newConnectionId(), { name: q.get("name"), room: q.get("room"), since: q.get("since"), auth: authResult }, policy);
-    session.ip = slot.ip;
-    session.ipBucket = slot.bucket;
-    const upgraded = protocol === null ? srv.upgrade(req, { data: session }) : srv.upgrade(req, { data: session, headers: { "Sec-WebSocket-Protocol": protocol } });
-    if (upgraded) return undefined;
-    limits.release(ip);
-    return new Response("bad upgrade request\n", { status: 400 });
-  }
-
-  function refuse(reason: Parameters<Metrics["refused"]>[0], status: number, body: string, headers: Record<string, string> = {}): Response {
-    metrics.refused(reason);
-    return new Response(body, { status, headers });
+  }));
+  let metricsServer: Server<undefined> | null = null;
+  try {
+    const metricsPort = config.metricsPort;
+    metricsServer = metricsPort === null ? null : listen("metrics port", metricsPort, () => Bun.serve({
+      port: metricsPort,
+      hostname: config.host,
+      development: false,
+      reusePort: false,
+      fetch: createMetricsOnlyRoutes(metricsRoute),
+    }));
+  } catch (err) {
+    await server.stop(true);
+    throw err;
   }
 
   hub.bind(metrics.instrumentPublish((room, data) => server.publish(roomTopic(room), data)));
@@ -260,6 +208,21 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     shutdown,
     [Symbol.asyncDispose]: () => shutdown(),
   };
+}
+
+/**
+ * Binds one listener, turning Bun's "Is port N in use?" into one plain sentence. `reusePort:
+ * false` must be explicit at every call: Bun 1.4.5 sets SO_REUSEPORT whenever `development` is
+ * false, so without it a second Hubbub binds the same port and the kernel splits clients
+ * between two independent hubs (test/port.test.ts). Sharing a port is never what we want.
+ */
+function listen<S>(what: string, port: number, serve: () => S): S {
+  try {
+    return serve();
+  } catch (err) {
+    if ((err as { code?: string }).code === "EADDRINUSE") throw new Error(`${what} ${port} is already in use`);
+    throw err;
+  }
 }
 
 function allDrained(hub: Hub): boolean {

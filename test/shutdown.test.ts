@@ -1,4 +1,5 @@
 import { describe, expect, it } from "bun:test";
+import type { Authenticator, AuthResult } from "../src/auth.ts";
 import { CloseCode } from "../src/shared/codes.ts";
 import { TestClient, UPGRADE_HEADERS, rawRequest, spawnServer, startServer } from "./helpers.ts";
 
@@ -53,5 +54,36 @@ describe("graceful shutdown", () => {
     const b = app.shutdown();
     expect(a).toBe(b);
     await a;
+  });
+});
+
+describe("shutdown during an upgrade's token check", () => {
+  it("refuses (503) a connection whose token was still being verified when shutdown began, and stops promptly", async () => {
+    // An authenticator that holds each verification until the test lets it go: the upgrade is
+    // parked exactly at its await, with no timing guess.
+    let verifying!: () => void;
+    const verifyStarted = new Promise<void>((resolve) => (verifying = resolve));
+    let release!: (r: AuthResult) => void;
+    const verdict = new Promise<AuthResult>((resolve) => (release = resolve));
+    const authenticator: Authenticator = {
+      verify: () => {
+        verifying();
+        return verdict;
+      },
+    };
+    await using app = await startServer({ shutdownTimeoutMs: 3000 }, { authenticator });
+    const response = rawRequest(app.server.port!, "/ws?token=t", UPGRADE_HEADERS);
+    await verifyStarted;
+    const started = Date.now();
+    const stopped = app.shutdown();
+    release({ ok: true, identity: { userId: "u1", name: "late" } });
+    const r = await response;
+    // The peer stays connected until shutdown is done: a late socket must not hold it up.
+    await stopped;
+    r.socket.destroy();
+    expect(r.status).toBe(503);
+    expect(r.head).toContain("Retry-After: 1");
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(app.hub.size).toBe(0);
   });
 });
