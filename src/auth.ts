@@ -5,8 +5,9 @@
 import { SignJWT, jwtVerify } from "jose";
 import { normalizeName } from "./names.ts";
 
-/** The one real subprotocol; a client that sends `bearer.<token>` offers this beside it. */
-export const SUBPROTOCOL = "hubbub.v1";
+import { SUBPROTOCOL } from "./shared/limits.ts";
+
+export { SUBPROTOCOL };
 /** Prefix of the Sec-WebSocket-Protocol entry that carries a token. */
 export const BEARER_PREFIX = "bearer.";
 /** Clock skew tolerated on `exp` and `nbf`, in seconds. */

@@ -45,6 +45,11 @@ export class PresenceCoalescer {
     this.timer ??= setTimeout(() => this.flushNow(), this.intervalMs);
   }
 
+  /** Whether a diff for `room` waits to be sent. */
+  has(room: string): boolean {
+    return this.pending.has(room);
+  }
+
   /** Sends every pending diff now (also used by shutdown so no change is left unsaid). */
   flushNow(): void {
     if (this.timer) clearTimeout(this.timer);

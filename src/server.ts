@@ -9,7 +9,13 @@ import type { Config } from "./config.ts";
 import { createConnectionHandlers } from "./connection.ts";
 import { createEngine } from "./engine/create.ts";
 import type { Engine } from "./engine/engine.ts";
+import { Admission } from "./admission.ts";
 import { Hub } from "./hub.ts";
+import { createResumeTokens, loadGuestSecret } from "./identity.ts";
+import { Messages } from "./messages.ts";
+import { Rooms } from "./rooms.ts";
+import type { Services } from "./services.ts";
+import { UserNames } from "./user-names.ts";
 import { createMetricsOnlyRoutes, createRoutes } from "./http/routes.ts";
 import { createUpgrade, type ServingState } from "./http/upgrade.ts";
 import { IpLimits } from "./ip-limits.ts";
@@ -67,33 +73,45 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
   const engine = deps.engine ?? createEngine(config, log);
   // Lines any client (or a Redis outage) can cause at any rate: at most one per second each.
   const noisy = throttledLogger(log);
-  const hub = new Hub(engine, config, log);
+  const hub = new Hub(config);
   const metrics = createMetrics(hub, engine);
   const limits = new IpLimits({ maxConnections: config.maxConnections, maxPerIp: config.maxConnectionsPerIp, ipRatePerSecond: config.ipRateLimit });
   const auth = deps.authenticator ?? (config.authSecret ? createAuthenticator(config.authSecret, config.audience) : null);
+  const tokens = config.authSecret ? null : createResumeTokens(loadGuestSecret(config.guestSecret, config.dataDir, log));
+  const rooms = new Rooms(hub, engine);
+  const names = new UserNames(hub, engine, config, tokens);
+  const services: Services = {
+    rooms,
+    names,
+    messages: new Messages(rooms, engine, config),
+    admission: new Admission(hub, rooms, names, engine, config, tokens),
+  };
   const policy: SessionPolicy = {
-    slowConsumerBytes: config.slowConsumerBytes,
     ratePerSecond: config.rateLimit,
     joinsPerSecond: config.joinRateLimit,
+    requestsPerSecond: config.requestRateLimit,
+    sent: (s, status, bytes) => {
+      metrics.sent(bytes);
+      hub.slow.sent(s, status);
+    },
     onEvict: (s, code) => {
       metrics.evicted(code);
-      log.info("evicted", { id: s.id, name: s.name, code });
+      log.info("evicted", { id: s.conn, name: s.name, code });
     },
     // The client hears of it (no strike: it is not the client's fault); the log keeps the
     // detail. While the engine is down every request fails the same way, so those lines are
     // throttled; any other failure is a bug, and each one is logged with its stack.
     onError: (s, err, ref) => {
       const error = String((err as Error)?.stack ?? err);
-      if (engine.ready) log.error("handler failed", { id: s.id, error });
-      else noisy.warn("request failed: engine not ready", { id: s.id, error });
+      if (engine.ready) log.error("handler failed", { id: s.conn, error });
+      else noisy.warn("request failed: engine not ready", { id: s.conn, error });
       const message = engine.ready ? "the server failed to handle that request" : "the server lost its cluster engine and is reconnecting; try again shortly";
       s.reject(ErrorCode.Unavailable, message, ref);
     },
     onFail: (code) => metrics.error(code),
-    onSend: (bytes) => metrics.sent(bytes),
   };
   let draining = false;
-  const handlers = createConnectionHandlers(hub, log);
+  const handlers = createConnectionHandlers(hub, services, log);
   const metricsRoute = createMetricsRoute(metrics, config.metricsToken);
   const state: ServingState = { draining: () => draining, ready: () => engine.ready };
   const upgrade = createUpgrade({
@@ -103,7 +121,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     limits,
     refused: (reason) => metrics.refused(reason),
     noisy,
-    newSession: (handshake) => new Session(newConnectionId(), handshake, policy),
+    newSession: (handshake, origin) => new Session(newConnectionId(), handshake, policy, origin),
   });
   const routes = createRoutes({ state, metrics: config.metricsPort === null ? metricsRoute : null, upgrade });
 
@@ -155,7 +173,11 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     throw err;
   }
 
-  hub.bind(metrics.instrumentPublish((room, data) => server.publish(roomTopic(room), data)));
+  hub.bind(metrics.instrumentPublish((room, data) => server.publish(roomTopic(room), data)), (msg) => {
+    void Promise.resolve()
+      .then(() => names.onControl(msg))
+      .catch((err: unknown) => noisy.warn("control message failed", { type: msg.type, error: String(err) }));
+  });
   // An engine that cannot start (Redis unreachable) must leave nothing listening behind.
   await engine.start(hub).catch(async (err: unknown) => {
     await Promise.all([server.stop(true), metricsServer?.stop(true)]);
@@ -230,7 +252,7 @@ function allDrained(hub: Hub): boolean {
   return true;
 }
 
-/** A connection id: 12 random hex digits (also the user id in presence). */
+/** A connection id: 12 random hex digits (also a new guest's user id). */
 function newConnectionId(): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(6))).toString("hex");
 }

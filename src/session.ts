@@ -153,8 +153,8 @@ export class Session {
     this.userId_ = userId;
   }
 
-  /** The handshake is done with (admitted or refused). */
-  admitted(): void {
+  /** The handshake is done with (admitted or refused): its parameters are dropped. */
+  handshakeDone(): void {
     this.handshake_ = null;
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "bun:test";
 import { ErrorCode } from "../src/shared/codes.ts";
-import { SHRUG } from "../src/commands/shrug.ts";
+import { SHRUG } from "../src/shared/slash.ts";
 import type { MessageFrame } from "../src/shared/protocol.ts";
 import { TestClient, startServer } from "./helpers.ts";
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "bun:test";
 import { ClientErrorCode, ErrorCode, HubbubError } from "hubbub/client";
 import { mintToken } from "../src/auth.ts";
-import { SHRUG } from "../src/commands/shrug.ts";
+import { SHRUG } from "../src/shared/slash.ts";
 import { TestClient, startServer } from "./helpers.ts";
 import { messagesIn, nextEvent, record, sdkClient } from "./sdk.ts";
 

@@ -10,7 +10,7 @@ export const WAIT_MS = 3000;
 
 /** Starts a server on 127.0.0.1:0 with default settings plus `overrides`; dispose stops it. */
 export function startServer(overrides: Partial<Config> = {}, deps: AppDeps = {}): Promise<App> {
-  return createServer(defaultConfig({ port: 0, host: "127.0.0.1", shutdownTimeoutMs: 2000, ...overrides }), { log: silentLogger, ...deps });
+  return createServer(defaultConfig({ port: 0, host: "127.0.0.1", shutdownTimeoutMs: 2000, dataDir: "", ...overrides }), { log: silentLogger, ...deps });
 }
 
 /** A logger that keeps every line, for tests that read the logs. */

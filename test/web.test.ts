@@ -2,7 +2,7 @@
 // commands, direct messages, room switches, XSS, and a server restart under an open page.
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { SHRUG } from "../src/commands/shrug.ts";
+import { SHRUG } from "../src/shared/slash.ts";
 import { TestClient, spawnServer, startServer } from "./helpers.ts";
 import { connectedPage, launchBrowser, openChat, say, shownTexts, shownUsers, skipBrowser } from "./browser.ts";
 import { messagesIn, nextEvent, record, sdkClient } from "./sdk.ts";

@@ -1,14 +1,19 @@
-// The shape of a slash command. Each command lives in its own file and only calls the Hub.
-import type { Hub } from "../hub.ts";
+// The shape of a slash command. Each command lives in its own file and only calls the services
+// a typed frame would: `/join x` does exactly what `{type: "join", room: "x"}` does, and answers
+// the chat frame's `ref` the same way.
+import type { Services } from "../services.ts";
 import type { Session } from "../session.ts";
+import type { Ref } from "../shared/protocol.ts";
 
 export interface CommandContext {
-  hub: Hub;
+  services: Services;
   session: Session;
   /** The `room` of the chat frame that carried the command (undefined: the first room). */
   room: string | undefined;
-  /** The chat frame's `ref`, answered by an ack or echoed on an error. */
-  ref: string | number | undefined;
+  /** The chat frame's `cid`, for commands that publish a message (`/me`, `/shrug`). */
+  cid: string | undefined;
+  /** The chat frame's `ref`, answered by the command's one reply. */
+  ref: Ref | undefined;
   /** Every registered command, for `/help`. */
   commands: readonly Command[];
 }
@@ -20,5 +25,7 @@ export interface Command {
   usage: string;
   /** One line on what it does. */
   summary: string;
+  /** Whether it joins or leaves rooms (metered by JOIN_RATE_LIMIT, not RATE_LIMIT). */
+  membership?: boolean;
   run(ctx: CommandContext, args: string): Promise<void> | void;
 }

@@ -4,9 +4,10 @@ export const help: Command = {
   name: "help",
   usage: "/help",
   summary: "list the commands",
-  run: ({ session, commands }) => {
+  run: ({ session, commands, ref }) => {
     const width = Math.max(...commands.map((c) => c.usage.length));
     const lines = commands.map((c) => `${c.usage.padEnd(width)}  ${c.summary}`);
-    session.send({ type: "notice", text: ["Commands:", ...lines, "Start a message with // to send a literal /."].join("\n") });
+    const text = ["Commands:", ...lines, "Start a message with // to send a literal /."].join("\n");
+    session.send(ref === undefined ? { type: "notice", text } : { type: "notice", text, ref });
   },
 };

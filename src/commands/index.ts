@@ -1,5 +1,5 @@
-// Slash commands: parsing (pure) and the registry. A chat text that starts with `/` is a
-// command; `//` escapes a literal leading slash.
+// Slash commands: the registry and dispatch. The syntax (parseCommand) is shared with the
+// clients (shared/slash.ts); a chat text that starts with `/` is a command, `//` escapes one.
 import { ErrorCode } from "../shared/codes.ts";
 import type { Command, CommandContext } from "./command.ts";
 import { help } from "./help.ts";
@@ -12,21 +12,15 @@ import { shrug } from "./shrug.ts";
 import { who } from "./who.ts";
 
 export type { Command, CommandContext } from "./command.ts";
+export { parseCommand, type ParsedText } from "../shared/slash.ts";
 
 /** Every command, in the order /help lists them. */
 export const COMMANDS: readonly Command[] = [me, shrug, nick, join, leave, msg, who, help];
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));
 
-export type ParsedText =
-  | { kind: "text"; text: string }
-  | { kind: "command"; name: string; args: string };
-
-/** Classifies a chat text: plain text (with `//` unescaped) or a command with its arguments. */
-export function parseCommand(text: string): ParsedText {
-  if (!text.startsWith("/")) return { kind: "text", text };
-  if (text.startsWith("//")) return { kind: "text", text: text.slice(1) };
-  const m = /^\/(\S*)\s*([\s\S]*)$/.exec(text)!;
-  return { kind: "command", name: m[1]!.toLowerCase(), args: m[2]!.trim() };
+/** The named command, if there is one. */
+export function findCommand(name: string): Command | undefined {
+  return BY_NAME.get(name);
 }
 
 /** Runs the named command, or answers `unknown_command`. */

@@ -5,5 +5,6 @@ export const join: Command = {
   name: "join",
   usage: "/join <room>",
   summary: "join a room",
-  run: (ctx, args) => (args ? ctx.hub.join(ctx.session, args, undefined, ctx.ref) : usageError(ctx, join)),
+  membership: true,
+  run: (ctx, args) => (args ? ctx.services.rooms.join(ctx.session, args, {}, ctx.ref) : usageError(ctx, join)),
 };

@@ -4,5 +4,6 @@ export const leave: Command = {
   name: "leave",
   usage: "/leave [room]",
   summary: "leave a room (default: the current one)",
-  run: ({ hub, session, room, ref }, args) => hub.leave(session, args || room, ref),
+  membership: true,
+  run: ({ services, session, room, ref }, args) => services.rooms.leave(session, args || room, ref),
 };

@@ -1,3 +1,4 @@
+import { parseDirectArgs } from "../shared/slash.ts";
 import { usageError } from "./usage.ts";
 import type { Command } from "./command.ts";
 
@@ -6,7 +7,7 @@ export const msg: Command = {
   usage: "/msg <name> <text>",
   summary: "send a direct message",
   run: (ctx, args) => {
-    const m = /^(\S+)\s+([\s\S]+)$/.exec(args);
-    return m ? ctx.hub.direct(ctx.session, m[1]!, m[2]!, ctx.ref) : usageError(ctx, msg);
+    const d = parseDirectArgs(args);
+    return d ? ctx.services.messages.direct(ctx.session, d.to, d.text, ctx.cid, ctx.ref) : usageError(ctx, msg);
   },
 };

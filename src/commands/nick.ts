@@ -5,5 +5,5 @@ export const nick: Command = {
   name: "nick",
   usage: "/nick <name>",
   summary: "change your name",
-  run: (ctx, args) => (args ? ctx.hub.rename(ctx.session, args, ctx.ref) : usageError(ctx, nick)),
+  run: (ctx, args) => (args ? ctx.services.names.rename(ctx.session, args, ctx.ref) : usageError(ctx, nick)),
 };

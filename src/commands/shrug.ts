@@ -1,10 +1,9 @@
+import { SHRUG } from "../shared/slash.ts";
 import type { Command } from "./command.ts";
-
-export const SHRUG = "¯\\_(ツ)_/¯";
 
 export const shrug: Command = {
   name: "shrug",
   usage: "/shrug [text]",
   summary: "send text followed by a shrug",
-  run: ({ hub, session, room, ref }, args) => hub.say(session, room, "text", args ? `${args} ${SHRUG}` : SHRUG, ref),
+  run: ({ services, session, room, cid, ref }, args) => services.messages.say(session, room, "text", args ? `${args} ${SHRUG}` : SHRUG, cid, ref),
 };

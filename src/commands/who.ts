@@ -4,5 +4,5 @@ export const who: Command = {
   name: "who",
   usage: "/who [room]",
   summary: "list who is in a room",
-  run: ({ hub, session, room, ref }, args) => hub.who(session, args || room, ref),
+  run: ({ services, session, room, ref }, args) => services.rooms.who(session, args || room, undefined, undefined, ref),
 };

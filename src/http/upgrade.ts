@@ -7,7 +7,7 @@ import { clientAddress, type IpLimits } from "../ip-limits.ts";
 import type { Logger } from "../log.ts";
 import type { RefusalReason } from "../metrics.ts";
 import { isOriginAllowed } from "../origin.ts";
-import type { Handshake, Session } from "../session.ts";
+import type { Handshake, Origin, Session } from "../session.ts";
 
 /** Whether the server admits connections now; asked at each request, never cached. */
 export interface ServingState {
@@ -28,7 +28,7 @@ export interface UpgradeDeps {
   /** For lines any client can cause at any rate: a throttled logger. */
   noisy: Logger;
   /** A new connection's Session (its ws.data) for what the handshake asked. */
-  newSession(handshake: Handshake): Session;
+  newSession(handshake: Handshake, origin: Origin): Session;
 }
 
 /** Bun's fetch contract for /ws: a Response refuses, undefined means upgraded. */
@@ -87,9 +87,8 @@ export function createUpgrade(deps: UpgradeDeps): UpgradeHandler {
       noisy.info("unauthorized", { reason: authResult.reason, ip });
     }
     const q = url.searchParams;
-    const session = deps.newSession({ name: q.get("name"), room: q.get("room"), since: q.get("since"), auth: authResult });
-    session.ip = slot.ip;
-    session.ipBucket = slot.bucket;
+    const handshake = { name: q.get("name"), room: q.get("room"), since: q.get("since"), epoch: q.get("epoch"), resume: q.get("resume"), auth: authResult };
+    const session = deps.newSession(handshake, { ip: slot.ip, ipBucket: slot.bucket });
     const upgraded = protocol === null ? srv.upgrade(req, { data: session }) : srv.upgrade(req, { data: session, headers: { "Sec-WebSocket-Protocol": protocol } });
     if (upgraded) return undefined;
     limits.release(ip);

@@ -1,0 +1,141 @@
+// Rooms: joining, leaving and reading rooms, for connections and for the server itself. The
+// session-independent part (members, post, removeUser) is what an HTTP API or a moderator calls;
+// the session requests (join, leave, who, history) answer the client with exactly one reply
+// carrying its `ref`. Membership of this node is the Hub's; the cluster's is the engine's.
+import { andThen, type Awaitable } from "./awaitable.ts";
+import type { Engine, HistoryPage, MemberPage, MessageDraft, Published, SendKey } from "./engine/engine.ts";
+import type { Hub } from "./hub.ts";
+import { historyFrame, isRecovery, usersFrame } from "./replies.ts";
+import { ErrorCode } from "./shared/codes.ts";
+import { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT, MAX_ROOMS_PER_CONNECTION, MAX_WHO_LIMIT } from "./shared/limits.ts";
+import { ROOM_RULE, normalizeRoom } from "./shared/names.ts";
+import type { Ref } from "./shared/protocol.ts";
+import type { Session } from "./session.ts";
+
+/** Where a join resumes: the last seq the client saw, in which epoch. */
+export interface Resume {
+  since?: number;
+  epoch?: string;
+}
+
+export class Rooms {
+  constructor(
+    private readonly hub: Hub,
+    private readonly engine: Engine,
+  ) {}
+
+  // ---- the server's side: no session needed ---------------------------------------------------
+
+  /** One page of a room's members across the cluster, ordered by id. */
+  members(room: string, after?: string, limit = MAX_WHO_LIMIT): Awaitable<MemberPage> {
+    return this.engine.presence.page(room, after, limit);
+  }
+
+  /** Publishes a message into a room (from a member, or from a server identity). */
+  post(room: string, draft: MessageDraft, key?: SendKey): Awaitable<Published> {
+    return this.engine.broker.publish(room, draft, key);
+  }
+
+  /** Takes every connection of a user on this node out of a room; each is told `left`. */
+  removeUser(userId: string, room: string): Awaitable<void> {
+    let last = false;
+    let member = null;
+    for (const s of this.hub.sessionsOf(userId)) {
+      if (!s.rooms.includes(room)) continue;
+      member = s.member;
+      last = this.hub.exit(s, room);
+      s.send({ type: "left", room });
+    }
+    if (last && member) return this.engine.presence.leave(room, member);
+  }
+
+  // ---- a connection's requests ----------------------------------------------------------------
+
+  /**
+   * Joins `room` (a re-join of a room the session is in just answers again). With `since`, the
+   * missed messages come first, as a `history` frame; the answer is the room's first `users`
+   * page. If the engine fails on the way in, the join is undone here before the error goes out:
+   * no subscription or membership is left behind for a client that was told it failed.
+   */
+  join(s: Session, raw: string, resume: Resume, ref?: Ref): Awaitable<void> {
+    const room = normalizeRoom(raw);
+    if (room === null) return s.fail(ErrorCode.InvalidRoom, ROOM_RULE, ref);
+    const already = s.rooms.includes(room);
+    if (!already && s.rooms.length >= MAX_ROOMS_PER_CONNECTION) return s.fail(ErrorCode.TooManyRooms, `at most ${MAX_ROOMS_PER_CONNECTION} rooms per connection`, ref);
+    const first = !already && this.hub.enter(s, room);
+    const undo = (err: unknown): never => {
+      if (this.hub.exit(s, room) && first) void Promise.resolve(this.engine.presence.leave(room, s.member)).catch(() => {});
+      throw err;
+    };
+    try {
+      const joined = first ? this.engine.presence.join(room, s.member) : undefined;
+      const answered = andThen(joined, () => this.answerJoin(s, room, resume, ref));
+      return already ? answered : answered instanceof Promise ? answered.catch(undo) : answered;
+    } catch (err) {
+      if (already) throw err;
+      return undo(err);
+    }
+  }
+
+  private answerJoin(s: Session, room: string, resume: Resume, ref?: Ref): Awaitable<void> {
+    const replayed = resume.since === undefined ? undefined : this.replay(s, room, resume.since, resume.epoch);
+    return andThen(replayed, () =>
+      andThen(this.engine.history.position(room), (pos) =>
+        andThen(this.members(room), (page) => s.send(usersFrame(room, pos, page, ref))),
+      ),
+    );
+  }
+
+  /** The messages after `since`, or (when they cannot all be had) the newest page, said so. */
+  private replay(s: Session, room: string, since: number, epoch: string | undefined): Awaitable<void> {
+    return andThen(this.engine.history.page(room, { after: since, limit: MAX_HISTORY_LIMIT }), (page) => {
+      if (isRecovery(since, epoch, page)) return s.send(historyFrame(room, page, true, { recovered: true }));
+      return andThen(this.engine.history.page(room, { limit: DEFAULT_HISTORY_LIMIT }), (newest: HistoryPage) =>
+        s.send(historyFrame(room, newest, false, { recovered: false })),
+      );
+    });
+  }
+
+  leave(s: Session, raw: string | undefined, ref?: Ref): Awaitable<void> {
+    const room = this.memberRoom(s, raw, ref);
+    if (room === null) return;
+    const member = s.member;
+    const left = this.hub.exit(s, room) ? this.engine.presence.leave(room, member) : undefined;
+    return andThen(left, () => s.send(ref === undefined ? { type: "left", room } : { type: "left", room, ref }));
+  }
+
+  /** A page of a room's member list (`who`, `/who`). */
+  who(s: Session, raw: string | undefined, after: string | undefined, limit: number | undefined, ref?: Ref): Awaitable<void> {
+    const room = this.memberRoom(s, raw, ref);
+    if (room === null) return;
+    return andThen(this.engine.history.position(room), (pos) =>
+      andThen(this.members(room, after, limit), (page) => s.send(usersFrame(room, pos, page, ref))),
+    );
+  }
+
+  /** A page of a room's kept messages. */
+  history(s: Session, raw: string, q: { before?: number; after?: number; limit?: number }, ref?: Ref): Awaitable<void> {
+    const room = this.memberRoom(s, raw, ref);
+    if (room === null) return;
+    const limit = q.limit ?? DEFAULT_HISTORY_LIMIT;
+    const query = q.after !== undefined ? { after: q.after, limit } : q.before !== undefined ? { before: q.before, limit } : { limit };
+    return andThen(this.engine.history.page(room, query), (page) => s.send(historyFrame(room, page, q.after !== undefined, { ref })));
+  }
+
+  /**
+   * The room a request names, if the session is in it; `undefined` means the session's first
+   * room. Answers `invalid_room` / `not_in_room` and returns null otherwise.
+   */
+  memberRoom(s: Session, raw: string | undefined, ref?: Ref): string | null {
+    const room = raw === undefined ? (s.rooms[0] ?? null) : normalizeRoom(raw);
+    if (raw !== undefined && room === null) {
+      s.fail(ErrorCode.InvalidRoom, ROOM_RULE, ref);
+      return null;
+    }
+    if (room === null || !s.rooms.includes(room)) {
+      s.fail(ErrorCode.NotInRoom, room === null ? "you are not in any room" : `you are not in room ${room}`, ref);
+      return null;
+    }
+    return room;
+  }
+}
