@@ -9,13 +9,9 @@ import type { Config } from "./config.ts";
 import { createConnectionHandlers } from "./connection.ts";
 import { createEngine } from "./engine/create.ts";
 import type { Engine } from "./engine/engine.ts";
-import { Admission } from "./admission.ts";
 import { Hub } from "./hub.ts";
 import { createResumeTokens, loadGuestSecret } from "./identity.ts";
-import { Messages } from "./messages.ts";
-import { Rooms } from "./rooms.ts";
-import type { Services } from "./services.ts";
-import { UserNames } from "./user-names.ts";
+import { createServices } from "./services.ts";
 import { createMetricsOnlyRoutes, createRoutes } from "./http/routes.ts";
 import { createUpgrade, type ServingState } from "./http/upgrade.ts";
 import { IpLimits } from "./ip-limits.ts";
@@ -78,14 +74,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
   const limits = new IpLimits({ maxConnections: config.maxConnections, maxPerIp: config.maxConnectionsPerIp, ipRatePerSecond: config.ipRateLimit });
   const auth = deps.authenticator ?? (config.authSecret ? createAuthenticator(config.authSecret, config.audience) : null);
   const tokens = config.authSecret ? null : createResumeTokens(loadGuestSecret(config.guestSecret, config.dataDir, log));
-  const rooms = new Rooms(hub, engine);
-  const names = new UserNames(hub, engine, config, tokens);
-  const services: Services = {
-    rooms,
-    names,
-    messages: new Messages(rooms, engine, config),
-    admission: new Admission(hub, rooms, names, engine, config, tokens),
-  };
+  const services = createServices(hub, engine, config, tokens);
   const policy: SessionPolicy = {
     ratePerSecond: config.rateLimit,
     joinsPerSecond: config.joinRateLimit,
@@ -175,7 +164,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
 
   hub.bind(metrics.instrumentPublish((room, data) => server.publish(roomTopic(room), data)), (msg) => {
     void Promise.resolve()
-      .then(() => names.onControl(msg))
+      .then(() => services.names.onControl(msg))
       .catch((err: unknown) => noisy.warn("control message failed", { type: msg.type, error: String(err) }));
   });
   // An engine that cannot start (Redis unreachable) must leave nothing listening behind.

@@ -1,66 +1,12 @@
-// The Hub with fake sockets: membership bookkeeping without any network.
+// The Hub and the services with fake sockets: membership bookkeeping without any network.
 import { describe, expect, it } from "bun:test";
 import { CloseCode } from "../src/shared/codes.ts";
-import { defaultConfig } from "../src/config.ts";
-import { MemoryEngine } from "../src/engine/memory.ts";
-import { Hub } from "../src/hub.ts";
-import { silentLogger } from "../src/log.ts";
-import type { ServerFrame } from "../src/shared/protocol.ts";
-import { Session, type Socket } from "../src/session.ts";
-import { roomTopic } from "../src/topics.ts";
-
-class FakeSocket implements Socket {
-  sent: ServerFrame[] = [];
-  topics = new Set<string>();
-  closedWith: number | null = null;
-  buffered = 0;
-  send(data: string) {
-    this.sent.push(JSON.parse(data));
-    return data.length;
-  }
-  close(code?: number) {
-    this.closedWith = code ?? 1000;
-  }
-  terminate() {}
-  subscribe(t: string) {
-    this.topics.add(t);
-  }
-  unsubscribe(t: string) {
-    this.topics.delete(t);
-  }
-  getBufferedAmount() {
-    return this.buffered;
-  }
-  ping() {
-    return 0;
-  }
-  cork<T>(fn: () => T) {
-    return fn();
-  }
-}
-
-async function setup() {
-  const config = defaultConfig({ presenceIntervalMs: 1 });
-  const engine = new MemoryEngine({ historySize: 10 });
-  const hub = new Hub(engine, config, silentLogger);
-  const published: [string, ServerFrame][] = [];
-  hub.bind((room, data) => (published.push([roomTopic(room), JSON.parse(data)]), data.length));
-  await engine.start(hub);
-  const policy = { slowConsumerBytes: 100, ratePerSecond: 10, joinsPerSecond: 10, onEvict() {}, onError() {} };
-  const open = async (name: string | null, room: string | null = null) => {
-    const s = new Session(`id-${Math.random().toString(16).slice(2, 8)}`, { name, room, since: null }, policy);
-    const ws = new FakeSocket();
-    s.attach(ws);
-    hub.connect(s);
-    await hub.admit(s);
-    return { s, ws };
-  };
-  return { hub, engine, open, published };
-}
+import { BACKLOG_GRACE_MS } from "../src/backpressure.ts";
+import { fakeNode } from "./fakes.ts";
 
 describe("Hub", () => {
   it("subscribes a session to its initial room (not to a topic of its own), both ways indexed", async () => {
-    const { hub, open } = await setup();
+    const { hub, open } = await fakeNode();
     const { s, ws } = await open("alice", "den");
     expect(ws.topics).toEqual(new Set(["r:den"]));
     expect(s.rooms).toEqual(["den"]);
@@ -69,46 +15,74 @@ describe("Hub", () => {
   });
 
   it("removes a disconnected session from every room and frees its name in one call", async () => {
-    const { hub, engine, open } = await setup();
+    const { hub, engine, services, open } = await fakeNode();
     const { s } = await open("alice", "a");
-    await hub.join(s, "b");
-    await hub.join(s, "c");
-    await hub.disconnect(s);
+    await services.rooms.join(s, "b", {});
+    await services.rooms.join(s, "c", {});
+    await services.admission.disconnect(s);
     expect(s.rooms).toEqual([]);
     for (const r of ["a", "b", "c"]) {
       expect(hub.localMembers(r)).toBe(0);
-      expect((await engine.snapshot(r)).users).toEqual([]);
+      expect(engine.presence.page(r, undefined, 10).users).toEqual([]);
     }
-    expect(await engine.lookupName("alice")).toBeNull();
+    expect(engine.names.lookup("alice")).toBeNull();
     expect(hub.size).toBe(0);
   });
 
   it("refuses a taken name with 4409 and keeps the holder", async () => {
-    const { open, engine } = await setup();
+    const { open, engine } = await fakeNode();
     const { s } = await open("alice");
     const { ws } = await open("Alice");
     expect(ws.closedWith).toBe(CloseCode.NameTaken);
-    expect((await engine.lookupName("alice"))?.id).toBe(s.id);
+    expect(engine.names.lookup("alice")?.id).toBe(s.userId);
   });
 
-  it("of two renames to one name in the same tick, exactly one wins", async () => {
-    const { hub, open } = await setup();
-    const a = await open("a");
-    const b = await open("b");
-    await Promise.all([hub.rename(a.s, "carol"), hub.rename(b.s, "carol")]);
-    expect([a.s.name, b.s.name].filter((n) => n === "carol")).toHaveLength(1);
+  it("counts a user's tabs as one member: the room keeps the user until the last tab leaves", async () => {
+    const { hub, engine, services, open } = await fakeNode();
+    const first = await open("alice", "den");
+    const resume = (first.ws.sent[0] as { resume: string }).resume;
+    const second = await open(null, "den", { resume });
+    expect(second.s.userId).toBe(first.s.userId);
+    expect(second.s.name).toBe("alice");
+    expect(engine.presence.page("den", undefined, 10).count).toBe(1);
+    await services.rooms.leave(first.s, "den");
+    expect(engine.presence.page("den", undefined, 10).users.map((u) => u.name)).toEqual(["alice"]);
+    await services.admission.disconnect(second.s);
+    expect(engine.presence.page("den", undefined, 10).count).toBe(0);
+    expect(engine.names.lookup("alice")?.id).toBe(first.s.userId);
+    await services.admission.disconnect(first.s);
+    expect(engine.names.lookup("alice")).toBeNull();
+    expect(hub.size).toBe(0);
   });
 
-  it("evicts a session over the slow-consumer budget on sweep", async () => {
-    const { hub, open } = await setup();
+  it("leaves a watched backlog alone while it drains, and evicts one that sits over budget past the grace", async () => {
+    const { hub, open } = await fakeNode({ slowConsumerBytes: 1000 });
     const { ws } = await open("slow");
-    ws.buffered = 10_000_000;
-    hub.sweep(Date.now());
+    const t0 = Date.now();
+    ws.buffered = 5000;
+    hub.sweep(t0);
+    expect(ws.closedWith).toBeNull();
+    ws.buffered = 4000; // draining: a big reply being read
+    hub.sweep(t0 + BACKLOG_GRACE_MS + 1);
+    expect(ws.closedWith).toBeNull();
+    hub.sweep(t0 + BACKLOG_GRACE_MS + 2); // stuck at 4000
     expect(ws.closedWith).toBe(CloseCode.SlowConsumer);
   });
 
+  it("evicts at once a connection far over budget, or one whose frame Bun dropped", async () => {
+    const { hub, open } = await fakeNode({ slowConsumerBytes: 1000 });
+    const far = await open("far");
+    far.ws.buffered = 10_000_000;
+    hub.sweep(Date.now());
+    expect(far.ws.closedWith).toBe(CloseCode.SlowConsumer);
+    const dropped = await open("dropped");
+    dropped.ws.status = 0;
+    dropped.s.send({ type: "pong" });
+    expect(dropped.ws.closedWith).toBe(CloseCode.SlowConsumer);
+  });
+
   it("drops a session silent past the idle timeout", async () => {
-    const { hub, open } = await setup();
+    const { hub, open } = await fakeNode();
     const { s, ws } = await open("quiet");
     hub.sweep(s.lastSeenMs + 61_000);
     expect(ws.closedWith).toBe(CloseCode.Idle);

@@ -1,94 +1,101 @@
-// Session's task queue and per-connection state, with a fake socket: no network.
+// Session's per-connection state and its SerialQueue, with a fake socket: no network, no sleeps
+// (tasks wait on gates the test opens).
 import { describe, expect, it } from "bun:test";
-import { Session, type Socket } from "../src/session.ts";
+import { SerialQueue } from "../src/serial-queue.ts";
+import { Session } from "../src/session.ts";
+import { FakeSocket, handshake, policy } from "./fakes.ts";
 
-class FakeSocket implements Socket {
-  sent: string[] = [];
-  send(data: string) {
-    this.sent.push(data);
-    return data.length;
-  }
-  close() {}
-  terminate() {}
-  subscribe() {}
-  unsubscribe() {}
-  getBufferedAmount() {
-    return 0;
-  }
-  ping() {
-    return 0;
-  }
-  cork<T>(fn: () => T) {
-    return fn();
-  }
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => (open = r));
+  return { open, opened };
 }
 
-function session(errors: unknown[] = []) {
-  const s = new Session("abc", { name: null, room: null, since: null }, { slowConsumerBytes: 1 << 20, ratePerSecond: 2, joinsPerSecond: 2, onEvict() {}, onError: (_s, err) => void errors.push(err) });
-  s.attach(new FakeSocket());
-  return s;
-}
-
-describe("Session.enqueue", () => {
+describe("SerialQueue", () => {
   it("starts a task at once when nothing is running", () => {
-    const s = session();
+    const q = new SerialQueue(4, () => {});
     let ran = false;
-    s.enqueue(() => void (ran = true));
+    q.push(() => void (ran = true));
     expect(ran).toBe(true);
   });
 
-  it("runs tasks strictly in order across awaits, including tasks enqueued from inside a task", async () => {
-    const s = session();
+  it("runs tasks strictly in order across awaits, including tasks queued from inside a task", async () => {
+    const q = new SerialQueue(8, () => {});
     const order: string[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
-    s.enqueue(async () => {
+    const a = gate();
+    const c = gate();
+    const done = gate();
+    q.push(async () => {
       order.push("a start");
-      s.enqueue(() => void order.push("nested"));
-      await gate;
+      q.push(() => void order.push("nested"));
+      await a.opened;
       order.push("a end");
     });
-    s.enqueue(() => void order.push("b"));
-    s.enqueue(async () => {
-      await Bun.sleep(1);
+    q.push(() => void order.push("b"));
+    q.push(async () => {
+      await c.opened;
       order.push("c");
     });
-    s.enqueue(() => void order.push("d"));
+    q.push(() => {
+      order.push("d");
+      done.open();
+    });
     expect(order).toEqual(["a start"]);
-    release();
-    await Bun.sleep(10);
+    a.open();
+    c.open();
+    await done.opened;
     expect(order).toEqual(["a start", "a end", "nested", "b", "c", "d"]);
   });
 
-  it("reports a failing task, sync or async, and goes on with the next", async () => {
-    const errors: unknown[] = [];
-    const s = session(errors);
-    const order: string[] = [];
-    s.enqueue(() => {
+  it("reports a failing task, sync or async, with its ref, and goes on with the next", async () => {
+    const errors: [string, unknown][] = [];
+    const q = new SerialQueue(8, (err, ref) => void errors.push([(err as Error).message, ref]));
+    const done = gate();
+    q.push(() => {
       throw new Error("sync");
-    });
-    s.enqueue(async () => {
-      await Bun.sleep(1);
+    }, "r1");
+    q.push(async () => {
+      await Promise.resolve();
       throw new Error("async");
-    });
-    s.enqueue(() => void order.push("after"));
-    await Bun.sleep(10);
-    expect(errors.map((e) => (e as Error).message)).toEqual(["sync", "async"]);
-    expect(order).toEqual(["after"]);
+    }, 2);
+    q.push(() => done.open());
+    await done.opened;
+    expect(errors).toEqual([["sync", "r1"], ["async", 2]]);
     let ran = false;
-    s.enqueue(() => void (ran = true));
+    q.push(() => void (ran = true));
     expect(ran).toBe(true);
+  });
+
+  it("refuses work past its bound while a task is waiting, except when forced", async () => {
+    const q = new SerialQueue(2, () => {});
+    const g = gate();
+    const done = gate();
+    q.push(() => g.opened);
+    expect(q.push(() => {})).toBe(true);
+    expect(q.push(() => {})).toBe(true);
+    expect(q.push(() => {})).toBe(false);
+    expect(q.depth).toBe(2);
+    expect(q.push(() => done.open(), undefined, true)).toBe(true);
+    g.open();
+    await done.opened;
+    expect(q.depth).toBe(0);
   });
 });
 
 describe("Session state", () => {
+  const session = () => {
+    const s = new Session("abc", handshake(), policy({ ratePerSecond: 2 }));
+    s.attach(new FakeSocket());
+    return s;
+  };
+
   it("keeps one member object until the name changes", () => {
     const s = session();
-    s.name = "alice";
+    s.claimed("alice", "alice", { id: "abc", name: "alice" });
     const m = s.member;
     expect(s.member).toBe(m);
     expect(m).toEqual({ id: "abc", name: "alice" });
-    s.name = "bob";
+    s.claimed("bob", "bob", { id: "abc", name: "bob" });
     expect(s.member).toEqual({ id: "abc", name: "bob" });
     expect(m.name).toBe("alice");
   });
