@@ -23,6 +23,14 @@ export function memoryLogger(): Logger & { lines: Record<string, unknown>[] } {
 type Match<T extends ServerFrame["type"]> = T | ((f: ServerFrame) => boolean);
 type FrameOf<T extends ServerFrame["type"]> = Extract<ServerFrame, { type: T }>;
 
+export interface Joined {
+  id: string;
+  conn: string;
+  name: string;
+  resume: string | undefined;
+  epoch: string;
+}
+
 export interface CloseEvent {
   code: number;
   reason: string;
@@ -68,12 +76,15 @@ export class TestClient {
     return c;
   }
 
-  /** Connects and consumes `welcome` and the initial `users` frame. */
-  static async join(app: App | string, params: Record<string, string> = {}): Promise<TestClient & { id: string; name: string }> {
+  /**
+   * Connects and consumes `welcome` and the initial `users` frame: `id` is the user id, `conn`
+   * the connection's, `resume` a guest's resume token, `epoch` the initial room's.
+   */
+  static async join(app: App | string, params: Record<string, string> = {}): Promise<TestClient & Joined> {
     const c = await TestClient.connect(app, params);
     const w = await c.next("welcome");
-    await c.next("users");
-    return Object.assign(c, { id: w.id, name: w.name });
+    const u = await c.next("users");
+    return Object.assign(c, { id: w.id, conn: w.conn, name: w.name, resume: w.resume, epoch: u.epoch });
   }
 
   private wake(): void {
@@ -130,6 +141,13 @@ export class TestClient {
 
   send(frame: unknown): void {
     this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  /** Sends `frame` with a fresh ref and resolves with the one reply that carries it. */
+  async request(frame: Record<string, unknown>): Promise<ServerFrame> {
+    const ref = `q${Math.random().toString(36).slice(2)}`;
+    this.send({ ...frame, ref });
+    return this.next((f) => (f as { ref?: unknown }).ref === ref);
   }
 
   /** Sends a chat with a ref and resolves with its ack. */
