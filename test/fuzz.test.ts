@@ -5,7 +5,7 @@ import { assertNoPoisoning, restoreGlobals } from "@fast-check/poisoning";
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import fc from "fast-check";
 import { CloseCode, ErrorCode } from "../src/shared/codes.ts";
-import { parseCommand } from "../src/commands/index.ts";
+import { parseCommand } from "../src/shared/slash.ts";
 import { ClientFrame, ServerFrame, parseClientFrame } from "../src/shared/protocol.ts";
 import { TestClient, startServer } from "./helpers.ts";
 
@@ -25,17 +25,25 @@ const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
 })).v;
 
 /** Valid frames of every client type. */
+const ref = fc.option(fc.oneof(fc.string({ maxLength: 8 }), fc.integer()), { nil: undefined });
+const cid = fc.option(fc.string({ minLength: 1, maxLength: 64 }), { nil: undefined });
+const seq = fc.option(fc.nat(), { nil: undefined });
 const validFrame = fc.oneof(
-  fc.record({ type: fc.constant("chat"), text: nastyString, room: fc.option(fc.constantFrom("lobby", "fuzz"), { nil: undefined }), ref: fc.option(fc.oneof(fc.string({ maxLength: 8 }), fc.integer()), { nil: undefined }) }, { requiredKeys: ["type", "text"] }),
-  fc.record({ type: fc.constant("join"), room: fc.constantFrom("lobby", "fuzz", "x"), since: fc.option(fc.nat(), { nil: undefined }) }, { requiredKeys: ["type", "room"] }),
-  fc.record({ type: fc.constant("leave"), room: fc.constantFrom("fuzz", "x", "nope") }),
-  fc.record({ type: fc.constant("direct"), to: nastyString.filter((s) => s.length <= 256), text: nastyString }),
-  fc.record({ type: fc.constant("history"), room: fc.constantFrom("lobby", "fuzz"), since: fc.option(fc.nat(), { nil: undefined }), limit: fc.option(fc.integer({ min: 1, max: 1000 }), { nil: undefined }) }, { requiredKeys: ["type", "room"] }),
-  fc.record({ type: fc.constant("ping"), ref: fc.option(fc.string({ maxLength: 8 }), { nil: undefined }) }, { requiredKeys: ["type"] }),
+  fc.record({ type: fc.constant("chat"), text: nastyString, room: fc.option(fc.constantFrom("lobby", "fuzz"), { nil: undefined }), cid, ref }, { requiredKeys: ["type", "text"] }),
+  fc.record({ type: fc.constant("join"), room: fc.constantFrom("lobby", "fuzz", "x"), since: seq, epoch: fc.option(fc.string({ minLength: 1, maxLength: 16 }), { nil: undefined }), ref }, { requiredKeys: ["type", "room"] }),
+  fc.record({ type: fc.constant("leave"), room: fc.constantFrom("fuzz", "x", "nope"), ref }, { requiredKeys: ["type", "room"] }),
+  fc.record({ type: fc.constant("nick"), name: nastyString.filter((s) => s.length <= 256), ref }, { requiredKeys: ["type", "name"] }),
+  fc.record({ type: fc.constant("who"), room: fc.constantFrom("lobby", "fuzz"), after: fc.option(fc.string({ maxLength: 16 }), { nil: undefined }), limit: fc.option(fc.integer({ min: 1, max: 1000 }), { nil: undefined }), ref }, { requiredKeys: ["type", "room"] }),
+  fc.record({ type: fc.constant("direct"), to: nastyString.filter((s) => s.length <= 256), text: nastyString, cid, ref }, { requiredKeys: ["type", "to", "text"] }),
+  fc.oneof(
+    fc.record({ type: fc.constant("history"), room: fc.constantFrom("lobby", "fuzz"), before: seq, limit: fc.option(fc.integer({ min: 1, max: 200 }), { nil: undefined }), ref }, { requiredKeys: ["type", "room"] }),
+    fc.record({ type: fc.constant("history"), room: fc.constantFrom("lobby", "fuzz"), after: seq, limit: fc.option(fc.integer({ min: 1, max: 200 }), { nil: undefined }), ref }, { requiredKeys: ["type", "room"] }),
+  ),
+  fc.record({ type: fc.constant("ping"), ref }, { requiredKeys: ["type"] }),
 );
 
 /** A valid frame with one field replaced, added or dropped. */
-const mutatedFrame = fc.tuple(validFrame, fc.constantFrom("type", "text", "room", "ref", "since", "limit", "to", "__proto__", "extra"), value, fc.boolean()).map(([f, key, v, drop]) => {
+const mutatedFrame = fc.tuple(validFrame, fc.constantFrom("type", "text", "room", "ref", "cid", "since", "epoch", "before", "after", "limit", "to", "name", "__proto__", "extra"), value, fc.boolean()).map(([f, key, v, drop]) => {
   const o: Record<string, unknown> = { ...f };
   if (drop) delete o[key];
   else Object.defineProperty(o, key, { value: v, enumerable: true, writable: true, configurable: true });

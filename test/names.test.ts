@@ -77,7 +77,7 @@ describe("impersonation", () => {
       a.send({ type: "chat", text: `/nick ${target}` });
       b.send({ type: "chat", text: `/nick ${target.toUpperCase()}` });
       await Promise.all([a.sync(), b.sync()]);
-      const won = [a, b].filter((c) => c.all("notice").some((n) => n.text.includes("now known as")));
+      const won = [a, b].filter((c) => c.all("identity").some((n) => n.name.toLowerCase() === target));
       const lost = [a, b].filter((c) => c.all("error").some((e) => e.code === ErrorCode.NameTaken));
       expect([won.length, lost.length]).toEqual([1, 1]);
     }
@@ -86,8 +86,7 @@ describe("impersonation", () => {
   it("a user renaming within their own key (alice → Alice) keeps the name, and frees it on leaving", async () => {
     await using app = await startServer();
     const a = await TestClient.join(app, { name: "alice" });
-    a.send({ type: "chat", text: "/nick Alice" });
-    await a.next("notice");
+    expect(await a.request({ type: "chat", text: "/nick Alice" })).toMatchObject({ type: "identity", name: "Alice" });
     await a.close();
     await using again = await TestClient.join(app, { name: "ALICE" });
     expect(again.name).toBe("ALICE");

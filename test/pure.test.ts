@@ -19,7 +19,11 @@ describe("parseClientFrame", () => {
     ['{"type":"join","room":"a","since":3}', { type: "join", room: "a", since: 3 }],
     ['{"type":"leave","room":"a"}', { type: "leave", room: "a" }],
     ['{"type":"direct","to":"bob","text":"x","ref":5}', { type: "direct", to: "bob", text: "x", ref: 5 }],
-    ['{"type":"history","room":"a","since":0,"limit":10}', { type: "history", room: "a", since: 0, limit: 10 }],
+    ['{"type":"history","room":"a","after":0,"limit":10}', { type: "history", room: "a", after: 0, limit: 10 }],
+    ['{"type":"history","room":"a","before":9}', { type: "history", room: "a", before: 9 }],
+    ['{"type":"who","room":"a","after":"x","limit":3,"ref":1}', { type: "who", room: "a", after: "x", limit: 3, ref: 1 }],
+    ['{"type":"nick","name":"bob"}', { type: "nick", name: "bob" }],
+    ['{"type":"chat","text":"hi","cid":"c1"}', { type: "chat", text: "hi", cid: "c1" }],
     ['{"type":"ping"}', { type: "ping" }],
   ];
   for (const [raw, frame] of ok) it(`accepts ${raw}`, () => expect(parseClientFrame(raw)).toEqual({ ok: true, frame: frame as never }));
@@ -142,14 +146,19 @@ describe("TokenBucket", () => {
 
 describe("History", () => {
   const msg = (seq: number): MessageFrame => ({ type: "message", room: "r", seq, id: String(seq), ts: 0, from: { id: "u", name: "u" }, kind: "text", text: "" });
-  it("keeps the newest `capacity` messages in order and answers since/limit", () => {
+  const seqs = (p: { messages: MessageFrame[]; more: boolean }) => [p.messages.map((m) => m.seq), p.more];
+  it("keeps the newest `capacity` messages in order and pages them after, before and newest", () => {
     const h = new History(3);
     for (let i = 1; i <= 5; i++) h.push(msg(i));
-    expect(h.since(undefined).map((m) => m.seq)).toEqual([3, 4, 5]);
-    expect(h.since(3).map((m) => m.seq)).toEqual([4, 5]);
-    expect(h.since(0, 1).map((m) => m.seq)).toEqual([5]);
-    expect(h.since(9)).toEqual([]);
-    expect(new History(0).since(undefined)).toEqual([]);
+    expect(seqs(h.page({ limit: 10 }))).toEqual([[3, 4, 5], false]);
+    expect(seqs(h.page({ limit: 2 }))).toEqual([[4, 5], true]);
+    expect(seqs(h.page({ after: 3, limit: 10 }))).toEqual([[4, 5], false]);
+    expect(seqs(h.page({ after: 0, limit: 1 }))).toEqual([[3], true]);
+    expect(seqs(h.page({ after: 9, limit: 5 }))).toEqual([[], false]);
+    expect(seqs(h.page({ before: 5, limit: 1 }))).toEqual([[4], true]);
+    expect(seqs(h.page({ before: 4, limit: 5 }))).toEqual([[3], false]);
+    expect(seqs(h.page({ before: 1, limit: 5 }))).toEqual([[], false]);
+    expect(seqs(new History(0).page({ limit: 5 }))).toEqual([[], false]);
   });
 });
 
