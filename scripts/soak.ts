@@ -68,6 +68,8 @@ class Chatter {
   private lastSeq = 0;
   private readonly pending = new Map<number, number>();
   private liveSeq = 0;
+  /** The home room's epoch, from its `users` frames: a reconnect's `since` means something only with it. */
+  private epoch: string | null = null;
   /** This client's view of its home room's user list (id → name). */
   readonly users = new Map<string, string>();
   private sideRoom: string | null = null;
@@ -84,6 +86,7 @@ class Chatter {
     u.searchParams.set("name", this.name);
     u.searchParams.set("room", this.home);
     if (since !== undefined) u.searchParams.set("since", String(since));
+    if (since !== undefined && this.epoch !== null) u.searchParams.set("epoch", this.epoch);
     const ws = new WebSocket(u);
     this.ws = ws;
     this.liveSeq = this.lastSeq;
@@ -104,6 +107,7 @@ class Chatter {
     switch (f.type) {
       case "users":
         if (f.room === this.home) {
+          this.epoch = f.epoch;
           this.users.clear();
           for (const m of f.users) this.users.set(m.id, m.name);
           if (this.lastSeq === 0 && this.pending.size === 0) this.lastSeq = this.liveSeq = f.seq;
@@ -114,9 +118,15 @@ class Chatter {
         for (const m of f.leaves) this.users.delete(m.id);
         for (const m of f.joins) this.users.set(m.id, m.name);
         break;
-      case "history":
-        if (f.room === this.home) for (const m of f.messages) this.accept(m.seq);
+      case "history": {
+        if (f.room !== this.home) break;
+        if (f.recovered === false) fail(`${this.name}: could not recover after seq ${this.lastSeq}`);
+        for (const m of f.messages) this.accept(m.seq);
+        // Replies are paged: ask for the rest of a long replay.
+        const last = f.messages.at(-1);
+        if (f.more && last) this.ws?.send(JSON.stringify({ type: "history", room: this.home, after: last.seq }));
         break;
+      }
       case "message":
         if (f.room !== this.home) break;
         stats.messagesDelivered++;
