@@ -157,6 +157,8 @@ export function engineContract(name: string, create: EngineFactory): void {
       const keys: SendKey[] = [
         { userId: "a:1", cid: "b" },
         { userId: "a", cid: "1:b" },
+        { userId: "a\n1", cid: "b" },
+        { userId: "a", cid: "1\nb" },
         { userId: "1:a", cid: "b" },
         { userId: "", cid: "1:a:b" },
       ];
