@@ -4,8 +4,14 @@
 // only a flood of over maxEntries sends within the window can cause).
 import { IDEMPOTENCY_WINDOW_MS, type SendKey } from "./engine/engine.ts";
 
+/**
+ * One string per SendKey. User ids can hold any character (a JWT `sub`), so the id is
+ * length-prefixed: no separator alone could keep ("a\nb", "c") and ("a", "b\nc") apart.
+ */
+const keyOf = (key: SendKey): string => `${key.userId.length}:${key.userId}:${key.cid}`;
+
 export class CidCache<T> {
-  /** In insertion order, so the oldest is first. Key: user id + "\n" + cid. */
+  /** In insertion order, so the oldest is first. */
   private readonly entries = new Map<string, { value: T; at: number }>();
 
   constructor(
@@ -14,17 +20,21 @@ export class CidCache<T> {
   ) {}
 
   get(key: SendKey, now = Date.now()): T | undefined {
-    const e = this.entries.get(`${key.userId}\n${key.cid}`);
+    const e = this.entries.get(keyOf(key));
     return e && now - e.at <= this.windowMs ? e.value : undefined;
   }
 
+  /** Remembers `value` for `key` unless a live entry holds it already (the first send wins). */
   set(key: SendKey, value: T, now = Date.now()): void {
-    const k = `${key.userId}\n${key.cid}`;
-    if (this.entries.has(k)) return;
+    const k = keyOf(key);
+    const old = this.entries.get(k);
+    if (old && now - old.at <= this.windowMs) return;
+    // An expired entry is replaced, and moves to the end, where its new time belongs.
+    if (old) this.entries.delete(k);
     this.entries.set(k, { value, at: now });
-    for (const [old, e] of this.entries) {
+    for (const [first, e] of this.entries) {
       if (this.entries.size <= this.maxEntries && now - e.at <= this.windowMs) break;
-      this.entries.delete(old);
+      this.entries.delete(first);
     }
   }
 

@@ -4,26 +4,41 @@
 // receiver drops what fails it with a log line.
 //
 // Two envelopes are finished inside a Lua script, which is why they are built as an "open"
-// JSON prefix here: a message's seq is only known inside the script that assigns it (the
-// script appends `<seq>}`), and a presence leave is built from the member JSON Redis holds
-// (the script appends `<member>,<member>]}`). Everything else is plain JSON.stringify.
+// JSON prefix here: a message's epoch and seq are only known inside the script that assigns
+// them (the script appends `"<epoch>","seq":<seq>}`), and a presence leave is built from the
+// member JSON Redis holds (the script appends `<member>,<member>]}`). Everything else is plain
+// JSON.stringify.
 import { z } from "zod";
 import type { DirectMessageFrame, Member, MessageFrame } from "../shared/protocol.ts";
 import { DirectMessageFrame as DirectSchema, Member as MemberSchema, MessageFrame as MessageSchema } from "../shared/protocol.ts";
-import type { MessageDraft } from "./engine.ts";
+import type { ControlMessage, MessageDraft } from "./engine.ts";
 
-export const ENVELOPE_VERSION = 1;
+/** 2: messages carry their room's epoch; signal and control envelopes; `except` on direct. */
+export const ENVELOPE_VERSION = 2;
 
 const Base = { v: z.literal(ENVELOPE_VERSION), node: z.string().min(1).max(64) };
 const Draft = MessageSchema.omit({ type: true, room: true, seq: true });
 
-const MessageEnvelope = z.object({ ...Base, type: z.literal("message"), room: z.string(), draft: Draft, seq: z.number().int().min(1).safe() });
+const MessageEnvelope = z.object({
+  ...Base,
+  type: z.literal("message"),
+  room: z.string(),
+  draft: Draft,
+  epoch: z.string().min(1).max(64),
+  seq: z.number().int().min(1).safe(),
+});
 const PresenceEnvelope = z.object({ ...Base, type: z.literal("presence"), room: z.string(), joins: z.array(MemberSchema), leaves: z.array(MemberSchema) });
-const DirectEnvelope = z.object({ ...Base, type: z.literal("direct"), to: z.string(), frame: DirectSchema });
+/** An unsequenced, unstored frame for a room's members (already encoded by the sending node). */
+const SignalEnvelope = z.object({ ...Base, type: z.literal("signal"), room: z.string(), data: z.string() });
+/** A frame for every connection of user `to`, but connection `except`. */
+const DirectEnvelope = z.object({ ...Base, type: z.literal("direct"), to: z.string(), except: z.string().optional(), frame: DirectSchema });
+const ControlSchema = z.discriminatedUnion("type", [z.object({ type: z.literal("renamed"), userId: z.string(), name: z.string() })]) satisfies z.ZodType<ControlMessage>;
+/** A control message; `n` numbers the sender's control messages, so it knows its own echo. */
+const ControlEnvelope = z.object({ ...Base, type: z.literal("control"), n: z.number().int().min(0), msg: ControlSchema });
 /** A node's health-check ping to itself: proves its subscription still delivers. */
 const PingEnvelope = z.object({ ...Base, type: z.literal("ping"), n: z.number().int().min(0) });
 
-const Envelope = z.discriminatedUnion("type", [MessageEnvelope, PresenceEnvelope, DirectEnvelope, PingEnvelope]);
+const Envelope = z.discriminatedUnion("type", [MessageEnvelope, PresenceEnvelope, SignalEnvelope, DirectEnvelope, ControlEnvelope, PingEnvelope]);
 export type Envelope = z.infer<typeof Envelope>;
 export type MessageEnvelope = z.infer<typeof MessageEnvelope>;
 
@@ -43,16 +58,24 @@ export function parseEnvelope(raw: string): EnvelopeResult {
   return { ok: false, error: `${issue?.path.join(".") || "envelope"}: ${issue?.message ?? "bad shape"}` };
 }
 
+/** A message envelope from the wire or from storage, or null (with why) when it is not one. */
+export function parseMessageEnvelope(raw: unknown): { ok: true; envelope: MessageEnvelope } | { ok: false; error: string } {
+  if (typeof raw !== "string") return { ok: false, error: "not a string" };
+  const r = parseEnvelope(raw);
+  if (!r.ok) return r;
+  return r.envelope.type === "message" ? { ok: true, envelope: r.envelope } : { ok: false, error: `type ${r.envelope.type}` };
+}
+
 /** The client frame a message envelope carries. */
 export function frameOf(e: MessageEnvelope): MessageFrame {
   const d = e.draft;
   return { type: "message", room: e.room, seq: e.seq, id: d.id, ts: d.ts, from: d.from, kind: d.kind, text: d.text };
 }
 
-/** A message envelope without its seq: the publish script appends `<seq>}`. */
+/** A message envelope without its epoch and seq: the publish script appends `"<epoch>","seq":<seq>}`. */
 export function openMessageEnvelope(node: string, room: string, draft: MessageDraft): string {
   const d = { id: draft.id, ts: draft.ts, from: draft.from, kind: draft.kind, text: draft.text };
-  return `${JSON.stringify({ v: ENVELOPE_VERSION, node, type: "message", room, draft: d }).slice(0, -1)},"seq":`;
+  return `${JSON.stringify({ v: ENVELOPE_VERSION, node, type: "message", room, draft: d }).slice(0, -1)},"epoch":`;
 }
 
 export function presenceEnvelope(node: string, room: string, joins: Member[], leaves: Member[]): string {
@@ -64,8 +87,16 @@ export function openLeavesEnvelope(node: string, room: string): string {
   return presenceEnvelope(node, room, [], []).slice(0, -2);
 }
 
-export function directEnvelope(node: string, to: string, frame: DirectMessageFrame): string {
-  return JSON.stringify({ v: ENVELOPE_VERSION, node, type: "direct", to, frame });
+export function signalEnvelope(node: string, room: string, data: string): string {
+  return JSON.stringify({ v: ENVELOPE_VERSION, node, type: "signal", room, data });
+}
+
+export function directEnvelope(node: string, to: string, frame: DirectMessageFrame, except?: string): string {
+  return JSON.stringify({ v: ENVELOPE_VERSION, node, type: "direct", to, except, frame });
+}
+
+export function controlEnvelope(node: string, n: number, msg: ControlMessage): string {
+  return JSON.stringify({ v: ENVELOPE_VERSION, node, type: "control", n, msg });
 }
 
 export function pingEnvelope(node: string, n: number): string {
@@ -74,3 +105,14 @@ export function pingEnvelope(node: string, n: number): string {
 
 /** How a member is stored in a room's member hash: exactly its JSON, so scripts can splice it. */
 export const memberJson = (m: Member): string => JSON.stringify({ id: m.id, name: m.name });
+
+/** A member JSON Redis returned (a member hash value, a name holder); null when absent or malformed. */
+export function parseMemberJson(raw: unknown): Member | null {
+  if (typeof raw !== "string") return null;
+  try {
+    const r = MemberSchema.safeParse(JSON.parse(raw));
+    return r.success ? r.data : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,28 +1,39 @@
 // The only place Redis key and channel names are built. Every name starts with the cluster's
 // prefix (HUBBUB_PREFIX), so two clusters can share one Redis. Rooms match
-// ^[a-z0-9][a-z0-9_-]*$ and node ids are hex, so the `:`-separated parts cannot collide.
+// ^[a-z0-9][a-z0-9_-]*$ and node ids are hex, so the `:`-separated parts cannot collide. User
+// ids can hold any character (a JWT `sub`), so where one is part of a key it is length-prefixed
+// (`<length>:<id>`): the length says where the id ends, whatever it contains.
 //
 // Layout (P = prefix):
-//   P:room:<room>:seq            string  the room's latest seq (INCR)
+//   P:room:<room>:seq            string  the room's latest seq in its epoch (INCR)
+//   P:room:<room>:epoch          string  the room's epoch: random hex, SET NX by the first publish
+//                                        or read that finds it missing (so a Redis that lost its
+//                                        data gives the room a new one); while the room has had no
+//                                        message it expires after EMPTY_EPOCH_TTL_MS
 //   P:room:<room>:history        stream  the room's last HISTORY_SIZE message envelopes, id = <seq>-0
 //   P:room:<room>:members        hash    member id → member JSON {"id","name"}, cluster-wide
 //   P:room:<room>:refs           hash    member id → how many nodes hold it there (a user's tabs
 //                                        can be on several nodes; the last one's leave removes it)
+//   P:cid:<len>:<user id>:<cid>  string  the envelope a send with this SendKey published (PX
+//                                        IDEMPOTENCY_WINDOW_MS): a retry answers it, publishing nothing
 //   P:names                      hash    name key → holder JSON {"id","name"}
 //   P:name-refs                  hash    name key → how many nodes hold it (same reason)
 //   P:nodes                      zset    node id → time (ms, Redis clock) after which it counts as dead
 //   P:node:<node>:rooms          set     rooms the node has members in (what to clean if it dies)
 //   P:node:<node>:room:<room>    set     the node's member ids in that room
 //   P:node:<node>:names          set     name keys held by the node's members
-//   P:ch:room:<room>             channel the room's messages and presence, in seq order
-//   P:ch:direct                  channel direct messages (every node listens, delivers to its own)
+//   P:ch:room:<room>             channel the room's messages, signals and presence, in seq order
+//   P:ch:direct                  channel frames for users (every node listens, delivers to its own)
+//   P:ch:control                 channel control messages (every node listens, the sender too)
 //   P:ch:node:<node>             channel the node's own health-check pings
 
 export interface RedisKeys {
   roomSeq(room: string): string;
+  roomEpoch(room: string): string;
   roomHistory(room: string): string;
   roomMembers(room: string): string;
   roomRefs(room: string): string;
+  sendKey(userId: string, cid: string): string;
   readonly names: string;
   readonly nameRefs: string;
   readonly nodes: string;
@@ -31,6 +42,7 @@ export interface RedisKeys {
   nodeNames(node: string): string;
   roomChannel(room: string): string;
   readonly directChannel: string;
+  readonly controlChannel: string;
   nodeChannel(node: string): string;
 }
 
@@ -38,9 +50,11 @@ export function redisKeys(prefix: string): RedisKeys {
   const p = `${prefix}:`;
   return {
     roomSeq: (room) => `${p}room:${room}:seq`,
+    roomEpoch: (room) => `${p}room:${room}:epoch`,
     roomHistory: (room) => `${p}room:${room}:history`,
     roomMembers: (room) => `${p}room:${room}:members`,
     roomRefs: (room) => `${p}room:${room}:refs`,
+    sendKey: (userId, cid) => `${p}cid:${userId.length}:${userId}:${cid}`,
     names: `${p}names`,
     nameRefs: `${p}name-refs`,
     nodes: `${p}nodes`,
@@ -49,6 +63,7 @@ export function redisKeys(prefix: string): RedisKeys {
     nodeNames: (node) => `${p}node:${node}:names`,
     roomChannel: (room) => `${p}ch:room:${room}`,
     directChannel: `${p}ch:direct`,
+    controlChannel: `${p}ch:control`,
     nodeChannel: (node) => `${p}ch:node:${node}`,
   };
 }

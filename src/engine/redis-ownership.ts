@@ -6,11 +6,10 @@
 // (or after being declared dead while merely cut off) the node writes the copy back
 // ("re-assert"). Any node can remove a dead node's share ("reap").
 import type { Logger } from "../log.ts";
-import { Member as MemberSchema, type Member } from "../shared/protocol.ts";
-import { memberJson, openLeavesEnvelope, presenceEnvelope } from "./redis-envelope.ts";
+import type { Member } from "../shared/protocol.ts";
+import { memberJson, openLeavesEnvelope, parseMemberJson, presenceEnvelope } from "./redis-envelope.ts";
 import type { RedisKeys } from "./redis-keys.ts";
-import { claimScript, joinScript, leaveScript, reapScript, releaseScript, snapshotScript, type Send } from "./redis-scripts.ts";
-import type { RoomSnapshot } from "./engine.ts";
+import { claimScript, joinScript, leaveScript, reapScript, releaseScript, type Send } from "./redis-scripts.ts";
 
 export class Ownership {
   /** This node's members per room (a room stays, empty, until the engine drops it). */
@@ -58,12 +57,6 @@ export class Ownership {
   leave(room: string, id: string): Promise<void> {
     this.rooms.get(room)?.delete(id);
     return this.eventually("leave", this.writeLeave(room, id));
-  }
-
-  async snapshot(room: string): Promise<RoomSnapshot> {
-    const k = this.keys;
-    const [seq, values] = (await snapshotScript.run(this.send, [k.roomSeq(room), k.roomMembers(room)], [])) as [number, string[]];
-    return { seq: Number(seq), users: values.flatMap((v) => parseJson(MemberSchema, v) ?? []) };
   }
 
   /** Adds a member in Redis, publishing the join if it changed anything. */
@@ -115,7 +108,7 @@ export class Ownership {
   }
 
   private async holder(key: string): Promise<Member | null> {
-    return parseJson(MemberSchema, await this.send("HGET", [this.keys.names, key]));
+    return parseMemberJson(await this.send("HGET", [this.keys.names, key]));
   }
 
   private async writeClaim(key: string, m: Member): Promise<boolean> {
@@ -169,16 +162,5 @@ export class Ownership {
       args.push(room, k.roomChannel(room), openLeavesEnvelope(node, room));
     }
     return Number(await reapScript.run(this.send, keys, args));
-  }
-}
-
-/** Parses a JSON string Redis returned against a schema; null when absent or malformed. */
-function parseJson<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, raw: unknown): T | null {
-  if (typeof raw !== "string") return null;
-  try {
-    const r = schema.safeParse(JSON.parse(raw));
-    return r.success ? r.data : null;
-  } catch {
-    return null;
   }
 }

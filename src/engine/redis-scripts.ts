@@ -1,8 +1,9 @@
-// The Lua scripts behind the Redis engine. Each runs atomically inside Redis, which is what
-// makes the cluster's guarantees hold: a seq is assigned, stored and published in one step
-// (so every subscriber sees a room's messages in seq order), a membership change and its
-// presence envelope are one step, and a name claim cannot race another node's claim.
-// Key names always come from redis-keys.ts (passed in KEYS or ARGV); no script builds one.
+// The Lua scripts behind the Redis engine, and how they run. Each runs atomically inside Redis,
+// which is what makes the cluster's guarantees hold: a membership change and its presence
+// envelope are one step, a name claim cannot race another node's claim, and a dead node's
+// share goes in one step. The scripts of a room's message stream (publish, position, reads)
+// are in redis-stream-scripts.ts. Key names always come from redis-keys.ts (passed in KEYS or
+// ARGV); no script builds one.
 //
 // Runs as EVALSHA, falling back to EVAL once when Redis does not know the script (after a
 // Redis restart its script cache is empty).
@@ -34,50 +35,6 @@ export class Script {
 /** Redis's clock in ms, so node deadlines do not depend on each node's clock. */
 const NOW_MS = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
-
-/**
- * Assigns the room's next seq, stores the envelope in the capped history stream under id
- * `<seq>-0`, publishes it, and returns the seq. The seq never goes below `floor + 1`: a node
- * passes the last seq it delivered, so seqs keep rising even if Redis lost its data.
- * KEYS: seq, history. ARGV: channel, open envelope (gets `<seq>}`), history size, floor.
- */
-export const publishScript = new Script(
-  "publish",
-  `local seq = redis.call('INCR', KEYS[1])
-local floor = tonumber(ARGV[4])
-if seq <= floor then
-  seq = floor + 1
-  redis.call('SET', KEYS[1], seq)
-end
-local envelope = ARGV[2] .. seq .. '}'
-local cap = tonumber(ARGV[3])
-if cap > 0 then
-  redis.call('XADD', KEYS[2], 'MAXLEN', '~', cap, seq .. '-0', 'e', envelope)
-end
-redis.call('PUBLISH', ARGV[1], envelope)
-return seq`,
-);
-
-/**
- * Raises the room's seq to at least `floor` (after Redis lost its data). Returns the seq.
- * KEYS: seq. ARGV: floor.
- */
-export const raiseSeqScript = new Script(
-  "raise-seq",
-  `local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-local floor = tonumber(ARGV[1])
-if cur < floor then
-  redis.call('SET', KEYS[1], floor)
-  return floor
-end
-return cur`,
-);
-
-/** The room's latest seq and every member JSON, read together. KEYS: seq, members. */
-export const snapshotScript = new Script(
-  "snapshot",
-  `return {tonumber(redis.call('GET', KEYS[1]) or '0'), redis.call('HVALS', KEYS[2])}`,
-);
 
 /**
  * This node now holds a member in the room: counts the node in, stores the member, and

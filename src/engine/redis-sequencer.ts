@@ -5,25 +5,56 @@
 // the room's stream back while the missing seqs are read from the room's history, then
 // everything is delivered in order, each seq once. A gap that history no longer covers
 // (trimmed, or Redis lost its data) is skipped with a log line.
+//
+// Seqs count within an epoch (redis-stream-scripts.ts). A message of another epoch means the
+// room's numbering restarted (Redis lost its data): the room starts over at seq 0 of the new
+// epoch, and the old epoch is retired, so a late message of it can never restart it back.
 import type { Logger } from "../log.ts";
 import type { MessageFrame } from "../shared/protocol.ts";
 
+/** A message with the epoch its seq counts in. */
+export interface Sequenced {
+  msg: MessageFrame;
+  epoch: string;
+}
+
+/** What a history read for a gap found: the room's epoch and seq then, and the kept messages asked for. */
+export interface Fetched {
+  epoch: string;
+  seq: number;
+  messages: MessageFrame[];
+}
+
 export interface SequencerDeps {
-  /** Kept messages of `room` with since < seq <= until (no upper bound without `until`), in seq order. */
-  fetch(room: string, since: number, until?: number): Promise<MessageFrame[]>;
-  /** Hands one message to this node's members; called in seq order per room, once per seq. */
+  /**
+   * Kept messages of `room` with since < seq <= until (no upper bound without `until`), in seq
+   * order, when `epoch` is still the room's; every kept message of the room's epoch otherwise.
+   */
+  fetch(room: string, epoch: string, since: number, until?: number): Promise<Fetched>;
+  /** Hands one message to this node's members; called in seq order per room and epoch, once per seq. */
   deliver(msg: MessageFrame): void;
-  /** Seqs `from`..`to` of `room` were not delivered and cannot be (history no longer has them). */
-  skipped(room: string, from: number, to: number): void;
+  /** Seqs `from`..`to` of `room` in `epoch` were not delivered and cannot be (history no longer has them). */
+  skipped(room: string, epoch: string, from: number, to: number): void;
+  /** The room's numbering restarted under `epoch`: nothing of an earlier epoch will be delivered. */
+  restarted(room: string, epoch: string): void;
   log: Logger;
 }
 
 interface RoomOrder {
-  /** The last seq delivered (or known to be before anything this node must deliver). */
+  epoch: string;
+  /** The last seq delivered in `epoch` (or known to be before anything this node must deliver). */
   last: number;
+  /** Epochs this room left: their messages are dropped. */
+  readonly retired: Set<string>;
   /** Set while missing seqs are being read; live messages wait in `held` meanwhile. */
   filling: boolean;
-  held: MessageFrame[];
+  held: Sequenced[];
+}
+
+/** How far a history read reached: a gap up to `until` in `epoch` cannot be filled any more. */
+interface Covered {
+  epoch: string;
+  until: number;
 }
 
 export class Sequencer {
@@ -32,11 +63,11 @@ export class Sequencer {
   constructor(private readonly deps: SequencerDeps) {}
 
   /**
-   * Starts ordering `room` after seq `last` (read before the node subscribed, so nothing
-   * published after the subscription can fall at or below it). Keeps a room already tracked.
+   * Starts ordering `room` after seq `last` of `epoch` (read before the node subscribed, so
+   * nothing published after the subscription can fall at or below it). Keeps a room already tracked.
    */
-  track(room: string, last: number): void {
-    if (!this.rooms.has(room)) this.rooms.set(room, { last, filling: false, held: [] });
+  track(room: string, last: number, epoch: string): void {
+    if (!this.rooms.has(room)) this.rooms.set(room, { epoch, last, retired: new Set(), filling: false, held: [] });
   }
 
   untrack(room: string): void {
@@ -51,23 +82,18 @@ export class Sequencer {
     return [...this.rooms.keys()];
   }
 
-  /** The last seq delivered in `room`, or 0 when the room is not tracked. */
-  last(room: string): number {
-    return this.rooms.get(room)?.last ?? 0;
+  /** True when seq `seq` of `epoch` was delivered or skipped here (it will not come through). */
+  isPast(room: string, epoch: string, seq: number): boolean {
+    const r = this.rooms.get(room);
+    return r !== undefined && (r.retired.has(epoch) || (r.epoch === epoch && seq <= r.last));
   }
 
   /** A message from the live stream. Messages of untracked rooms are late and dropped. */
-  receive(msg: MessageFrame): void {
-    const r = this.rooms.get(msg.room);
+  receive(item: Sequenced): void {
+    const r = this.rooms.get(item.msg.room);
     if (!r) return;
-    if (r.filling) {
-      r.held.push(msg);
-    } else if (msg.seq === r.last + 1) {
-      r.last = msg.seq;
-      this.deps.deliver(msg);
-    } else if (msg.seq > r.last) {
-      void this.fill(msg.room, r, [msg]);
-    }
+    if (r.filling) r.held.push(item);
+    else this.run(item.msg.room, r, [item], null);
   }
 
   /** Delivers whatever `room` missed since its last seq (after the subscription was restored). */
@@ -76,23 +102,52 @@ export class Sequencer {
     return r && !r.filling ? this.fill(room, r, []) : Promise.resolve();
   }
 
-  private async fill(room: string, r: RoomOrder, held: MessageFrame[]): Promise<void> {
+  /**
+   * Delivers `queue` in order until a gap that history may still fill: then reads it, holding
+   * the rest. With `covered`, history was just read that far, so a gap within it is skipped.
+   */
+  private run(room: string, r: RoomOrder, queue: Sequenced[], covered: Covered | null): void {
+    for (let i = 0; i < queue.length; i++) {
+      const { msg, epoch } = queue[i]!;
+      if (epoch !== r.epoch) {
+        if (r.retired.has(epoch)) continue;
+        this.restart(room, r, epoch);
+      }
+      if (msg.seq <= r.last) continue;
+      if (msg.seq > r.last + 1) {
+        if (!covered || covered.epoch !== epoch || msg.seq - 1 > covered.until) return void this.fill(room, r, queue.slice(i));
+        this.deps.skipped(room, epoch, r.last + 1, msg.seq - 1);
+      }
+      r.last = msg.seq;
+      this.deps.deliver(msg);
+    }
+  }
+
+  private async fill(room: string, r: RoomOrder, held: Sequenced[]): Promise<void> {
     r.filling = true;
     r.held = held;
+    const epoch = r.epoch;
     // Only the missing range: what comes after it is already held or still on its way live.
-    const until = held[0] ? held[0].seq - 1 : undefined;
-    const missed = await this.deps.fetch(room, r.last, until).catch((err: unknown) => {
+    const until = held[0] ? held[0].msg.seq - 1 : undefined;
+    const got = await this.deps.fetch(room, epoch, r.last, until).catch((err: unknown) => {
       this.deps.log.warn("could not read history to fill a gap", { room, since: r.last, error: String(err) });
-      return [] as MessageFrame[];
+      return null;
     });
-    const all = [...missed, ...r.held].sort((a, b) => a.seq - b.seq);
+    if (this.rooms.get(room) !== r) return;
+    const queue = r.held;
     r.filling = false;
     r.held = [];
-    for (const m of all) {
-      if (m.seq <= r.last) continue;
-      if (m.seq > r.last + 1) this.deps.skipped(room, r.last + 1, m.seq - 1);
-      r.last = m.seq;
-      this.deps.deliver(m);
-    }
+    if (!got) return this.run(room, r, queue, { epoch, until: Infinity });
+    if (got.epoch !== r.epoch) this.restart(room, r, got.epoch);
+    const reached = got.epoch === epoch && until !== undefined ? until : got.seq;
+    this.run(room, r, [...got.messages.map((msg) => ({ msg, epoch: got.epoch })), ...queue], { epoch: got.epoch, until: reached });
+  }
+
+  private restart(room: string, r: RoomOrder, epoch: string): void {
+    this.deps.log.warn("a room's numbering restarted (Redis lost its data): delivering it from the new epoch", { room, from: r.epoch, to: epoch, last: r.last });
+    r.retired.add(r.epoch);
+    r.epoch = epoch;
+    r.last = 0;
+    this.deps.restarted(room, epoch);
   }
 }
