@@ -9,7 +9,7 @@
 import { SlowConsumers } from "./backpressure.ts";
 import { CloseCode } from "./shared/codes.ts";
 import type { Config } from "./config.ts";
-import type { ControlMessage, EngineSink } from "./engine/engine.ts";
+import type { ControlMessage, EngineSink, StreamPosition } from "./engine/engine.ts";
 import { PresenceCoalescer } from "./presence.ts";
 import type { Member } from "./shared/protocol.ts";
 import { encode } from "./shared/protocol.ts";
@@ -81,6 +81,11 @@ export class Hub implements EngineSink {
 
   control(msg: ControlMessage): void {
     this.onControl(msg);
+  }
+
+  /** Tells the room's members here, in order with its messages, that its numbering restarted. */
+  restarted(room: string, pos: StreamPosition): void {
+    this.publishRoom(room, encode({ type: "epoch", room, epoch: pos.epoch, seq: pos.seq }));
   }
 
   // ---- connections ---------------------------------------------------------------------------

@@ -89,12 +89,19 @@ describeRedis("cluster failures", () => {
     } finally {
       clearInterval(load);
     }
-    const lastBefore = Math.max(...alice.all("message").map((m) => m.seq));
+    expect(Math.max(...alice.all("message").map((m) => m.seq))).toBeGreaterThan(1);
 
-    // Redis came back empty: each node wrote its users and names back, and seqs kept rising.
+    // Redis came back empty: each node wrote its users and names back, and the room's numbering
+    // restarted in a new epoch, announced to its members before its first message.
     const ack = await alice.chat("after the restart");
-    expect(ack.seq).toBeGreaterThan(lastBefore);
-    expect(await bob.next((f) => f.type === "message" && f.text === "after the restart")).toMatchObject({ seq: ack.seq });
+    for (const c of [alice, bob]) {
+      expect(await c.next("epoch")).toMatchObject({ room: "den", seq: 0 });
+      await c.next((f) => f.type === "message" && f.text === "after the restart");
+      const restart = c.log.findIndex((f) => f.type === "epoch");
+      const after = c.log.findIndex((f) => f.type === "message" && f.text === "after the restart");
+      expect(restart).toBeLessThan(after);
+    }
+    expect(bob.log.find((f) => f.type === "message" && f.text === "after the restart")).toMatchObject({ seq: ack.seq });
     bob.send({ type: "chat", text: "/who" });
     const who = await bob.next("users");
     expect(who.users.map((u) => u.name).sort()).toEqual(["alice", "bob"]);
@@ -103,11 +110,18 @@ describeRedis("cluster failures", () => {
     await using carolAgain = await TestClient.join(n2, { name: "carol" });
     expect(carolAgain.name).toBe("carol");
 
-    // Both clients stayed connected, and each saw one seq order without duplicates.
+    // Both clients stayed connected, and each saw one seq order without duplicates per epoch.
     for (const c of [alice, bob]) {
-      const seqs = c.all("message").map((m) => m.seq);
-      expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-      expect(new Set(seqs).size).toBe(seqs.length);
+      const epochs: number[][] = [[]];
+      for (const f of c.log) {
+        if (f.type === "epoch") epochs.push([]);
+        else if (f.type === "message") epochs.at(-1)!.push(f.seq);
+      }
+      expect(epochs).toHaveLength(2);
+      for (const seqs of epochs) {
+        expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+        expect(new Set(seqs).size).toBe(seqs.length);
+      }
     }
   }, 20_000);
 

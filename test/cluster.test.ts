@@ -136,8 +136,9 @@ describeRedis("a cluster of three nodes", () => {
     await reader.close();
     for (let i = 4; i <= 6; i++) await alice.chat(`m${i}`);
     // The reader comes back on another node with the last seq it saw.
-    await using back = await TestClient.connect(n3, { name: "reader", room: "den", since: "3" });
+    await using back = await TestClient.connect(n3, { name: "reader", room: "den", since: "3", epoch: reader.epoch });
     const replay = await back.next("history");
+    expect(replay).toMatchObject({ recovered: true, epoch: reader.epoch });
     expect(replay.messages.map((m) => `${m.seq}:${m.text}`)).toEqual(["4:m4", "5:m5", "6:m6"]);
     back.send({ type: "history", room: "den", limit: 2 });
     expect((await back.next("history")).messages.map((m) => m.seq)).toEqual([5, 6]);

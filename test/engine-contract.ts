@@ -3,7 +3,7 @@
 // state and a sink that records what the engine hands to "this node's sockets": room frames,
 // user frames, presence changes and control messages, each kept apart.
 import { describe, expect, it } from "bun:test";
-import type { ControlMessage, Engine, EngineSink, MessageDraft, SendKey } from "../src/engine/engine.ts";
+import type { ControlMessage, Engine, EngineSink, MessageDraft, SendKey, StreamPosition } from "../src/engine/engine.ts";
 import type { DirectMessageFrame, Member, MessageFrame } from "../src/shared/protocol.ts";
 import { encode } from "../src/shared/protocol.ts";
 import { eventually } from "./support.ts";
@@ -44,6 +44,11 @@ export class RecordingSink implements EngineSink {
 
   control(msg: ControlMessage): void {
     this.controls.push(msg);
+  }
+
+  /** A restart is recorded in the room's stream, where members would see it: before the new epoch's messages. */
+  restarted(room: string, pos: StreamPosition): void {
+    this.rooms.push({ room, data: JSON.stringify({ type: "epoch", room, ...pos }) });
   }
 
   /** Every frame handed to `room`'s local members, decoded, in delivery order. */

@@ -169,6 +169,9 @@ describeRedis("RedisEngine", () => {
       expect(message.seq).toBe(1);
       for (const n of [a, b]) await eventually(() => n.sink.messages("den").length === 4, 3000, "the new epoch's first message on every node");
       for (const n of [a, b]) expect(n.sink.messages("den").map((m) => `${m.seq}:${m.text}`)).toEqual(["1:one", "2:two", "3:three", "1:again"]);
+      // Each node told its members of the restart before the new epoch's first message.
+      for (const n of [a, b]) expect(n.sink.frames("den").map((f) => f.type)).toEqual(["message", "message", "message", "epoch", "message"]);
+      for (const n of [a, b]) expect(n.sink.frames("den")[3]).toEqual({ type: "epoch", room: "den", epoch: after.epoch, seq: 0 } as never);
       expect(await b.engine.history.page("den", { limit: 10 })).toEqual({ seq: 1, epoch: after.epoch, messages: [message], more: false });
       // The heartbeat finds the nodes unregistered and writes their members back.
       await until(async () => (await names(a, "den")).length === 2, 3 * TTL_MS, "the members written back");

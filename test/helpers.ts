@@ -2,7 +2,7 @@
 // Waits are on events ("arm the wait, then act"), never on sleeps.
 import net from "node:net";
 import { defaultConfig, type Config } from "../src/config.ts";
-import { silentLogger, type Logger } from "../src/log.ts";
+import { silentLogger } from "../src/log.ts";
 import type { ServerFrame } from "../src/shared/protocol.ts";
 import { createServer, type App, type AppDeps } from "../src/server.ts";
 
@@ -13,12 +13,7 @@ export function startServer(overrides: Partial<Config> = {}, deps: AppDeps = {})
   return createServer(defaultConfig({ port: 0, host: "127.0.0.1", shutdownTimeoutMs: 2000, dataDir: "", ...overrides }), { log: silentLogger, ...deps });
 }
 
-/** A logger that keeps every line, for tests that read the logs. */
-export function memoryLogger(): Logger & { lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => void lines.push({ level, msg, ...fields });
-  return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-}
+export { eventually, memoryLogger, until } from "./support.ts";
 
 type Match<T extends ServerFrame["type"]> = T | ((f: ServerFrame) => boolean);
 type FrameOf<T extends ServerFrame["type"]> = Extract<ServerFrame, { type: T }>;
@@ -305,14 +300,6 @@ export function readUntilClosed(r: RawResponse): Promise<Buffer> {
   });
 }
 
-/** Resolves when `pred` holds, polling every 10 ms; rejects after `timeoutMs`. For server-side state. */
-export async function eventually(pred: () => boolean, timeoutMs = WAIT_MS, what = "condition"): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Bun.sleep(10);
-  }
-}
 
 /** The value of one sample line (`name{labels} value`) of Prometheus text, or undefined. */
 export function metricSample(text: string, series: string): number | undefined {

@@ -33,6 +33,11 @@ export interface EngineSink {
   presence(room: string, joins: Member[], leaves: Member[]): void;
   /** A control message from a node (this one included). */
   control(msg: ControlMessage): void;
+  /**
+   * The room's numbering restarted (a Redis that lost its data): seqs from here on count in
+   * `pos.epoch`, after `pos.seq`. Called before the first message of the new epoch is delivered.
+   */
+  restarted(room: string, pos: StreamPosition): void;
 }
 
 /** Node-to-node instructions about users (not room traffic). */

@@ -138,6 +138,8 @@ export class RedisBroker implements Broker {
   /** The room's numbering restarted: own messages of an earlier epoch will not come back. */
   restarted(room: string, epoch: string): void {
     for (const [id, p] of this.pending) if (p.room === room && p.epoch !== "" && p.epoch !== epoch) this.settle(id);
+    // Before the new epoch's first message: members must not read its seqs as old ones.
+    this.d.sink()?.restarted(room, { epoch, seq: 0 });
   }
 
   /** The link is down: nothing in flight will echo back (those messages are in history). */

@@ -122,6 +122,8 @@ export const HistoryFrame = z.object({
 });
 export const LeftFrame = z.object({ type: z.literal("left"), room: z.string(), ref: Ref.optional() });
 export const NoticeFrame = z.object({ type: z.literal("notice"), text: z.string(), room: z.string().optional(), ref: Ref.optional() });
+/** A room's seq numbering restarted (the cluster's Redis lost its data): seqs count anew in `epoch` after `seq`. */
+export const EpochFrame = z.object({ type: z.literal("epoch"), room: z.string(), epoch: z.string(), seq: Seq });
 export const OkFrame = z.object({ type: z.literal("ok"), ref: Ref });
 export const ErrorFrame = z.object({ type: z.literal("error"), code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]), message: z.string(), ref: Ref.optional() });
 export const ShutdownFrame = z.object({ type: z.literal("shutdown"), reason: z.string(), retryAfterMs: z.number() });
@@ -129,7 +131,7 @@ export const PongFrame = z.object({ type: z.literal("pong"), ref: Ref.optional()
 
 export const ServerFrame = z.discriminatedUnion("type", [
   WelcomeFrame, IdentityFrame, UsersFrame, PresenceFrame, MessageFrame, AckFrame, DirectMessageFrame, HistoryFrame,
-  LeftFrame, NoticeFrame, OkFrame, ErrorFrame, ShutdownFrame, PongFrame,
+  LeftFrame, NoticeFrame, EpochFrame, OkFrame, ErrorFrame, ShutdownFrame, PongFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];
