@@ -23,7 +23,8 @@ export interface ChildServer {
 export async function spawnServer(env: Record<string, string> = {}, cmd: string[] = [process.execPath, "src/index.ts"]): Promise<ChildServer> {
   const proc = Bun.spawn(cmd, {
     cwd: `${import.meta.dir}/..`,
-    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", ...env },
+    // DATA_DIR empty: a test or benchmark server keeps nothing on disk unless it is given a directory.
+    env: { ...process.env, PORT: "0", HOST: "127.0.0.1", DATA_DIR: "", ...env },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
