@@ -83,7 +83,7 @@ export class Admission {
       const c = this.config;
       s.send({
         type: "welcome", protocol: PROTOCOL_VERSION, conn: s.conn, ...this.names.identity(s),
-        limits: { maxTextLength: c.maxTextLength, maxPayloadBytes: c.maxPayloadBytes, ratePerSecond: c.rateLimit, requestsPerSecond: c.requestRateLimit, historySize: c.historySize },
+        limits: { maxTextLength: c.maxTextLength, maxPayloadBytes: c.maxPayloadBytes, ratePerSecond: c.rateLimit, joinsPerSecond: c.joinRateLimit, requestsPerSecond: c.requestRateLimit, historySize: c.historySize },
       });
       return this.rooms.join(s, room, { since, epoch: hs.epoch ?? undefined });
     });

@@ -54,11 +54,12 @@ export class Messages {
     return andThen(name === null ? null : this.engine.names.lookup(nameKey(name)), (target) => {
       if (target === null) return s.fail(ErrorCode.NoSuchUser, `no user is called ${to.slice(0, 64)}`, ref);
       const frame: DirectMessageFrame = { type: "direct", id: this.nextId(), ts: Date.now(), from: s.member, to: target, text };
-      if (cid !== undefined) frame.cid = cid;
-      if (key) this.directs.set(key, frame);
+      // The cid is the sender's business: their own connections' copies carry it, the recipient's not.
+      const mine: DirectMessageFrame = cid === undefined ? frame : { ...frame, cid };
+      if (key) this.directs.set(key, mine);
       const toRecipient = target.id === s.userId ? undefined : this.engine.broker.sendToUser(target.id, frame);
       return andThen(toRecipient, () =>
-        andThen(this.engine.broker.sendToUser(s.userId, frame, s.conn), () => s.send(withRef(frame, ref))),
+        andThen(this.engine.broker.sendToUser(s.userId, mine, s.conn), () => s.send(withRef(mine, ref))),
       );
     });
   }

@@ -1,6 +1,6 @@
-// Building the paged replies: the `users` page of a room and `history` pages, each capped in
-// bytes as well as in count, so no single reply can swamp a reader's buffer (a page of long
-// messages full of escaped control characters is 6x its text). Pure functions.
+// Building the paged replies: the `users` page of a room (capped in count, MAX_WHO_LIMIT) and
+// `history` pages, capped in bytes as well as in count, so no single reply can swamp a reader's
+// buffer (a page of long messages full of escaped control characters is 6x its text). Pure.
 import type { HistoryPage, MemberPage, StreamPosition } from "./engine/engine.ts";
 import type { HistoryFrame, MessageFrame, Ref, UsersFrame } from "./shared/protocol.ts";
 

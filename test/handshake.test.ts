@@ -109,7 +109,7 @@ describe("handshake", () => {
     await using app = await startServer();
     await using c = await TestClient.connect(app, { name: "alice", room: "Kitchen" });
     const welcome = c.log[0] ?? (await c.next("welcome"));
-    expect(welcome).toMatchObject({ type: "welcome", protocol: 2, name: "alice", limits: { maxTextLength: 4000, maxPayloadBytes: 65536, ratePerSecond: 20, requestsPerSecond: 20, historySize: 100 } });
+    expect(welcome).toMatchObject({ type: "welcome", protocol: 2, name: "alice", limits: { maxTextLength: 4000, maxPayloadBytes: 65536, ratePerSecond: 20, joinsPerSecond: 10, requestsPerSecond: 20, historySize: 100 } });
     const { id, conn } = welcome as { id: string; conn: string };
     expect(conn).toBe(id);
     const users = await c.next("users");

@@ -50,8 +50,10 @@ describe("cid", () => {
     const first = await a.request({ type: "direct", to: "bob", text: "psst", cid: "d1" });
     const again = await a.request({ type: "direct", to: "bob", text: "psst", cid: "d1" });
     expect((again as { id: string }).id).toBe((first as { id: string }).id);
+    expect(first).toMatchObject({ cid: "d1" });
     await b.sync();
     expect(b.all("direct")).toHaveLength(1);
+    expect(b.all("direct")[0]!.cid).toBeUndefined(); // the cid is the sender's business
   });
 
   it("refuses a cid that is empty or over 64 characters", async () => {

@@ -14,9 +14,9 @@ export const CloseCode = {
   Abuse: 1008,
   /** 1009: a frame over MAX_PAYLOAD_BYTES (sent by Bun itself). Reconnect: yes, with smaller frames. */
   TooBig: 1009,
-  /** 4008: slow consumer evicted: the unsent buffer exceeded SLOW_CONSUMER_BYTES. Reconnect: yes, with `since`. */
+  /** 4008: slow consumer evicted: the unsent buffer stayed over SLOW_CONSUMER_BYTES (backpressure.ts). Reconnect: yes, with `since`. */
   SlowConsumer: 4008,
-  /** 4400: a bad handshake parameter (name, room, since). Reconnect: not with the same parameters. */
+  /** 4400: a bad handshake parameter (name, room, since, epoch). Reconnect: not with the same parameters. */
   BadHandshake: 4400,
   /** 4409: the requested name is held by another live connection. Reconnect: with another name. */
   NameTaken: 4409,
@@ -55,7 +55,7 @@ export const ErrorCode = {
   UnknownCommand: "unknown_command",
   /** The text is over MAX_TEXT_LENGTH code points. */
   TextTooLong: "text_too_long",
-  /** Over RATE_LIMIT messages per second; the message was dropped. */
+  /** Over the frame's budget (RATE_LIMIT, IP_RATE_LIMIT, JOIN_RATE_LIMIT, REQUEST_RATE_LIMIT) or too many requests waiting; the frame was dropped. */
   RateLimited: "rate_limited",
   /** The connection is not a member of the room it named (or of any room). */
   NotInRoom: "not_in_room",

@@ -64,6 +64,7 @@ export const Limits = z.object({
   maxTextLength: z.number(),
   maxPayloadBytes: z.number(),
   ratePerSecond: z.number(),
+  joinsPerSecond: z.number(),
   requestsPerSecond: z.number(),
   historySize: z.number(),
 });
