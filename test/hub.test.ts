@@ -55,6 +55,22 @@ describe("Hub", () => {
     expect(hub.size).toBe(0);
   });
 
+  it("takes a user out of a room from the server's side: every tab is told left, the room lists them no more", async () => {
+    const { engine, services, open } = await fakeNode();
+    const tab1 = await open("alice", "den");
+    const resume = (tab1.ws.sent[0] as { resume: string }).resume;
+    const tab2 = await open(null, "den", { resume });
+    const bob = await open("bob", "den");
+    await services.rooms.removeUser(tab1.s.userId, "den");
+    for (const t of [tab1, tab2]) {
+      expect(t.s.rooms).toEqual([]);
+      expect(t.ws.topics.has("r:den")).toBe(false);
+      expect(t.ws.sent.at(-1)).toEqual({ type: "left", room: "den" });
+    }
+    expect(engine.presence.page("den", undefined, 10).users.map((u) => u.name)).toEqual(["bob"]);
+    expect(bob.s.rooms).toEqual(["den"]);
+  });
+
   it("leaves a watched backlog alone while it drains, and evicts one that sits over budget past the grace", async () => {
     const { hub, open } = await fakeNode({ slowConsumerBytes: 1000 });
     const { ws } = await open("slow");
