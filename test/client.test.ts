@@ -53,7 +53,7 @@ describe("HubbubClient", () => {
     expect(await rooms).toEqual(["lobby", "den"]);
     expect((await messagesIn(rec, alice, "den", 2)).map((m) => m.text)).toEqual(["one", "two"]);
     expect((await alice.send("in the lobby")).room).toBe("lobby");
-    expect((await alice.history("den", { since: 1 })).map((m) => m.seq)).toEqual([2]);
+    expect((await alice.history("den", { after: 1 })).messages.map((m) => m.seq)).toEqual([2]);
     await alice.leave("den");
     expect(alice.rooms).toEqual(["lobby"]);
     await expect(alice.history("den")).rejects.toMatchObject({ code: ErrorCode.NotInRoom });
@@ -81,7 +81,7 @@ describe("HubbubClient", () => {
     expect(alice.rooms).toEqual(["lobby"]);
     await alice.command("/nick alicia");
     expect(alice.name).toBe("alicia");
-    expect(names(await alice.who())).toEqual(["alicia", "bob"]);
+    expect(names((await alice.who()).users)).toEqual(["alicia", "bob"]);
     expect(await alice.help()).toContain("/msg <name> <text>");
     await expect(alice.command("/dance")).rejects.toMatchObject({ code: ErrorCode.UnknownCommand });
     await expect(alice.command("/nick bob")).rejects.toMatchObject({ code: ErrorCode.NameTaken });

@@ -1,36 +1,45 @@
 // HubbubClient: one connection to a Hubbub server that survives restarts, evictions and dead
 // links. It owns the socket's lifecycle (connect, resync, reconnect with backoff) and routes
 // frames to the pieces that keep state: RoomState (user lists, exactly-once message stream),
-// Outbox (sends and their acks), Requests (replies tied to requests by a ping barrier) and
+// Outbox (sends, their cids and acks), Requests (replies tied to requests by ref) and
 // Heartbeat (dead-link detection). Works wherever a global WebSocket exists: browsers, Bun,
-// Node 22+.
-import { CloseCode } from "../shared/codes.ts";
-import { DEFAULT_ROOM, nameKey, normalizeName, normalizeRoom } from "../names.ts";
-import type { ClientFrame, Limits, Member, MessageFrame, ServerFrame } from "../shared/protocol.ts";
-import { parseServerFrame } from "../shared/protocol.ts";
-import { TokenBucket } from "../shared/rate-limit.ts";
+// Node 22+. It imports only src/shared/ (types of the zod schemas, never zod itself).
 import { DEFAULT_BACKOFF, reconnectDelay, type BackoffOptions } from "../shared/backoff.ts";
+import { CloseCode } from "../shared/codes.ts";
+import { decodeServerFrame } from "../shared/decode.ts";
+import { MAX_HISTORY_LIMIT, PROTOCOL_VERSION, SUBPROTOCOL } from "../shared/limits.ts";
+import { DEFAULT_ROOM, NAME_RULE, ROOM_RULE, normalizeName, normalizeRoom } from "../shared/names.ts";
+import type { ClientFrame, Limits, Member, MessageFrame, ServerFrame, UsersFrame } from "../shared/protocol.ts";
+import { TokenBucket } from "../shared/rate-limit.ts";
+import { parseDirectArgs } from "../shared/slash.ts";
 import { deferred, type Deferred } from "./deferred.ts";
 import { Emitter, type Listener } from "./emitter.ts";
 import { ClientErrorCode, HubbubError } from "./errors.ts";
 import type { ClientEvents, ConnectionState, Frame } from "./events.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { expectedMessage, parseCommand } from "./lines.ts";
-import { Outbox, type AckFrame } from "./outbox.ts";
-import { Requests } from "./requests.ts";
-import { RoomState } from "./room.ts";
-import { finishSync, syncRoom, type SyncHost } from "./sync.ts";
+import { Outbox } from "./outbox.ts";
+import { Requests, refOf } from "./requests.ts";
+import { RoomState, type ResumePoint } from "./room.ts";
+import { finishSync, syncRoom, type SyncHost, type Unref } from "./sync.ts";
+import type { AckFrame } from "../shared/protocol.ts";
 
 export interface HubbubClientOptions {
   /** The server's WebSocket endpoint, e.g. `wss://chat.example.com/ws`. */
   url: string | URL;
-  /** The name to ask for. Absent: the server assigns a `guest-` name, which is then kept across reconnects. */
+  /** The name to ask for. Absent: the resumed user's name, else a server-assigned `guest-` name; either is then kept across reconnects. */
   name?: string;
   /**
-   * A token for a server with AUTH_SECRET set (sent as `?token=`; the server takes the name
-   * from it). A refusal (4401) is final: create a new client with a fresh token.
+   * A token for a server with AUTH_SECRET set, offered as the `bearer.<token>` subprotocol next
+   * to `hubbub.v2` (kept out of URLs and proxy logs); the server takes the user id and name
+   * from it. A refusal (4401) is final: create a new client with a fresh token.
    */
   token?: string;
+  /**
+   * A resume token from an earlier `resume` event (anonymous servers): connect as that same
+   * user, with its id and name. A forged or stale one just gets a fresh guest identity.
+   */
+  resume?: string;
   /** Rooms to join at connect; the first is the handshake room. Default `["lobby"]`. */
   rooms?: string[];
   /** Replay a room's kept history when first joining it (join() can override). Default false. */
@@ -47,14 +56,34 @@ export interface HubbubClientOptions {
   WebSocket?: typeof WebSocket;
 }
 
-type Resolved = Required<Omit<HubbubClientOptions, "name" | "rooms" | "reconnect" | "token">> & { reconnect: BackoffOptions; token?: string };
+/** One page of a room's kept messages, ascending; `more`: more lie beyond it in the direction read. */
+export interface HistoryPage {
+  /** The room, normalised. */
+  room: string;
+  messages: MessageFrame[];
+  more: boolean;
+  /** The room's epoch: seqs from another epoch are not comparable. */
+  epoch: string;
+}
+
+/** One page of a room's members, ordered by id; pass `next` as `after` for the following page. */
+export interface MemberPage {
+  /** The room, normalised. */
+  room: string;
+  users: Member[];
+  /** Members in the room in all. */
+  count: number;
+  next?: string;
+}
+
+type Resolved = Required<Omit<HubbubClientOptions, "name" | "rooms" | "reconnect" | "token" | "resume">> & { reconnect: BackoffOptions; token?: string };
 
 /** Stays under the server's token bucket (RATE_LIMIT per second, burst twice that). */
 const PACE_BURST_FACTOR = 1;
 /**
- * Reconnects refused with 4409 (name taken) before falling back to a guest name. After a dead
- * link the server keeps the old connection, and its name, until IDLE_TIMEOUT_S passes; with
- * the default backoff this many attempts outlast that.
+ * Reconnects refused with 4409 (name taken) before falling back to a guest name. A resumed
+ * user reclaims its own name at once; this is for a user whose identity could not be resumed
+ * (a server restarted with a new guest secret) while a stale connection still holds the name.
  */
 const NAME_TAKEN_RETRIES = 8;
 type Timer = ReturnType<typeof setTimeout>;
@@ -63,20 +92,30 @@ const OPEN = 1;
 const CLOSED = 3;
 
 const closedError = () => new HubbubError(ClientErrorCode.Closed, "the client was closed");
+const lostError = () => new HubbubError(ClientErrorCode.ConnectionLost, "not connected");
+
+/** A random prefix for this client's cids: unique among a user's tabs, which share one user id. */
+function randomId(): string {
+  return [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("");
+}
 
 export class HubbubClient {
   private readonly opts: Resolved;
   private readonly events = new Emitter<ClientEvents>();
   private readonly rooms_ = new Map<string, RoomState>();
-  private readonly outbox = new Outbox();
+  private readonly outbox = new Outbox(randomId());
   private readonly requests = new Requests();
   private ws: WebSocket | null = null;
-  private connId: string | null = null;
+  private conn_: string | null = null;
+  private id_: string | null = null;
   private name_: string | null;
+  private resume_: string | null;
   private limits_: Limits | null = null;
   private state_: ConnectionState = { state: "offline" };
   /** Resolves at the next "connected"; replaced after each disconnect. */
   private ready: Deferred<void> = deferred();
+  /** The handshake's reply: the first room's ref-less `users` frame. */
+  private handshake: { room: string; done: Deferred<UsersFrame> } | null = null;
   /** No socket should be open: before connect(), after close() or a final refusal. */
   private stopped = true;
   /** close() was called or the server refused for good; waiting callers fail. */
@@ -86,8 +125,6 @@ export class HubbubClient {
   private attempt = 0;
   /** The floor the server asked for in its last `shutdown` frame, used once. */
   private retryAfterMs = 0;
-  /** Rooms whose history had a gap during the current resync. */
-  private gapRooms = new Set<string>();
   private heartbeat: Heartbeat | null = null;
   private pacer: TokenBucket | null = null;
   private timers = { connect: null as Timer | null, reconnect: null as Timer | null, flush: null as Timer | null };
@@ -106,6 +143,7 @@ export class HubbubClient {
       token: options.token,
     };
     this.name_ = options.name ?? null;
+    this.resume_ = options.resume ?? null;
     for (const raw of options.rooms ?? [DEFAULT_ROOM]) {
       const room = normalizeRoom(raw);
       if (room === null) throw new HubbubError("invalid_room", `invalid room name ${JSON.stringify(raw)}`);
@@ -126,12 +164,20 @@ export class HubbubClient {
   get state(): ConnectionState {
     return this.state_;
   }
-  /** This connection's id (changes on every reconnect); null before the first welcome. */
+  /** The user id: stable across reconnects and shared by the user's tabs (a token's `sub`, or a resumed guest's); null before the first welcome. */
   get id(): string | null {
-    return this.connId;
+    return this.id_;
+  }
+  /** This connection's id (new on every connection); null before the first welcome. */
+  get conn(): string | null {
+    return this.conn_;
   }
   get name(): string | null {
     return this.name_;
+  }
+  /** The latest resume token (anonymous servers), or the one given in the options; null if none. */
+  get resume(): string | null {
+    return this.resume_;
   }
   get limits(): Limits | null {
     return this.limits_;
@@ -140,9 +186,9 @@ export class HubbubClient {
   get rooms(): string[] {
     return [...this.rooms_.keys()];
   }
-  /** The live user list of a room, in join order. */
+  /** The live user list of a room (one entry per user, however many tabs), in join order. */
   users(room: string): Member[] {
-    return [...(this.rooms_.get(room)?.users.values() ?? [])];
+    return [...(this.rooms_.get(normalizeRoom(room) ?? room)?.users.values() ?? [])];
   }
   /** Messages accepted by send()/direct() and not settled yet. */
   get pending(): number {
@@ -196,34 +242,31 @@ export class HubbubClient {
   // ---- sending ---------------------------------------------------------------------------
 
   /**
-   * Sends a chat message (plain text, `/me <action>` or `/shrug [text]`) to `room` (default:
-   * the first room) and resolves with its ack. While disconnected it is queued and sent once
-   * after the reconnect; it is never published twice.
+   * Sends a chat message (plain text, `//literal`, `/me <action>` or `/shrug [text]`) to `room`
+   * (default: the first room) and resolves with its ack. While disconnected it is queued; one in
+   * flight at a drop is sent again with the same cid, so it is published once.
    */
   send(text: string, room?: string): Promise<AckFrame> {
     if (this.finished) return Promise.reject(closedError());
-    const expect = expectedMessage(text);
-    if (!expect) return Promise.reject(new HubbubError(ClientErrorCode.BadCall, "send() takes text, /me or /shrug; use command() for other commands"));
+    if (!expectedMessage(text)) return Promise.reject(new HubbubError(ClientErrorCode.BadCall, "send() takes text, /me or /shrug; use command() for other commands"));
     const target = room === undefined ? this.rooms[0] : normalizeRoom(room);
     if (!target) return Promise.reject(new HubbubError(room === undefined ? "not_in_room" : "invalid_room", `cannot send to ${room ?? "no room"}`));
-    const done = this.outbox.chat(text, target, expect);
+    const done = this.outbox.chat(text, target);
     this.flush();
     return done;
   }
 
-  /** Sends a direct message to the user called `to`; resolves with the echoed frame. */
+  /** Sends a direct message to the user called `to`; resolves with the sender's copy of the `direct` frame. Queued and retried like send(). */
   direct(to: string, text: string): Promise<Frame<"direct">> {
     if (this.finished) return Promise.reject(closedError());
-    const toSelf = this.name_ !== null && nameKey(to.normalize("NFC").trim()) === nameKey(this.name_);
-    const done = this.outbox.direct(to, text, toSelf);
+    const done = this.outbox.direct(to, text);
     this.flush();
     return done;
   }
 
   /** Joins a room (now, or at the next connect) and resolves with its user list once synced. */
   async join(room: string, opts: { history?: boolean } = {}): Promise<Member[]> {
-    const name = normalizeRoom(room);
-    if (name === null) throw new HubbubError("invalid_room", `invalid room name ${JSON.stringify(room)}`);
+    const name = this.roomName(room);
     let r = this.rooms_.get(name);
     if (!r) {
       r = new RoomState(name, opts.history ?? this.opts.history);
@@ -241,49 +284,58 @@ export class HubbubClient {
     const r = name ? this.rooms_.get(name) : undefined;
     if (!r) return;
     this.dropRoom(r, new HubbubError("not_in_room", `left ${r.name}`));
-    // A room still syncing is left when its sync ends (finishSync); one not on the server yet needs nothing.
-    if (r.syncing || this.connId === null || this.ws?.readyState !== OPEN) return;
-    await this.request((ref) => [{ type: "leave", room: r.name }, { type: "ping", ref }], (f) => f.type === "left" && f.room === r.name).catch(() => {});
+    // A room still syncing is left when its sync ends (syncRoom); one not on the server yet needs nothing.
+    if (r.syncing || this.ws?.readyState !== OPEN || this.state_.state === "connecting") return;
+    await this.request({ type: "leave", room: r.name }).catch(() => {});
   }
 
-  /** A room's kept messages with seq > since (all when absent), at most `limit`. Does not touch the message stream. */
-  async history(room: string, opts: { since?: number; limit?: number } = {}): Promise<MessageFrame[]> {
-    const frames = await this.whenConnected(() =>
-      this.request((ref) => [{ type: "history", room, ...opts }, { type: "ping", ref }], (f) => f.type === "history" && f.room === room),
-    );
-    return (frames.find((f) => f.type === "history") as Frame<"history"> | undefined)?.messages ?? [];
+  /**
+   * One page of a room's kept messages (the client must be in the room), ascending: the newest
+   * `limit` (default 50, at most 200), or those `before` a seq (scrollback), or `after` one.
+   * Does not touch the message stream.
+   */
+  async history(room: string, opts: { before?: number; after?: number; limit?: number } = {}): Promise<HistoryPage> {
+    const name = this.roomName(room);
+    if (opts.before !== undefined && opts.after !== undefined) throw new HubbubError(ClientErrorCode.BadCall, "give `before` or `after`, not both");
+    const limit = opts.limit === undefined ? undefined : Math.min(MAX_HISTORY_LIMIT, opts.limit);
+    const f = await this.whenConnected(() => this.requestOf({ type: "history", room: name, before: opts.before, after: opts.after, limit }, "history"));
+    return { room: f.room, messages: f.messages, more: f.more === true, epoch: f.epoch };
   }
 
-  /** Changes this client's name (`/nick`); kept for reconnects. Rejects with name_taken / invalid_name. */
+  /** Changes this user's name in every tab (`nick`); kept for reconnects. Rejects with name_taken / invalid_name. */
   async setName(name: string): Promise<string> {
     const wanted = normalizeName(name);
-    if (wanted === null) throw new HubbubError("invalid_name", "names are 1-32 letters, digits, _ - or .");
+    if (wanted === null) throw new HubbubError("invalid_name", NAME_RULE);
     if (this.stopped) {
       this.rename(wanted);
       return wanted;
     }
-    await this.whenConnected(() => this.command1(`/nick ${wanted}`));
-    this.rename(wanted);
-    return wanted;
+    const f = await this.whenConnected(() => this.requestOf({ type: "nick", name: wanted }, "identity"));
+    return f.name;
   }
 
-  /** The server's user list of a room (`/who`). The live list is always in users(room). */
-  async who(room?: string): Promise<Member[]> {
-    const target = room ?? this.rooms[0];
-    const frames = await this.whenConnected(() => this.command1(`/who ${target ?? ""}`.trim(), (f) => f.type === "users" && f.room === target));
-    return (frames.find((f) => f.type === "users") as Frame<"users"> | undefined)?.users ?? [];
+  /**
+   * One page of a room's members from the server (`who`), ordered by id: the first, or those
+   * after the cursor `after` (a page's `next`); `limit` at most 1000. The live list is `users(room)`.
+   */
+  async who(room?: string, opts: { after?: string; limit?: number } = {}): Promise<MemberPage> {
+    const name = room === undefined ? this.rooms[0] : this.roomName(room);
+    if (name === undefined) throw new HubbubError("not_in_room", "you are not in any room");
+    const f = await this.whenConnected(() => this.requestOf({ type: "who", room: name, after: opts.after, limit: opts.limit }, "users"));
+    const page: MemberPage = { room: f.room, users: f.users, count: f.count };
+    if (f.next !== undefined) page.next = f.next;
+    return page;
   }
 
   /** The server's `/help` text. */
   async help(): Promise<string> {
-    const frames = await this.whenConnected(() => this.command1("/help", (f) => f.type === "notice"));
-    return frames.map((f) => (f.type === "notice" ? f.text : "")).join("\n");
+    return (await this.whenConnected(() => this.requestOf({ type: "chat", text: "/help" }, "notice"))).text;
   }
 
   /** Round-trip time of an app-level ping, ms. */
   async ping(): Promise<number> {
     const started = Date.now();
-    await this.whenConnected(() => this.request((ref) => [{ type: "ping", ref }], () => false));
+    await this.whenConnected(() => this.requestOf({ type: "ping" }, "pong"));
     return Date.now() - started;
   }
 
@@ -294,18 +346,19 @@ export class HubbubClient {
    */
   async command(line: string, room?: string): Promise<void> {
     const p = parseCommand(line);
-    if (p.kind === "text" || expectedMessage(line)) {
+    if (expectedMessage(line)) {
       await this.send(line, room);
       return;
     }
-    const msg = /^(\S+)\s+([\s\S]+)$/.exec(p.args);
+    if (p.kind === "text") return;
+    const msg = parseDirectArgs(p.args);
     if (p.name === "join" && p.args) await this.join(p.args);
     else if (p.name === "leave") await this.leave(p.args || room);
     else if (p.name === "nick" && p.args) await this.setName(p.args);
-    else if (p.name === "msg" && msg) await this.direct(msg[1]!, msg[2]!);
+    else if (p.name === "msg" && msg) await this.direct(msg.to, msg.text);
     else if (p.name === "who") await this.who(p.args || room);
     else if (p.name === "help") await this.help();
-    else await this.whenConnected(() => this.command1(line, () => false, room));
+    else await this.whenConnected(() => this.request(room === undefined ? { type: "chat", text: line } : { type: "chat", text: line, room }));
   }
 
   // ---- connection ------------------------------------------------------------------------
@@ -318,31 +371,33 @@ export class HubbubClient {
       this.events.emit("rooms", this.rooms);
     }
     const first = this.rooms_.values().next().value!;
+    const resume = first.resumePoint();
     const url = new URL(this.opts.url);
-    if (this.name_ !== null) url.searchParams.set("name", this.name_);
-    if (this.opts.token !== undefined) url.searchParams.set("token", this.opts.token);
-    url.searchParams.set("room", first.name);
-    const since = first.resumeSince();
-    if (since !== undefined) url.searchParams.set("since", String(since));
+    const q = url.searchParams;
+    if (this.name_ !== null) q.set("name", this.name_);
+    if (this.resume_ !== null && this.opts.token === undefined) q.set("resume", this.resume_);
+    q.set("room", first.name);
+    if (resume?.since !== undefined) q.set("since", String(resume.since));
+    if (resume?.epoch !== undefined) q.set("epoch", resume.epoch);
+    const protocols = this.opts.token === undefined ? [SUBPROTOCOL] : [SUBPROTOCOL, `bearer.${this.opts.token}`];
 
-    const ws = new this.opts.WebSocket(url.toString());
+    const ws = new this.opts.WebSocket(url.toString(), protocols);
     this.ws = ws;
-    this.gapRooms = new Set();
     this.timers.connect = setTimeout(() => this.abandon(ws, "connect timeout"), this.opts.connectTimeoutMs);
-    // The handshake is a request too: welcome, the first room's users and (with since) its
-    // replay all come before the pong of a ping sent right after opening.
+    // The handshake is answered like a join without a ref: welcome, the first room's replay
+    // (with since) and then its ref-less `users` frame.
     first.beginSync();
-    const hs = this.requests.open((f) => (f.type === "users" || f.type === "history") && f.room === first.name);
-    ws.onopen = () => ws.send(JSON.stringify({ type: "ping", ref: hs.ref } satisfies ClientFrame));
+    const hs = { room: first.name, done: deferred<UsersFrame>() };
+    this.handshake = hs;
     ws.onmessage = (e) => this.ws === ws && this.receive(e.data);
     ws.onclose = (e) => this.ws === ws && this.closed(e.code, e.reason);
-    hs.done.then((frames) => this.resync(ws, first, since, frames)).catch(() => {});
+    hs.done.promise.then((users) => this.resync(ws, first, resume, users)).catch(() => {});
   }
 
-  /** After the handshake: finish the first room, rejoin the others, settle in-doubt sends, flush. */
-  private async resync(ws: WebSocket, first: RoomState, since: number | undefined, frames: ServerFrame[]): Promise<void> {
+  /** After the handshake: finish the first room, rejoin the others, then flush the outbox. */
+  private async resync(ws: WebSocket, first: RoomState, resume: ResumePoint | undefined, users: UsersFrame): Promise<void> {
     try {
-      await this.syncRoom(first, since, frames);
+      await this.finishSync(first, () => finishSync(this.syncHost, first, resume, users));
       const done = new Set([first]);
       for (;;) {
         const todo = [...this.rooms_.values()].filter((r) => !done.has(r));
@@ -351,7 +406,6 @@ export class HubbubClient {
         await Promise.all(todo.map((r) => this.syncRoom(r).catch((err) => this.roomFailed(r, err))));
       }
       if (this.ws !== ws) return;
-      this.outbox.settleInDoubt(this.connId!, this.gapRooms);
       this.attempt = 0;
       this.nameTakenStrikes = 0;
       this.everConnected = true;
@@ -363,18 +417,20 @@ export class HubbubClient {
     }
   }
 
-  /** Syncs one room (see sync.ts), and notes a gap for the in-doubt sends of this resync. */
-  private async syncRoom(r: RoomState, since?: number, frames?: ServerFrame[]): Promise<void> {
-    const gap = frames ? await finishSync(this.syncHost, r, since, frames) : await syncRoom(this.syncHost, r);
-    if (gap) this.gapRooms.add(r.name);
-    // Left while this sync was running: the server has us in the room again, so leave it.
-    if (this.rooms_.get(r.name) !== r) void this.request((ref) => [{ type: "leave", room: r.name }, { type: "ping", ref }], () => false).catch(() => {});
+  private syncRoom(r: RoomState): Promise<void> {
+    return this.finishSync(r, () => syncRoom(this.syncHost, r));
+  }
+
+  /** Runs a room's sync; if the room was left meanwhile, the server has us in it again, so leave it. */
+  private async finishSync(r: RoomState, sync: () => Promise<void>): Promise<void> {
+    await sync();
+    if (this.rooms_.get(r.name) !== r) void this.request({ type: "leave", room: r.name }).catch(() => {});
   }
 
   private readonly syncHost: SyncHost = {
-    request: (build, wants) => this.request(build, wants),
+    request: (frame, reply) => this.requestOf(frame, reply),
     emit: (type, event) => this.events.emit(type, event),
-    deliver: (m) => this.deliver(m),
+    deliver: (m) => this.events.emit("message", m),
   };
 
   private roomFailed(r: RoomState, err: unknown): void {
@@ -390,28 +446,23 @@ export class HubbubClient {
   }
 
   /** Gives up on a socket that went silent (no welcome, or no answer to a ping). */
-  private abandon(ws: WebSocket, why: string): void {
+  private abandon(ws: WebSocket, why: string, code = 1006): void {
     if (this.ws !== ws) return;
     try {
       ws.close();
     } catch {
       // Already closing.
     }
-    this.closed(1006, why);
+    this.closed(code, why);
   }
 
   private closed(code: number, reason: string): void {
     this.teardown(new HubbubError(ClientErrorCode.ConnectionLost, `connection closed (${code}${reason ? ` ${reason}` : ""})`));
     if (this.stopped) return;
     if (code === CloseCode.BadHandshake || code === CloseCode.Unauthorized || (code === CloseCode.NameTaken && !this.everConnected)) {
-      const err = new HubbubError(ClientErrorCode.Refused, `the server refused the connection (${code} ${reason})`);
-      this.stopped = true;
-      this.finished = true;
-      this.fail(err);
-      this.setState({ state: "offline", error: err });
-      return;
+      return this.refused(new HubbubError(ClientErrorCode.Refused, `the server refused the connection (${code} ${reason})`));
     }
-    // 4409 after having connected: our previous connection may still hold the name until the
+    // 4409 after having connected: a stale connection may still hold the name until the
     // server notices it is gone, so retry, and in the end come back as a guest.
     this.nameTakenStrikes = code === CloseCode.NameTaken ? this.nameTakenStrikes + 1 : 0;
     if (this.nameTakenStrikes > NAME_TAKEN_RETRIES) this.name_ = null;
@@ -424,12 +475,19 @@ export class HubbubClient {
     this.setState({ state: "reconnecting", attempt: this.attempt, retryInMs: delay, retryAt: Date.now() + delay, close: { code, reason } });
   }
 
+  /** Stops for good: nothing pending will ever be answered. */
+  private refused(err: HubbubError): void {
+    this.stopped = true;
+    this.finished = true;
+    this.fail(err);
+    this.setState({ state: "offline", error: err });
+  }
+
   /** Forgets the current socket and everything tied to it. */
   private teardown(err: HubbubError): void {
     const ws = this.ws;
     this.ws = null;
     if (ws) {
-      ws.onopen = null;
       ws.onmessage = null;
       ws.onclose = null;
     }
@@ -437,6 +495,8 @@ export class HubbubClient {
     this.timers = { connect: null, reconnect: null, flush: null };
     this.heartbeat?.stop();
     this.heartbeat = null;
+    this.handshake?.done.reject(err);
+    this.handshake = null;
     this.requests.failAll(err);
     this.outbox.disconnected();
     for (const r of this.rooms_.values()) r.abortSync();
@@ -454,39 +514,39 @@ export class HubbubClient {
   // ---- inbound ---------------------------------------------------------------------------
 
   private receive(data: unknown): void {
-    const f = typeof data === "string" ? parseServerFrame(data) : null;
+    const f = decodeServerFrame(data);
     if (!f) return console.warn("hubbub: ignored a malformed frame from the server");
     this.heartbeat?.touch();
-    this.requests.offer(f);
+    // A reply settles its request or send; its effects on state are applied below all the same.
+    if (!this.requests.offer(f)) this.outbox.offer(f);
     switch (f.type) {
       case "welcome":
-        this.onWelcome(f);
+        if (!this.onWelcome(f)) return;
         break;
-      case "users": {
-        const r = this.rooms_.get(f.room);
-        r?.setUsers(f.users);
-        if (r) this.events.emit("roster", { room: f.room, users: this.users(f.room) });
+      case "identity":
+        this.id_ = f.id;
+        this.rename(f.name);
+        if (f.resume !== undefined) this.setResume(f.resume);
         break;
-      }
+      case "users":
+        if (refOf(f) === undefined && this.handshake?.room === f.room) {
+          const hs = this.handshake;
+          this.handshake = null;
+          hs.done.resolve(f);
+        }
+        break;
       case "presence": {
         const r = this.rooms_.get(f.room);
-        r?.applyPresence(f.joins, f.leaves);
-        const me = f.joins.find((m) => m.id === this.connId);
-        if (me) this.rename(me.name);
-        if (r) this.events.emit("roster", { room: f.room, users: this.users(f.room) });
+        if (!r) break;
+        r.applyPresence(f.joins, f.leaves);
+        this.events.emit("roster", { room: f.room, users: this.users(f.room) });
         break;
       }
       case "message":
-        for (const m of this.rooms_.get(f.room)?.live(f) ?? []) this.deliver(m);
+        for (const m of this.rooms_.get(f.room)?.live(f) ?? []) this.events.emit("message", m);
         return;
-      case "ack":
-        this.outbox.ack(f);
-        break;
-      case "direct":
-        this.outbox.directEcho(f, this.connId);
-        break;
-      case "error":
-        this.outbox.error(f);
+      case "history":
+        this.rooms_.get(f.room)?.offerReplay(f);
         break;
       case "left": {
         const r = this.rooms_.get(f.room);
@@ -496,8 +556,11 @@ export class HubbubClient {
       case "shutdown":
         this.retryAfterMs = f.retryAfterMs;
         break;
-      case "history":
+      case "ack":
+      case "direct":
       case "notice":
+      case "ok":
+      case "error":
       case "pong":
         break;
       default: {
@@ -508,31 +571,42 @@ export class HubbubClient {
     this.events.emit(f.type, f as never);
   }
 
-  private onWelcome(f: Frame<"welcome">): void {
+  /** Takes the welcome; false (and a final refusal) when the server speaks another protocol version. */
+  private onWelcome(f: Frame<"welcome">): boolean {
+    const ws = this.ws!;
     if (this.timers.connect) clearTimeout(this.timers.connect);
     this.timers.connect = null;
-    this.connId = f.id;
+    if (f.protocol !== PROTOCOL_VERSION) {
+      this.refused(new HubbubError(ClientErrorCode.Refused, `the server speaks protocol ${String(f.protocol)}, this client ${PROTOCOL_VERSION}`));
+      this.teardown(closedError());
+      ws.close(CloseCode.Normal);
+      return false;
+    }
+    this.conn_ = f.conn;
+    this.id_ = f.id;
     this.limits_ = f.limits;
     this.pacer = new TokenBucket(f.limits.ratePerSecond, Math.max(1, f.limits.ratePerSecond * PACE_BURST_FACTOR), Date.now());
     this.rename(f.name);
-    const ws = this.ws!;
+    if (f.resume !== undefined) this.setResume(f.resume);
     this.heartbeat = new Heartbeat({
       intervalMs: this.opts.pingIntervalMs,
       timeoutMs: this.opts.pongTimeoutMs,
       sendPing: () => ws.send(JSON.stringify({ type: "ping", ref: `h${++this.pingCounter}` } satisfies ClientFrame)),
       onDead: () => this.abandon(ws, "no answer to ping"),
     });
-  }
-
-  private deliver(m: MessageFrame): void {
-    this.outbox.observe(m);
-    this.events.emit("message", m);
+    return true;
   }
 
   private rename(name: string): void {
     if (name === this.name_) return;
     this.name_ = name;
     this.events.emit("name", name);
+  }
+
+  private setResume(token: string): void {
+    if (token === this.resume_) return;
+    this.resume_ = token;
+    this.events.emit("resume", token);
   }
 
   private setState(s: ConnectionState): void {
@@ -555,22 +629,31 @@ export class HubbubClient {
         return;
       }
       this.ws.send(JSON.stringify(e.frame));
-      this.outbox.markSent(e, this.connId!);
+      this.outbox.markSent(e);
     }
   }
 
-  /** Sends `build(ref)` on the current socket; resolves with the replies `wants` picks, at the barrier pong. */
-  private request(build: (ref: string) => ClientFrame[], wants: (f: ServerFrame) => boolean): Promise<ServerFrame[]> {
+  /** Sends `frame` with a fresh ref on the current socket; resolves with the one reply carrying it. */
+  private request(frame: Unref<ClientFrame>): Promise<ServerFrame> {
     const ws = this.ws;
-    if (!ws || ws.readyState !== OPEN) return Promise.reject(new HubbubError(ClientErrorCode.ConnectionLost, "not connected"));
-    const { ref, done } = this.requests.open(wants);
-    for (const f of build(ref)) ws.send(JSON.stringify(f));
+    if (!ws || ws.readyState !== OPEN) return Promise.reject(lostError());
+    const { ref, done } = this.requests.open();
+    ws.send(JSON.stringify({ ...frame, ref }));
     return done;
   }
 
-  /** A slash command as a request; its chat carries the barrier's ref, so a rate_limited error finds it. */
-  private command1(line: string, wants: (f: ServerFrame) => boolean = () => false, room?: string): Promise<ServerFrame[]> {
-    return this.request((ref) => [{ type: "chat", text: line, ref, ...(room ? { room } : {}) }, { type: "ping", ref }], wants);
+  /** request(), and the reply must be a `reply` frame. */
+  private async requestOf<K extends ServerFrame["type"]>(frame: Unref<ClientFrame>, reply: K): Promise<Frame<K>> {
+    const f = await this.request(frame);
+    if (f.type !== reply) throw new HubbubError(ClientErrorCode.Protocol, `the server answered ${frame.type} with ${f.type}, not ${reply}`);
+    return f as Frame<K>;
+  }
+
+  /** A room name from the app, normalised (the server answers with the normalised name), or invalid_room. */
+  private roomName(raw: string): string {
+    const room = normalizeRoom(raw);
+    if (room === null) throw new HubbubError("invalid_room", ROOM_RULE);
+    return room;
   }
 
   /** Runs `fn` once connected; if the connection drops under it, runs it again after the reconnect. */
