@@ -1,95 +1,30 @@
 // HubbubClient: one connection to a Hubbub server that survives restarts, evictions and dead
-// links. It owns the socket's lifecycle (connect, resync, reconnect with backoff) and routes
+// links, and the SDK's public API. Link (link.ts) owns the socket's lifecycle (connect,
+// reconnect with backoff, dead-link detection); this file resyncs after each connect and routes
 // frames to the pieces that keep state: RoomState (user lists, exactly-once message stream),
-// Outbox (sends, their cids and acks), Requests (replies tied to requests by ref) and
-// Heartbeat (dead-link detection). Works wherever a global WebSocket exists: browsers, Bun,
-// Node 22+. It imports only src/shared/ (types of the zod schemas, never zod itself).
-import { DEFAULT_BACKOFF, reconnectDelay, type BackoffOptions } from "../shared/backoff.ts";
-import { CloseCode } from "../shared/codes.ts";
-import { decodeServerFrame } from "../shared/decode.ts";
-import { MAX_HISTORY_LIMIT, PROTOCOL_VERSION, SUBPROTOCOL } from "../shared/limits.ts";
+// Outbox (sends, their cids and acks) and Requests (replies tied to requests by ref). Works
+// wherever a global WebSocket exists: browsers, Bun, Node 22+. It imports only src/shared/
+// (the zod schemas' types, never zod itself).
+import { DEFAULT_BACKOFF } from "../shared/backoff.ts";
+import { MAX_HISTORY_LIMIT, SUBPROTOCOL } from "../shared/limits.ts";
 import { DEFAULT_ROOM, NAME_RULE, ROOM_RULE, normalizeName, normalizeRoom } from "../shared/names.ts";
-import type { ClientFrame, Limits, Member, MessageFrame, ServerFrame, UsersFrame } from "../shared/protocol.ts";
+import type { AckFrame, ClientFrame, Limits, Member, ServerFrame, UsersFrame } from "../shared/protocol.ts";
 import { TokenBucket } from "../shared/rate-limit.ts";
 import { parseDirectArgs } from "../shared/slash.ts";
 import { deferred, type Deferred } from "./deferred.ts";
 import { Emitter, type Listener } from "./emitter.ts";
 import { ClientErrorCode, HubbubError } from "./errors.ts";
 import type { ClientEvents, ConnectionState, Frame } from "./events.ts";
-import { Heartbeat } from "./heartbeat.ts";
 import { expectedMessage, parseCommand } from "./lines.ts";
+import { Link } from "./link.ts";
 import { Outbox } from "./outbox.ts";
 import { Requests, refOf } from "./requests.ts";
+import type { HistoryPage, HubbubClientOptions, MemberPage } from "./options.ts";
 import { RoomState, type ResumePoint } from "./room.ts";
 import { finishSync, syncRoom, type SyncHost, type Unref } from "./sync.ts";
-import type { AckFrame } from "../shared/protocol.ts";
-
-export interface HubbubClientOptions {
-  /** The server's WebSocket endpoint, e.g. `wss://chat.example.com/ws`. */
-  url: string | URL;
-  /** The name to ask for. Absent: the resumed user's name, else a server-assigned `guest-` name; either is then kept across reconnects. */
-  name?: string;
-  /**
-   * A token for a server with AUTH_SECRET set, offered as the `bearer.<token>` subprotocol next
-   * to `hubbub.v2` (kept out of URLs and proxy logs); the server takes the user id and name
-   * from it. A refusal (4401) is final: create a new client with a fresh token.
-   */
-  token?: string;
-  /**
-   * A resume token from an earlier `resume` event (anonymous servers): connect as that same
-   * user, with its id and name. A forged or stale one just gets a fresh guest identity.
-   */
-  resume?: string;
-  /** Rooms to join at connect; the first is the handshake room. Default `["lobby"]`. */
-  rooms?: string[];
-  /** Replay a room's kept history when first joining it (join() can override). Default false. */
-  history?: boolean;
-  /** Reconnect backoff (full jitter). Default 500 ms doubling up to 30 s. */
-  reconnect?: Partial<BackoffOptions>;
-  /** Send an app-level ping after this long without any inbound frame, ms. Default 20000. */
-  pingIntervalMs?: number;
-  /** Declare the link dead when nothing arrives this long after that ping, ms. Default 10000. */
-  pongTimeoutMs?: number;
-  /** Abandon a connection attempt not welcomed within this long, ms. Default 10000. */
-  connectTimeoutMs?: number;
-  /** The WebSocket constructor. Default: the global one. */
-  WebSocket?: typeof WebSocket;
-}
-
-/** One page of a room's kept messages, ascending; `more`: more lie beyond it in the direction read. */
-export interface HistoryPage {
-  /** The room, normalised. */
-  room: string;
-  messages: MessageFrame[];
-  more: boolean;
-  /** The room's epoch: seqs from another epoch are not comparable. */
-  epoch: string;
-}
-
-/** One page of a room's members, ordered by id; pass `next` as `after` for the following page. */
-export interface MemberPage {
-  /** The room, normalised. */
-  room: string;
-  users: Member[];
-  /** Members in the room in all. */
-  count: number;
-  next?: string;
-}
-
-type Resolved = Required<Omit<HubbubClientOptions, "name" | "rooms" | "reconnect" | "token" | "resume">> & { reconnect: BackoffOptions; token?: string };
 
 /** Stays under the server's token bucket (RATE_LIMIT per second, burst twice that). */
 const PACE_BURST_FACTOR = 1;
-/**
- * Reconnects refused with 4409 (name taken) before falling back to a guest name. A resumed
- * user reclaims its own name at once; this is for a user whose identity could not be resumed
- * (a server restarted with a new guest secret) while a stale connection still holds the name.
- */
-const NAME_TAKEN_RETRIES = 8;
-type Timer = ReturnType<typeof setTimeout>;
-/** WebSocket readyState values (not read off the global, which a custom constructor may lack). */
-const OPEN = 1;
-const CLOSED = 3;
 
 const closedError = () => new HubbubError(ClientErrorCode.Closed, "the client was closed");
 const lostError = () => new HubbubError(ClientErrorCode.ConnectionLost, "not connected");
@@ -100,55 +35,59 @@ function randomId(): string {
 }
 
 export class HubbubClient {
-  private readonly opts: Resolved;
+  private readonly url: string | URL;
+  private readonly token: string | undefined;
+  private readonly withHistory: boolean;
+  private readonly link: Link;
   private readonly events = new Emitter<ClientEvents>();
   private readonly rooms_ = new Map<string, RoomState>();
   private readonly outbox = new Outbox(randomId());
   private readonly requests = new Requests();
-  private ws: WebSocket | null = null;
   private conn_: string | null = null;
   private id_: string | null = null;
   private name_: string | null;
   private resume_: string | null;
   private limits_: Limits | null = null;
-  private state_: ConnectionState = { state: "offline" };
   /** Resolves at the next "connected"; replaced after each disconnect. */
   private ready: Deferred<void> = deferred();
   /** The handshake's reply: the first room's ref-less `users` frame. */
   private handshake: { room: string; done: Deferred<UsersFrame> } | null = null;
-  /** No socket should be open: before connect(), after close() or a final refusal. */
-  private stopped = true;
+  /** The handshake of the current socket, kept until it is lost: a resync of an older one must not finish. */
+  private attempt: object | null = null;
+  /** connect() was called and close() was not, nor did the server refuse for good. */
+  private started = false;
   /** close() was called or the server refused for good; waiting callers fail. */
   private finished = false;
-  private nameTakenStrikes = 0;
-  private everConnected = false;
-  private attempt = 0;
-  /** The floor the server asked for in its last `shutdown` frame, used once. */
-  private retryAfterMs = 0;
-  private heartbeat: Heartbeat | null = null;
   private pacer: TokenBucket | null = null;
-  private timers = { connect: null as Timer | null, reconnect: null as Timer | null, flush: null as Timer | null };
-  private pingCounter = 0;
+  private flushTimer: ReturnType<typeof setTimeout> | null = null;
   private closing: Promise<void> | null = null;
 
   constructor(options: HubbubClientOptions) {
-    this.opts = {
-      url: options.url,
-      history: options.history ?? false,
-      reconnect: { ...DEFAULT_BACKOFF, ...options.reconnect },
-      pingIntervalMs: options.pingIntervalMs ?? 20_000,
-      pongTimeoutMs: options.pongTimeoutMs ?? 10_000,
-      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-      WebSocket: options.WebSocket ?? globalThis.WebSocket,
-      token: options.token,
-    };
+    this.url = options.url;
+    this.token = options.token;
+    this.withHistory = options.history ?? false;
     this.name_ = options.name ?? null;
     this.resume_ = options.resume ?? null;
     for (const raw of options.rooms ?? [DEFAULT_ROOM]) {
       const room = normalizeRoom(raw);
       if (room === null) throw new HubbubError("invalid_room", `invalid room name ${JSON.stringify(raw)}`);
-      this.rooms_.set(room, new RoomState(room, this.opts.history));
+      this.rooms_.set(room, new RoomState(room, this.withHistory));
     }
+    const linkOptions = {
+      reconnect: { ...DEFAULT_BACKOFF, ...options.reconnect },
+      pingIntervalMs: options.pingIntervalMs ?? 20_000,
+      pongTimeoutMs: options.pongTimeoutMs ?? 10_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      WebSocket: options.WebSocket ?? globalThis.WebSocket,
+    };
+    this.link = new Link(linkOptions, {
+      handshake: () => this.handshakeFor(),
+      frame: (f) => this.receive(f),
+      lost: (err) => this.lost(err),
+      refused: (err) => this.refused(err),
+      nameTakenRepeatedly: () => void (this.name_ = null),
+      state: (s) => this.events.emit("state", s),
+    });
   }
 
   // ---- events and state ------------------------------------------------------------------
@@ -162,7 +101,7 @@ export class HubbubClient {
   }
 
   get state(): ConnectionState {
-    return this.state_;
+    return this.link.state;
   }
   /** The user id: stable across reconnects and shared by the user's tabs (a token's `sub`, or a resumed guest's); null before the first welcome. */
   get id(): string | null {
@@ -199,11 +138,11 @@ export class HubbubClient {
 
   /** Starts connecting (if not already) and resolves once connected and every room is synced. */
   connect(): Promise<void> {
-    if (this.stopped) {
-      this.stopped = false;
+    if (!this.started) {
+      this.started = true;
       this.finished = false;
       this.closing = null;
-      this.open();
+      this.link.start();
     }
     return this.ready.promise;
   }
@@ -211,28 +150,17 @@ export class HubbubClient {
   /** Closes for good: no reconnect, everything pending fails with `closed`. Resolves once the socket is closed. */
   close(): Promise<void> {
     if (this.closing) return this.closing;
-    this.stopped = true;
+    this.started = false;
     this.finished = true;
-    const ws = this.ws;
     const err = closedError();
-    this.teardown(err);
+    this.closing = this.link.stop(err);
     this.fail(err);
-    this.setState({ state: "offline" });
-    this.closing = ws && ws.readyState !== CLOSED
-      ? new Promise<void>((resolve) => {
-          ws.addEventListener("close", () => resolve(), { once: true });
-          ws.close(CloseCode.Normal);
-        })
-      : Promise.resolve();
     return this.closing;
   }
 
   /** While waiting to reconnect, tries now instead (e.g. the browser came back online). */
   reconnectNow(): void {
-    if (this.state_.state !== "reconnecting") return;
-    if (this.timers.reconnect) clearTimeout(this.timers.reconnect);
-    this.timers.reconnect = null;
-    this.open();
+    this.link.reconnectNow();
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -269,10 +197,10 @@ export class HubbubClient {
     const name = this.roomName(room);
     let r = this.rooms_.get(name);
     if (!r) {
-      r = new RoomState(name, opts.history ?? this.opts.history);
+      r = new RoomState(name, opts.history ?? this.withHistory);
       this.rooms_.set(name, r);
       this.events.emit("rooms", this.rooms);
-      if (this.state_.state === "connected") this.syncRoom(r).catch((err) => this.roomFailed(r!, err));
+      if (this.link.state.state === "connected") this.syncRoom(r).catch((err) => this.roomFailed(r!, err));
     }
     await r.joined.promise;
     return this.users(name);
@@ -285,7 +213,7 @@ export class HubbubClient {
     if (!r) return;
     this.dropRoom(r, new HubbubError("not_in_room", `left ${r.name}`));
     // A room still syncing is left when its sync ends (syncRoom); one not on the server yet needs nothing.
-    if (r.syncing || this.ws?.readyState !== OPEN || this.state_.state === "connecting") return;
+    if (r.syncing || !this.link.open || this.link.state.state === "connecting") return;
     await this.request({ type: "leave", room: r.name }).catch(() => {});
   }
 
@@ -306,7 +234,7 @@ export class HubbubClient {
   async setName(name: string): Promise<string> {
     const wanted = normalizeName(name);
     if (wanted === null) throw new HubbubError("invalid_name", NAME_RULE);
-    if (this.stopped) {
+    if (!this.started) {
       this.rename(wanted);
       return wanted;
     }
@@ -363,39 +291,34 @@ export class HubbubClient {
 
   // ---- connection ------------------------------------------------------------------------
 
-  private open(): void {
-    this.setState({ state: "connecting", attempt: this.attempt });
+  /** The next attempt's URL and subprotocols; also arms the wait for its first room's reply. */
+  private handshakeFor(): { url: string; protocols: string[] } {
     // A connection always starts in a room: with none left, the client lands in the default one.
     if (this.rooms_.size === 0) {
-      this.rooms_.set(DEFAULT_ROOM, new RoomState(DEFAULT_ROOM, this.opts.history));
+      this.rooms_.set(DEFAULT_ROOM, new RoomState(DEFAULT_ROOM, this.withHistory));
       this.events.emit("rooms", this.rooms);
     }
     const first = this.rooms_.values().next().value!;
     const resume = first.resumePoint();
-    const url = new URL(this.opts.url);
+    const url = new URL(this.url);
     const q = url.searchParams;
     if (this.name_ !== null) q.set("name", this.name_);
-    if (this.resume_ !== null && this.opts.token === undefined) q.set("resume", this.resume_);
+    if (this.resume_ !== null && this.token === undefined) q.set("resume", this.resume_);
     q.set("room", first.name);
     if (resume?.since !== undefined) q.set("since", String(resume.since));
     if (resume?.epoch !== undefined) q.set("epoch", resume.epoch);
-    const protocols = this.opts.token === undefined ? [SUBPROTOCOL] : [SUBPROTOCOL, `bearer.${this.opts.token}`];
-
-    const ws = new this.opts.WebSocket(url.toString(), protocols);
-    this.ws = ws;
-    this.timers.connect = setTimeout(() => this.abandon(ws, "connect timeout"), this.opts.connectTimeoutMs);
     // The handshake is answered like a join without a ref: welcome, the first room's replay
     // (with since) and then its ref-less `users` frame.
     first.beginSync();
     const hs = { room: first.name, done: deferred<UsersFrame>() };
     this.handshake = hs;
-    ws.onmessage = (e) => this.ws === ws && this.receive(e.data);
-    ws.onclose = (e) => this.ws === ws && this.closed(e.code, e.reason);
-    hs.done.promise.then((users) => this.resync(ws, first, resume, users)).catch(() => {});
+    this.attempt = hs;
+    hs.done.promise.then((users) => this.resync(hs, first, resume, users)).catch(() => {});
+    return { url: url.toString(), protocols: this.token === undefined ? [SUBPROTOCOL] : [SUBPROTOCOL, `bearer.${this.token}`] };
   }
 
   /** After the handshake: finish the first room, rejoin the others, then flush the outbox. */
-  private async resync(ws: WebSocket, first: RoomState, resume: ResumePoint | undefined, users: UsersFrame): Promise<void> {
+  private async resync(hs: object, first: RoomState, resume: ResumePoint | undefined, users: UsersFrame): Promise<void> {
     try {
       await this.finishSync(first, () => finishSync(this.syncHost, first, resume, users));
       const done = new Set([first]);
@@ -405,11 +328,8 @@ export class HubbubClient {
         for (const r of todo) done.add(r);
         await Promise.all(todo.map((r) => this.syncRoom(r).catch((err) => this.roomFailed(r, err))));
       }
-      if (this.ws !== ws) return;
-      this.attempt = 0;
-      this.nameTakenStrikes = 0;
-      this.everConnected = true;
-      this.setState({ state: "connected" });
+      if (this.attempt !== hs) return;
+      this.link.connected();
       this.ready.resolve();
       this.flush();
     } catch {
@@ -445,62 +365,23 @@ export class HubbubClient {
     this.events.emit("rooms", this.rooms);
   }
 
-  /** Gives up on a socket that went silent (no welcome, or no answer to a ping). */
-  private abandon(ws: WebSocket, why: string, code = 1006): void {
-    if (this.ws !== ws) return;
-    try {
-      ws.close();
-    } catch {
-      // Already closing.
-    }
-    this.closed(code, why);
-  }
-
-  private closed(code: number, reason: string): void {
-    this.teardown(new HubbubError(ClientErrorCode.ConnectionLost, `connection closed (${code}${reason ? ` ${reason}` : ""})`));
-    if (this.stopped) return;
-    if (code === CloseCode.BadHandshake || code === CloseCode.Unauthorized || (code === CloseCode.NameTaken && !this.everConnected)) {
-      return this.refused(new HubbubError(ClientErrorCode.Refused, `the server refused the connection (${code} ${reason})`));
-    }
-    // 4409 after having connected: a stale connection may still hold the name until the
-    // server notices it is gone, so retry, and in the end come back as a guest.
-    this.nameTakenStrikes = code === CloseCode.NameTaken ? this.nameTakenStrikes + 1 : 0;
-    if (this.nameTakenStrikes > NAME_TAKEN_RETRIES) this.name_ = null;
-    // 1008 (abuse): come back slowly.
-    if (code === CloseCode.Abuse) this.attempt = Math.max(this.attempt, 5);
-    const delay = reconnectDelay(this.attempt, this.opts.reconnect, this.retryAfterMs);
-    this.retryAfterMs = 0;
-    this.attempt++;
-    this.timers.reconnect = setTimeout(() => this.open(), delay);
-    this.setState({ state: "reconnecting", attempt: this.attempt, retryInMs: delay, retryAt: Date.now() + delay, close: { code, reason } });
-  }
-
-  /** Stops for good: nothing pending will ever be answered. */
-  private refused(err: HubbubError): void {
-    this.stopped = true;
-    this.finished = true;
-    this.fail(err);
-    this.setState({ state: "offline", error: err });
-  }
-
-  /** Forgets the current socket and everything tied to it. */
-  private teardown(err: HubbubError): void {
-    const ws = this.ws;
-    this.ws = null;
-    if (ws) {
-      ws.onmessage = null;
-      ws.onclose = null;
-    }
-    for (const t of Object.values(this.timers)) if (t) clearTimeout(t);
-    this.timers = { connect: null, reconnect: null, flush: null };
-    this.heartbeat?.stop();
-    this.heartbeat = null;
+  /** The socket is gone: requests on it fail, sends in flight go back to the queue. */
+  private lost(err: HubbubError): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    this.attempt = null;
     this.handshake?.done.reject(err);
     this.handshake = null;
     this.requests.failAll(err);
     this.outbox.disconnected();
     for (const r of this.rooms_.values()) r.abortSync();
     if (this.ready.settled) this.ready = deferred();
+  }
+
+  private refused(err: HubbubError): void {
+    this.started = false;
+    this.finished = true;
+    this.fail(err);
   }
 
   /** Fails everything waiting on this client for good. */
@@ -513,15 +394,12 @@ export class HubbubClient {
 
   // ---- inbound ---------------------------------------------------------------------------
 
-  private receive(data: unknown): void {
-    const f = decodeServerFrame(data);
-    if (!f) return console.warn("hubbub: ignored a malformed frame from the server");
-    this.heartbeat?.touch();
+  private receive(f: ServerFrame): void {
     // A reply settles its request or send; its effects on state are applied below all the same.
     if (!this.requests.offer(f)) this.outbox.offer(f);
     switch (f.type) {
       case "welcome":
-        if (!this.onWelcome(f)) return;
+        this.onWelcome(f);
         break;
       case "identity":
         this.id_ = f.id;
@@ -554,8 +432,6 @@ export class HubbubClient {
         break;
       }
       case "shutdown":
-        this.retryAfterMs = f.retryAfterMs;
-        break;
       case "ack":
       case "direct":
       case "notice":
@@ -571,30 +447,13 @@ export class HubbubClient {
     this.events.emit(f.type, f as never);
   }
 
-  /** Takes the welcome; false (and a final refusal) when the server speaks another protocol version. */
-  private onWelcome(f: Frame<"welcome">): boolean {
-    const ws = this.ws!;
-    if (this.timers.connect) clearTimeout(this.timers.connect);
-    this.timers.connect = null;
-    if (f.protocol !== PROTOCOL_VERSION) {
-      this.refused(new HubbubError(ClientErrorCode.Refused, `the server speaks protocol ${String(f.protocol)}, this client ${PROTOCOL_VERSION}`));
-      this.teardown(closedError());
-      ws.close(CloseCode.Normal);
-      return false;
-    }
+  private onWelcome(f: Frame<"welcome">): void {
     this.conn_ = f.conn;
     this.id_ = f.id;
     this.limits_ = f.limits;
     this.pacer = new TokenBucket(f.limits.ratePerSecond, Math.max(1, f.limits.ratePerSecond * PACE_BURST_FACTOR), Date.now());
     this.rename(f.name);
     if (f.resume !== undefined) this.setResume(f.resume);
-    this.heartbeat = new Heartbeat({
-      intervalMs: this.opts.pingIntervalMs,
-      timeoutMs: this.opts.pongTimeoutMs,
-      sendPing: () => ws.send(JSON.stringify({ type: "ping", ref: `h${++this.pingCounter}` } satisfies ClientFrame)),
-      onDead: () => this.abandon(ws, "no answer to ping"),
-    });
-    return true;
   }
 
   private rename(name: string): void {
@@ -609,36 +468,30 @@ export class HubbubClient {
     this.events.emit("resume", token);
   }
 
-  private setState(s: ConnectionState): void {
-    this.state_ = s;
-    this.events.emit("state", s);
-  }
-
   // ---- outbound --------------------------------------------------------------------------
 
   /** Writes queued sends in order, paced under the server's rate limit; only when connected. */
   private flush(): void {
-    if (this.state_.state !== "connected" || !this.ws || !this.pacer || this.timers.flush) return;
+    if (this.link.state.state !== "connected" || !this.pacer || this.flushTimer) return;
     for (const e of this.outbox.queued()) {
       if (!this.pacer.take(Date.now())) {
         const waitMs = Math.ceil(1000 / (this.limits_?.ratePerSecond ?? 1));
-        this.timers.flush = setTimeout(() => {
-          this.timers.flush = null;
+        this.flushTimer = setTimeout(() => {
+          this.flushTimer = null;
           this.flush();
         }, waitMs);
         return;
       }
-      this.ws.send(JSON.stringify(e.frame));
+      if (!this.link.send(e.frame)) return;
       this.outbox.markSent(e);
     }
   }
 
   /** Sends `frame` with a fresh ref on the current socket; resolves with the one reply carrying it. */
   private request(frame: Unref<ClientFrame>): Promise<ServerFrame> {
-    const ws = this.ws;
-    if (!ws || ws.readyState !== OPEN) return Promise.reject(lostError());
+    if (!this.link.open) return Promise.reject(lostError());
     const { ref, done } = this.requests.open();
-    ws.send(JSON.stringify({ ...frame, ref }));
+    this.link.send({ ...frame, ref } as ClientFrame);
     return done;
   }
 
@@ -660,7 +513,7 @@ export class HubbubClient {
   private async whenConnected<T>(fn: () => Promise<T>): Promise<T> {
     for (;;) {
       if (this.finished) throw closedError();
-      if (this.state_.state !== "connected") await this.ready.promise;
+      if (this.link.state.state !== "connected") await this.ready.promise;
       try {
         return await fn();
       } catch (err) {

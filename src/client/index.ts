@@ -1,6 +1,7 @@
 // hubbub/client: the public surface of the client SDK. Everything else in src/client is internal.
 // Like the rest of the SDK it takes only src/shared/ (and zod-free parts of it at runtime).
-export { HubbubClient, type HubbubClientOptions, type HistoryPage, type MemberPage } from "./client.ts";
+export { HubbubClient } from "./client.ts";
+export type { HubbubClientOptions, HistoryPage, MemberPage } from "./options.ts";
 export type { ClientEvents, ConnectionState, CloseInfo, Frame } from "./events.ts";
 export { HubbubError, ClientErrorCode } from "./errors.ts";
 export { reconnectDelay, DEFAULT_BACKOFF, type BackoffOptions } from "../shared/backoff.ts";
