@@ -1,11 +1,11 @@
 // The client SDK against a real server: every client frame has a method, every server frame
 // an event, and the user lists track joins, renames and leaves.
 import { describe, expect, it } from "bun:test";
-import { ClientErrorCode, CloseCode, ErrorCode, HubbubError, SUBPROTOCOL } from "hubbub/client";
+import { ClientErrorCode, ErrorCode, HubbubError, SUBPROTOCOL } from "hubbub/client";
 import { mintToken } from "../src/auth.ts";
 import { SHRUG } from "../src/shared/slash.ts";
 import { TestClient, startServer } from "./helpers.ts";
-import { gatedWebSocket, messagesIn, nextEvent, record, sdkClient } from "./sdk.ts";
+import { evictConnection, gatedWebSocket, messagesIn, nextEvent, record, sdkClient } from "./sdk.ts";
 
 const names = (users: { name: string }[]) => users.map((u) => u.name).sort();
 
@@ -173,7 +173,7 @@ describe("HubbubClient identity and paging", () => {
     expect(alice.resume).toBe(tokens[0]!);
     // A reconnect (this one evicted) comes back as the same user, with the new name.
     const back = nextEvent(alice, "state", (s) => s.state === "connected");
-    for (const s of app.hub.all()) if (s.conn === alice.conn) s.evict(CloseCode.SlowConsumer);
+    evictConnection(app, alice);
     await back;
     expect({ id: alice.id, name: alice.name }).toEqual({ id, name: "alicia" });
     expect(alice.conn).not.toBe(conn);
@@ -245,7 +245,7 @@ describe("HubbubClient identity and paging", () => {
     await using bob = await TestClient.join(app, { name: "bob" });
     const away = nextEvent(alice, "state", (s) => s.state === "reconnecting");
     gate.block();
-    for (const s of app.hub.all()) if (s.conn === alice.conn) s.evict(CloseCode.SlowConsumer);
+    evictConnection(app, alice);
     await away;
     // More than one page (200) of messages while alice is away.
     for (let i = 0; i < 450; i++) bob.send({ type: "chat", text: `b${i}` });
