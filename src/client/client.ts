@@ -52,8 +52,8 @@ export class HubbubClient {
   private ready: Deferred<void> = deferred();
   /** The handshake's reply: the first room's ref-less `users` frame. */
   private handshake: { room: string; done: Deferred<UsersFrame> } | null = null;
-  /** The handshake of the current socket, kept until it is lost: a resync of an older one must not finish. */
-  private attempt: object | null = null;
+  /** The current socket's handshake, kept (unlike `handshake`) until the socket is lost: a resync begun on an older socket must not declare this one connected. */
+  private liveHandshake: object | null = null;
   /** connect() was called and close() was not, nor did the server refuse for good. */
   private started = false;
   /** close() was called or the server refused for good; waiting callers fail. */
@@ -312,7 +312,7 @@ export class HubbubClient {
     first.beginSync();
     const hs = { room: first.name, done: deferred<UsersFrame>() };
     this.handshake = hs;
-    this.attempt = hs;
+    this.liveHandshake = hs;
     hs.done.promise.then((users) => this.resync(hs, first, resume, users)).catch(() => {});
     return { url: url.toString(), protocols: this.token === undefined ? [SUBPROTOCOL] : [SUBPROTOCOL, `bearer.${this.token}`] };
   }
@@ -328,7 +328,7 @@ export class HubbubClient {
         for (const r of todo) done.add(r);
         await Promise.all(todo.map((r) => this.syncRoom(r).catch((err) => this.roomFailed(r, err))));
       }
-      if (this.attempt !== hs) return;
+      if (this.liveHandshake !== hs) return;
       this.link.connected();
       this.ready.resolve();
       this.flush();
@@ -369,7 +369,7 @@ export class HubbubClient {
   private lost(err: HubbubError): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
-    this.attempt = null;
+    this.liveHandshake = null;
     this.handshake?.done.reject(err);
     this.handshake = null;
     this.requests.failAll(err);
