@@ -5,7 +5,7 @@ import { Composer } from "./composer.ts";
 import { Conversations, roomKey } from "./conversations.ts";
 import { dispatch } from "./dispatch.ts";
 import { byId } from "./dom.ts";
-import { askName, storeName, storedName } from "./name.ts";
+import { askName, storeName, storeResume, storedName, storedResume } from "./name.ts";
 import { MessageList } from "./views/messages.ts";
 import { renderPeople } from "./views/people.ts";
 import { renderSidebar } from "./views/sidebar.ts";
@@ -75,9 +75,12 @@ function report(err: unknown): void {
 }
 
 function start(name: string): void {
-  // On a server with AUTH_SECRET, the page is opened as /?token=…: the token names the user.
+  // On a server with AUTH_SECRET, the page is opened as /?token=…: the token names the user (the
+  // SDK offers it as a subprotocol, never in the /ws URL). Otherwise the kept resume token
+  // makes a reload or another tab the same user.
   const token = new URLSearchParams(location.search).get("token") ?? undefined;
-  const c = new HubbubClient({ url: new URL("/ws", location.href.replace(/^http/, "ws")), name, token, history: true });
+  const resume = token === undefined ? (storedResume() ?? undefined) : undefined;
+  const c = new HubbubClient({ url: new URL("/ws", location.href.replace(/^http/, "ws")), name, token, resume, history: true });
   client = c;
   c.on("state", (s) => {
     status.show(s);
@@ -95,9 +98,11 @@ function start(name: string): void {
   });
   c.on("notice", (n) => notice(n.text));
   c.on("error", (e) => toast(ui.toasts, e.message));
+  c.on("resume", storeResume);
   c.on("reset", ({ room }) => model.add(model.room(room), { kind: "notice", text: "The server restarted; the room's history starts again here.", ts: Date.now() }));
   c.on("gap", ({ room, fromSeq, toSeq }) => model.add(model.room(room), { kind: "notice", text: `${toSeq - fromSeq + 1} messages were missed while offline.`, ts: Date.now() }));
   c.on("roster", render);
+  // Renames come from this tab or another of the same user (an `identity` frame).
   c.on("name", (n) => {
     storeName(n);
     render();

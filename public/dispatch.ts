@@ -1,6 +1,6 @@
 // What a submitted line does. Rooms take any line through the SDK's command(); a direct
 // conversation sends plain text to its peer; a few commands also change what is on screen.
-import { HubbubError, normalizeRoom, parseCommand, type HubbubClient } from "hubbub/client";
+import { HubbubError, normalizeRoom, parseCommand, parseDirectArgs, type HubbubClient } from "hubbub/client";
 import { dmKey, roomKey, type Conversations } from "./conversations.ts";
 
 export interface DispatchContext {
@@ -19,12 +19,13 @@ export async function dispatch(line: string, { client, model, open, notice }: Di
     return;
   }
   if (p.kind === "command") {
-    const msg = /^(\S+)\s+([\s\S]+)$/.exec(p.args);
+    const msg = parseDirectArgs(p.args);
     if (p.name === "me" && conv?.type === "dm") throw new HubbubError("bad_call", "/me works in rooms only");
     if (p.name === "who") {
       const target = p.args || room;
-      const users = await client.who(target);
-      notice(`In #${target}: ${users.map((u) => u.name).join(", ")}`);
+      const page = await client.who(target);
+      const more = page.count > page.users.length ? ` and ${page.count - page.users.length} more` : "";
+      notice(`In #${page.room}: ${page.users.map((u) => u.name).join(", ")}${more}`);
       return;
     }
     if (p.name === "join" && normalizeRoom(p.args)) {
@@ -33,7 +34,7 @@ export async function dispatch(line: string, { client, model, open, notice }: Di
       return;
     }
     if (p.name === "msg" && msg) {
-      const echo = await client.direct(msg[1]!, msg[2]!);
+      const echo = await client.direct(msg.to, msg.text);
       open(dmKey(echo.to.name));
       return;
     }

@@ -1,9 +1,11 @@
-// Picking a name: remembered in localStorage, validated with the server's own rule before
-// connecting, asked for in a modal dialog.
+// Who this browser is: the name (validated with the server's own rule before connecting, asked
+// for in a modal dialog) and the server's resume token, both in localStorage, so a reload or a
+// second tab connects as the same user (one entry in every user list).
 import { normalizeName } from "hubbub/client";
 import { byId } from "./dom.ts";
 
 const STORAGE_KEY = "hubbub.name";
+const RESUME_KEY = "hubbub.resume";
 
 export function storedName(): string | null {
   try {
@@ -19,6 +21,23 @@ export function storeName(name: string): void {
     localStorage.setItem(STORAGE_KEY, name);
   } catch {
     // Storage may be disabled; the name just is not remembered.
+  }
+}
+
+/** The resume token the server gave this browser's user, if one was kept. */
+export function storedResume(): string | null {
+  try {
+    return localStorage.getItem(RESUME_KEY);
+  } catch {
+    return null;
+  }
+}
+
+export function storeResume(token: string): void {
+  try {
+    localStorage.setItem(RESUME_KEY, token);
+  } catch {
+    // Storage may be disabled; a reload then is a new guest with the same name.
   }
 }
 

@@ -3,6 +3,8 @@
 // nothing is lost, nothing is delivered twice, and every send resolves exactly once.
 import { describe, expect, it } from "bun:test";
 import { CloseCode, type HubbubClient } from "hubbub/client";
+import { mintToken } from "../src/auth.ts";
+import type { Published } from "../src/engine/engine.ts";
 import type { App } from "../src/server.ts";
 import { TestClient, spawnServer, startServer } from "./helpers.ts";
 import { FAST_RECONNECT, gatedWebSocket, messagesIn, nextEvent, record, sdkClient } from "./sdk.ts";
@@ -12,6 +14,31 @@ const connected = (c: HubbubClient, timeoutMs?: number) => nextEvent(c, "state",
 
 function evict(app: App, name: string): void {
   for (const s of app.hub.all()) if (s.name === name) s.evict(CloseCode.SlowConsumer);
+}
+
+/**
+ * Makes the server evict `name` (and the gate keep it away) right after the broker published
+ * its `n`th message, before the ack goes out. Retries the broker de-duplicates do not count;
+ * the returned `duplicates` does.
+ */
+function evictAfterPublishing(app: App, name: string, n: number, gate: ReturnType<typeof gatedWebSocket>): { duplicates: number } {
+  const broker = app.engine.broker;
+  const publish = broker.publish.bind(broker);
+  const seen = { duplicates: 0 };
+  let published = 0;
+  broker.publish = (room, draft, key) => {
+    const after = (p: Published): Published => {
+      if (draft.from.name === name && p.duplicate) seen.duplicates++;
+      if (draft.from.name === name && !p.duplicate && ++published === n) {
+        gate.block();
+        evict(app, name);
+      }
+      return p;
+    };
+    const p = publish(room, draft, key);
+    return p instanceof Promise ? p.then(after) : after(p);
+  };
+  return seen;
 }
 
 /** Every text appears exactly once, and seqs strictly increase. */
@@ -72,16 +99,7 @@ describe("HubbubClient recovery", () => {
     // Evict alice from inside the server right after her third message is published, so its
     // ack is never sent and the frames behind it are in flight: some of those the server
     // still publishes, the rest it never reads.
-    const publish = app.engine.publish.bind(app.engine);
-    let published = 0;
-    app.engine.publish = async (room, draft) => {
-      const m = await publish(room, draft);
-      if (draft.from.name === "alice" && ++published === 3) {
-        gate.block();
-        evict(app, "alice");
-      }
-      return m;
-    };
+    evictAfterPublishing(app, "alice", 3, gate);
     const away = reconnecting(alice);
     const texts = Array.from({ length: 10 }, (_, i) => `mine ${i}`);
     const sends = texts.map((t) => alice.send(t));
@@ -101,6 +119,29 @@ describe("HubbubClient recovery", () => {
     expect(acks.map((a) => a.seq)).toEqual(texts.map((t) => seqOf.get(t)!));
     const mine = await messagesIn(seen, alice, "lobby", everything.length);
     expectExactlyOnce(mine.map((m) => m.seq), mine.map((m) => m.text), everything);
+  });
+
+  // Code review 2026-12, defect 3: with tokens the user id is the same on every connection,
+  // so sends in doubt were never matched again and hung forever. With cids they are re-sent
+  // and the server answers each retry with the original ack.
+  it("after an eviction with sends in flight, settles every send (token auth)", async () => {
+    const secret = "s".repeat(40);
+    await using app = await startServer({ rateLimit: 1000, presenceIntervalMs: 5, authSecret: secret });
+    const gate = gatedWebSocket();
+    const token = await mintToken(secret, "user-alice", "alice", 3600);
+    await using alice = await sdkClient(app, { token, WebSocket: gate.WebSocket });
+    const broker = evictAfterPublishing(app, "alice", 3, gate);
+    const away = reconnecting(alice);
+    const sends = Array.from({ length: 10 }, (_, i) => alice.send(`mine ${i}`));
+    await away;
+    const back = connected(alice);
+    gate.unblock();
+    await back;
+    expect((await Promise.all(sends)).map((a) => a.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(alice.pending).toBe(0);
+    // The third was published but never acked: its retry was answered from the cid.
+    expect(broker.duplicates).toBeGreaterThanOrEqual(1);
+    expect(alice.id).toBe("user-alice");
   });
 
   it("detects a dead link with app-level pings and reconnects when the server answers again", async () => {

@@ -1,7 +1,9 @@
-// The SDK's pure pieces, without sockets: backoff, the exactly-once room stream, user lists,
-// and how replies and ref-less errors are tied to requests.
+// The SDK's pure pieces, without sockets: backoff, the exactly-once room stream and its epochs,
+// user lists, replies tied to requests by ref, and the outbox's cids.
 import { describe, expect, it } from "bun:test";
 import { reconnectDelay } from "../src/shared/backoff.ts";
+import { ClientErrorCode, HubbubError } from "../src/client/errors.ts";
+import { Outbox, RESEND_WINDOW_MS } from "../src/client/outbox.ts";
 import { Requests } from "../src/client/requests.ts";
 import { RoomState } from "../src/client/room.ts";
 import type { MessageFrame } from "../src/shared/protocol.ts";
@@ -24,72 +26,141 @@ describe("reconnectDelay", () => {
 });
 
 describe("RoomState", () => {
+  const at = (seq: number, epoch = "e1") => ({ seq, epoch });
+  const replay = (messages: MessageFrame[], recovered = true, epoch = "e1") => ({ epoch, recovered, messages });
+
   it("holds live messages during a sync and merges them with the replay, each once, in order", () => {
     const r = new RoomState("r", true);
-    expect(r.resumeSince()).toBe(0);
+    expect(r.resumePoint()).toEqual({ since: 0 });
     r.beginSync();
     expect(r.live(msg(3))).toEqual([]);
     expect(r.live(msg(4))).toEqual([]);
-    const { messages, gap } = r.endSync(3, [msg(1), msg(2), msg(3)]);
+    const { messages, gap, reset } = r.endSync(at(3), replay([msg(1), msg(2), msg(3)]));
     expect(seqs(messages)).toEqual([1, 2, 3, 4]);
-    expect(gap).toBeNull();
+    expect({ gap, reset }).toEqual({ gap: null, reset: false });
     expect(r.live(msg(4))).toEqual([]);
     expect(seqs(r.live(msg(5)))).toEqual([5]);
   });
 
   it("starts from the snapshot without history, keeping live messages that arrived during the join", () => {
     const r = new RoomState("r");
-    expect(r.resumeSince()).toBeUndefined();
+    expect(r.resumePoint()).toBeUndefined();
     r.beginSync();
     r.live(msg(7));
-    expect(seqs(r.endSync(7, null).messages)).toEqual([7]);
-    expect(r.resumeSince()).toBe(6);
+    expect(seqs(r.endSync(at(7), null).messages)).toEqual([7]);
+    expect(r.resumePoint()).toEqual({ since: 7, epoch: "e1" });
   });
 
-  it("resumes one message early, to check the message it last saw is still there", () => {
+  it("resumes from its position in its epoch, and treats a replay from a new epoch as a reset", () => {
     const r = new RoomState("r");
     r.beginSync();
-    r.endSync(5, null);
-    expect(r.resumeSince()).toBe(5); // seq 5 came from the snapshot: nothing to compare
+    r.endSync(at(5), null);
     r.live(msg(6));
-    expect(r.resumeSince()).toBe(5);
-    expect(r.isReset(6, [msg(6)])).toBe(false);
-    expect(r.isReset(9, [msg(6, "other-node-1"), msg(7)])).toBe(true);
-    expect(r.isReset(2, [])).toBe(true);
-    r.restart();
+    expect(r.resumePoint()).toEqual({ since: 6, epoch: "e1" });
     r.beginSync();
-    expect(seqs(r.endSync(2, [msg(1, "x"), msg(2, "y")]).messages)).toEqual([1, 2]);
+    const same = r.endSync(at(7), replay([msg(7)]));
+    expect({ seqs: seqs(same.messages), reset: same.reset }).toEqual({ seqs: [7], reset: false });
+    // The server restarted: seqs 1 and 2 again, in epoch e2. They are new, not duplicates.
+    r.beginSync();
+    const restarted = r.endSync(at(2, "e2"), replay([msg(1, "x"), msg(2, "y")], false, "e2"));
+    expect({ seqs: seqs(restarted.messages), reset: restarted.reset, gap: restarted.gap }).toEqual({ seqs: [1, 2], reset: true, gap: null });
+    expect(r.resumePoint()).toEqual({ since: 2, epoch: "e2" });
   });
 
-  it("reports a gap when the replay starts past what it had", () => {
+  it("reports a gap when the server could not recover everything after its position", () => {
     const r = new RoomState("r");
     r.beginSync();
-    r.endSync(2, null);
+    r.endSync(at(2), null);
     r.beginSync();
-    expect(r.endSync(10, [msg(6), msg(7), msg(8), msg(9), msg(10)]).gap).toEqual({ fromSeq: 3, toSeq: 5 });
+    const late = r.endSync(at(10), replay([msg(6), msg(7), msg(8), msg(9), msg(10)], false));
+    expect({ gap: late.gap, reset: late.reset }).toEqual({ gap: { fromSeq: 3, toSeq: 5 }, reset: false });
     r.beginSync();
-    expect(r.endSync(12, []).gap).toEqual({ fromSeq: 11, toSeq: 12 });
+    expect(r.endSync(at(12), replay([], false)).gap).toEqual({ fromSeq: 11, toSeq: 12 });
+    // A new epoch whose newest page starts past seq 1: a reset, and a gap for what it left out.
+    r.beginSync();
+    expect(r.endSync(at(60, "e2"), replay([msg(11), msg(60)], false, "e2"))).toMatchObject({ reset: true, gap: { fromSeq: 1, toSeq: 10 } });
   });
 
-  it("applies presence leaves before joins, so a rename keeps one entry per id", () => {
+  it("keeps only the join's ref-less replay, and only while syncing", () => {
+    const r = new RoomState("r");
+    const h = (extra: object) => ({ type: "history" as const, room: "r", epoch: "e1", messages: [], ...extra });
+    expect(r.offerReplay(h({ recovered: true }))).toBe(false);
+    r.beginSync();
+    expect(r.offerReplay(h({ ref: "q1" }))).toBe(false);
+    expect(r.offerReplay(h({}))).toBe(false);
+    expect(r.offerReplay(h({ recovered: false }))).toBe(true);
+    expect(r.takeReplay()?.recovered).toBe(false);
+  });
+
+  it("applies presence leaves before joins, and a rename is a join with the same id", () => {
     const r = new RoomState("r");
     r.setUsers([{ id: "a", name: "alice" }, { id: "b", name: "bob" }]);
-    r.applyPresence([{ id: "b", name: "robert" }], [{ id: "b", name: "bob" }]);
-    expect([...r.users.values()]).toEqual([{ id: "a", name: "alice" }, { id: "b", name: "robert" }]);
+    r.applyPresence([{ id: "b", name: "robert" }], []);
+    r.addUsers([{ id: "c", name: "carol" }]);
+    expect([...r.users.values()]).toEqual([{ id: "a", name: "alice" }, { id: "b", name: "robert" }, { id: "c", name: "carol" }]);
   });
 });
 
 describe("Requests", () => {
-  it("gives each request its replies and the ref-less errors that arrive before its pong", async () => {
+  it("settles each request with the one frame carrying its ref, an error rejecting it", async () => {
     const q = new Requests();
-    const a = q.open((f) => f.type === "users" && f.room === "a");
-    const b = q.open((f) => f.type === "users" && f.room === "b");
-    q.offer({ type: "users", room: "a", seq: 0, users: [] });
-    expect(q.offer({ type: "pong", ref: a.ref })).toBe(true);
-    q.offer({ type: "error", code: "too_many_rooms", message: "no" });
-    q.offer({ type: "pong", ref: b.ref });
-    expect(await a.done).toEqual([{ type: "users", room: "a", seq: 0, users: [] }]);
+    const a = q.open();
+    const b = q.open();
+    expect(q.offer({ type: "users", room: "a", seq: 0, epoch: "e", count: 0, users: [], ref: a.ref })).toBe(true);
+    expect(q.offer({ type: "error", code: "too_many_rooms", message: "no" })).toBe(false);
+    expect(q.offer({ type: "error", code: "too_many_rooms", message: "no", ref: b.ref })).toBe(true);
+    expect(await a.done).toMatchObject({ type: "users", room: "a" });
     await expect(b.done).rejects.toMatchObject({ code: "too_many_rooms" });
     expect(q.offer({ type: "pong", ref: "h1" })).toBe(false);
+    expect(q.size).toBe(0);
+  });
+
+  it("fails every open request when the connection is lost", async () => {
+    const q = new Requests();
+    const a = q.open();
+    q.failAll(new HubbubError(ClientErrorCode.ConnectionLost, "gone"));
+    await expect(a.done).rejects.toMatchObject({ code: ClientErrorCode.ConnectionLost });
+    expect(q.offer({ type: "pong", ref: a.ref })).toBe(false);
+  });
+});
+
+describe("Outbox", () => {
+  const ack = (ref: string, seq: number) => ({ type: "ack" as const, ref, room: "r", seq, id: `n-${seq}` });
+
+  it("gives every send its own cid and keeps it when a send in doubt goes back to the queue", async () => {
+    const o = new Outbox("tab1");
+    const first = o.chat("one", "r");
+    const second = o.chat("two", "r");
+    const [a, b] = o.queued();
+    expect(a!.frame.cid).not.toBe(b!.frame.cid);
+    expect(a!.frame.cid.startsWith("tab1.")).toBe(true);
+    o.markSent(a!, 0);
+    o.markSent(b!, 0);
+    expect(o.offer(ack(a!.ref, 1))).toBe(true);
+    o.disconnected(1000);
+    expect(o.queued().map((e) => e.frame.cid)).toEqual([b!.frame.cid]);
+    o.markSent(o.queued()[0]!, 2000);
+    expect(o.offer(ack(b!.ref, 2))).toBe(true);
+    expect([(await first).seq, (await second).seq]).toEqual([1, 2]);
+    expect(o.size).toBe(0);
+  });
+
+  it("fails a send in doubt with delivery_unknown once the server may have forgotten its cid", async () => {
+    const o = new Outbox("t");
+    const old = o.chat("old", "r");
+    o.markSent(o.queued()[0]!, 0);
+    o.disconnected(RESEND_WINDOW_MS + 1);
+    await expect(old).rejects.toMatchObject({ code: ClientErrorCode.DeliveryUnknown });
+    expect(o.size).toBe(0);
+  });
+
+  it("ignores replies to entries it has not sent, and rejects on an error with its ref", async () => {
+    const o = new Outbox("t");
+    const d = o.direct("bob", "hi");
+    const e = o.queued()[0]!;
+    expect(o.offer({ type: "error", code: "no_such_user", message: "no", ref: e.ref })).toBe(false);
+    o.markSent(e);
+    expect(o.offer({ type: "error", code: "no_such_user", message: "no", ref: e.ref })).toBe(true);
+    await expect(d).rejects.toMatchObject({ code: "no_such_user" });
   });
 });

@@ -1,11 +1,11 @@
 // The client SDK against a real server: every client frame has a method, every server frame
 // an event, and the user lists track joins, renames and leaves.
 import { describe, expect, it } from "bun:test";
-import { ClientErrorCode, ErrorCode, HubbubError } from "hubbub/client";
+import { ClientErrorCode, ErrorCode, HubbubError, SUBPROTOCOL } from "hubbub/client";
 import { mintToken } from "../src/auth.ts";
 import { SHRUG } from "../src/shared/slash.ts";
 import { TestClient, startServer } from "./helpers.ts";
-import { messagesIn, nextEvent, record, sdkClient } from "./sdk.ts";
+import { evictConnection, gatedWebSocket, messagesIn, nextEvent, record, sdkClient } from "./sdk.ts";
 
 const names = (users: { name: string }[]) => users.map((u) => u.name).sort();
 
@@ -53,7 +53,7 @@ describe("HubbubClient", () => {
     expect(await rooms).toEqual(["lobby", "den"]);
     expect((await messagesIn(rec, alice, "den", 2)).map((m) => m.text)).toEqual(["one", "two"]);
     expect((await alice.send("in the lobby")).room).toBe("lobby");
-    expect((await alice.history("den", { since: 1 })).map((m) => m.seq)).toEqual([2]);
+    expect((await alice.history("den", { after: 1 })).messages.map((m) => m.seq)).toEqual([2]);
     await alice.leave("den");
     expect(alice.rooms).toEqual(["lobby"]);
     await expect(alice.history("den")).rejects.toMatchObject({ code: ErrorCode.NotInRoom });
@@ -81,7 +81,7 @@ describe("HubbubClient", () => {
     expect(alice.rooms).toEqual(["lobby"]);
     await alice.command("/nick alicia");
     expect(alice.name).toBe("alicia");
-    expect(names(await alice.who())).toEqual(["alicia", "bob"]);
+    expect(names((await alice.who()).users)).toEqual(["alicia", "bob"]);
     expect(await alice.help()).toContain("/msg <name> <text>");
     await expect(alice.command("/dance")).rejects.toMatchObject({ code: ErrorCode.UnknownCommand });
     await expect(alice.command("/nick bob")).rejects.toMatchObject({ code: ErrorCode.NameTaken });
@@ -149,5 +149,111 @@ describe("HubbubClient", () => {
     await expect(alice.history("lobby")).rejects.toMatchObject({ code: ClientErrorCode.Closed });
     expect(states).toEqual(["offline"]);
     expect(app.hub.size).toBeLessThanOrEqual(1);
+  });
+});
+
+describe("HubbubClient identity and paging", () => {
+  it("keeps the user id across reconnects and connections, gives each connection its own conn id, and resumes with the latest token", async () => {
+    await using app = await startServer({ presenceIntervalMs: 5 });
+    const tokens: string[] = [];
+    await using alice = await sdkClient(app, { name: "alice" });
+    alice.on("resume", (t) => tokens.push(t));
+    const { id, conn } = alice;
+    expect(alice.resume).toBeString();
+    // A second tab with the stored token is the same user: one entry in the list.
+    await using tab2 = await sdkClient(app, { resume: alice.resume! });
+    expect({ id: tab2.id, name: tab2.name }).toEqual({ id, name: "alice" });
+    expect(tab2.conn).not.toBe(conn);
+    expect(alice.users("lobby")).toEqual([{ id: id!, name: "alice" }]);
+    // A rename in one tab reaches the other as `identity`, with a fresh token.
+    const renamed = nextEvent(tab2, "name");
+    expect(await alice.setName("alicia")).toBe("alicia");
+    expect(await renamed).toBe("alicia");
+    expect(tokens.length).toBe(1);
+    expect(alice.resume).toBe(tokens[0]!);
+    // A reconnect (this one evicted) comes back as the same user, with the new name.
+    const back = nextEvent(alice, "state", (s) => s.state === "connected");
+    evictConnection(app, alice);
+    await back;
+    expect({ id: alice.id, name: alice.name }).toEqual({ id, name: "alicia" });
+    expect(alice.conn).not.toBe(conn);
+    expect(names(alice.users("lobby"))).toEqual(["alicia"]);
+  });
+
+  it("gets a fresh guest identity for a forged resume token", async () => {
+    await using app = await startServer();
+    await using alice = await sdkClient(app, { name: "alice" });
+    const [payload] = alice.resume!.split(".");
+    await using mallory = await sdkClient(app, { resume: `${payload}.forged` });
+    expect(mallory.id).not.toBe(alice.id);
+    expect(mallory.name).toStartWith("guest-");
+  });
+
+  it("offers a token as the bearer subprotocol beside hubbub.v2, never in the URL", async () => {
+    const secret = "s".repeat(40);
+    await using app = await startServer({ authSecret: secret });
+    const seen: { url: string; protocols: string | string[] | undefined }[] = [];
+    class Recording extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        seen.push({ url: String(url), protocols });
+        super(url, protocols);
+      }
+    }
+    const token = await mintToken(secret, "u-alice", "alice", 60);
+    await using alice = await sdkClient(app, { token, WebSocket: Recording });
+    expect(alice.id).toBe("u-alice");
+    expect(seen[0]!.protocols).toEqual([SUBPROTOCOL, `bearer.${token}`]);
+    expect(seen[0]!.url).not.toContain(token);
+    expect(seen[0]!.url).not.toContain("token=");
+  });
+
+  it("normalises the room in who() and history(), which once returned [] for `Lobby`", async () => {
+    await using app = await startServer();
+    await using alice = await sdkClient(app, { name: "alice" });
+    await alice.send("hello");
+    expect(names((await alice.who("Lobby")).users)).toEqual(["alice"]);
+    expect((await alice.history("Lobby")).messages.map((m) => m.text)).toEqual(["hello"]);
+    expect(alice.users("LOBBY").length).toBe(1);
+    await expect(alice.history("no such room!")).rejects.toMatchObject({ code: ErrorCode.InvalidRoom });
+  });
+
+  it("pages history backwards and forwards, and who() by cursor", async () => {
+    await using app = await startServer();
+    await using alice = await sdkClient(app, { name: "alice" });
+    await using bob = await sdkClient(app, { name: "bob" });
+    await using carol = await sdkClient(app, { name: "carol" });
+    for (let i = 1; i <= 5; i++) await alice.send(`m${i}`);
+    const newest = await alice.history("lobby", { limit: 2 });
+    expect({ seqs: newest.messages.map((m) => m.seq), more: newest.more }).toEqual({ seqs: [4, 5], more: true });
+    expect(newest.epoch).toBeString();
+    const older = await alice.history("lobby", { before: 4, limit: 2 });
+    expect({ seqs: older.messages.map((m) => m.seq), more: older.more }).toEqual({ seqs: [2, 3], more: true });
+    const after = await alice.history("lobby", { after: 3 });
+    expect({ seqs: after.messages.map((m) => m.seq), more: after.more }).toEqual({ seqs: [4, 5], more: false });
+    const first = await alice.who(undefined, { limit: 2 });
+    expect({ n: first.users.length, count: first.count }).toEqual({ n: 2, count: 3 });
+    const rest = await alice.who("lobby", { after: first.next!, limit: 2 });
+    expect(rest.next).toBeUndefined();
+    expect(names([...first.users, ...rest.users])).toEqual(["alice", "bob", "carol"]);
+  });
+
+  it("recovers a long absence page by page: every missed message once, in order", async () => {
+    await using app = await startServer({ rateLimit: 1000, historySize: 1000 });
+    const gate = gatedWebSocket();
+    await using alice = await sdkClient(app, { name: "alice", WebSocket: gate.WebSocket });
+    const seen = record(alice);
+    await using bob = await TestClient.join(app, { name: "bob" });
+    const away = nextEvent(alice, "state", (s) => s.state === "reconnecting");
+    gate.block();
+    evictConnection(app, alice);
+    await away;
+    // More than one page (200) of messages while alice is away.
+    for (let i = 0; i < 450; i++) bob.send({ type: "chat", text: `b${i}` });
+    await bob.sync();
+    const back = nextEvent(alice, "state", (s) => s.state === "connected");
+    gate.unblock();
+    await back;
+    const got = await messagesIn(seen, alice, "lobby", 450);
+    expect(got.map((m) => m.seq)).toEqual(Array.from({ length: 450 }, (_, i) => i + 1));
   });
 });

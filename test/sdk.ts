@@ -1,6 +1,6 @@
 // Helpers for tests of the client SDK: a connected HubbubClient with fast reconnects, and
 // event waits that are armed before the action that causes them.
-import { HubbubClient, type ClientEvents, type HubbubClientOptions, type MessageFrame } from "hubbub/client";
+import { CloseCode, HubbubClient, type ClientEvents, type HubbubClientOptions, type MessageFrame } from "hubbub/client";
 import type { App } from "../src/server.ts";
 import { WAIT_MS } from "./helpers.ts";
 
@@ -68,4 +68,9 @@ export function gatedWebSocket(): { WebSocket: typeof WebSocket; block(): void; 
     block: () => void (blocked = true),
     unblock: () => void (blocked = false),
   };
+}
+
+/** Evicts the client's current connection from inside the server, as a slow consumer would be. */
+export function evictConnection(app: App, c: HubbubClient): void {
+  for (const s of app.hub.all()) if (s.conn === c.conn) s.evict(CloseCode.SlowConsumer);
 }

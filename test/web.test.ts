@@ -83,6 +83,37 @@ describe.skipIf(skipBrowser)("web client in Chromium", () => {
     await alice.context().close();
   }, 30_000);
 
+  it("is one person in two tabs of one browser: the kept resume token makes the second tab the same user", async () => {
+    await using app = await startServer({ presenceIntervalMs: 10 });
+    await using bob = await sdkClient(app, { name: "bob" });
+    const tab1 = await openChat(browser, app.httpUrl, "alice");
+    // Same context: same localStorage, so no name dialog and the same user id.
+    const tab2 = await tab1.context().newPage();
+    await tab2.goto(app.httpUrl);
+    await connectedPage(tab2);
+    expect(await tab2.locator("#name-dialog[open]").count()).toBe(0);
+    for (const tab of [tab1, tab2]) {
+      await tab.waitForFunction(() => document.querySelectorAll("#users li").length === 2);
+      expect(await shownUsers(tab)).toEqual(["alice", "bob"]);
+      expect(await tab.locator("#users li.own").count()).toBe(1);
+    }
+    expect(bob.users("lobby").map((u) => u.name).sort()).toEqual(["alice", "bob"]);
+    // What one tab sends shows as its own in the other; a rename in one renames both.
+    await say(tab1, "from tab one");
+    await line(tab2, "from tab one").waitFor();
+    expect(await line(tab2, "from tab one").getAttribute("class")).toContain("own");
+    await say(tab2, "/nick alicia");
+    await tab1.waitForFunction(() => document.querySelector("#rename")?.textContent === "alicia");
+    await tab1.waitForFunction(() => [...document.querySelectorAll("#users li")].some((li) => li.textContent?.startsWith("alicia")));
+    expect(await shownUsers(tab1)).toEqual(["alicia", "bob"]);
+    // Closing one tab leaves the user present through the other.
+    await tab2.close();
+    await say(tab1, "still here");
+    await line(tab1, "still here").waitFor();
+    expect(bob.users("lobby").map((u) => u.name).sort()).toEqual(["alicia", "bob"]);
+    await tab1.context().close();
+  }, 20_000);
+
   it("shows names and messages that look like HTML as text, and runs none of it", async () => {
     await using app = await startServer();
     const xss = "<img src=x onerror=alert(1)>";

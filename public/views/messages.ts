@@ -10,7 +10,9 @@ export interface Me {
 
 export function isOwn(line: Line, me: Me): boolean {
   if (line.kind === "notice") return false;
-  return line.msg.from.id === me.id || line.msg.from.name === me.name;
+  // The user id, not the name: it is the same in every tab and across reconnects, and a name
+  // may have belonged to someone else earlier in the conversation.
+  return line.msg.from.id === me.id;
 }
 
 export function renderLine(line: Line, me: Me): HTMLLIElement {

@@ -8,10 +8,12 @@ export const ClientErrorCode = {
   ConnectionLost: "connection_lost",
   /** close() was called; everything still pending fails with this. */
   Closed: "closed",
-  /** A message was in flight when the link dropped and history could not tell whether it was delivered. */
+  /** A message was in flight at a drop longer ago than the server remembers its cid: a retry could deliver it twice, so it is not retried. */
   DeliveryUnknown: "delivery_unknown",
-  /** The server refused the handshake for good (bad parameter, or a name taken at first connect). */
+  /** The server refused the handshake for good (bad parameter or token, a name taken at first connect, another protocol version). */
   Refused: "refused",
+  /** The server answered a request with a frame of a type the protocol does not allow there. */
+  Protocol: "protocol_error",
   /** A call the client refuses before sending (e.g. send() given a command that gets no ack). */
   BadCall: "bad_call",
 } as const;

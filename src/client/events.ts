@@ -1,5 +1,5 @@
 // Everything a HubbubClient emits. Every server frame type has an event of the same name
-// carrying the validated frame, except `message`, which is the deduplicated, seq-ordered
+// carrying the frame as received, except `message`, which is the deduplicated, seq-ordered
 // stream (live, replayed after a reconnect, or recovered after a reset) rather than raw
 // frames. The rest are derived state changes, so an app never rebuilds them itself.
 import type { Member, ServerFrame } from "../shared/protocol.ts";
@@ -29,10 +29,16 @@ export interface ClientEvents extends FrameEvents {
   roster: { room: string; users: Member[] };
   /** The list of rooms this client is in (or will rejoin) changed. */
   rooms: string[];
-  /** This client's own name changed (a /nick, or the name the server gave). */
+  /** This user's name changed (a rename in this tab or another, or the name the server gave). */
   name: string;
-  /** A room's sequence restarted (the server lost its history); messages from seq 1 follow. */
-  reset: { room: string };
-  /** Messages of a room that were missed and could not be recovered from history. */
+  /**
+   * A fresh resume token (from `welcome` or `identity`, anonymous servers only). Store it and
+   * pass it as the `resume` option to be the same user (id and name) after a reload or in
+   * another tab; the client itself reconnects with the latest one.
+   */
+  resume: string;
+  /** A room's numbering restarted (a new epoch: the server lost its history); what it holds now is delivered as new. */
+  reset: { room: string; epoch: string };
+  /** Messages of a room (in its current epoch) that were missed and could not be recovered. */
   gap: { room: string; fromSeq: number; toSeq: number };
 }

@@ -1,12 +1,10 @@
-// What a line of chat input turns into. The parsing rule is the server's own (parseCommand is
-// pure and shared, so there is no second definition of the slash syntax); this only adds
-// which lines produce a room message, and what that message's kind and text will be, which
-// the Outbox needs to recognise its in-flight messages in a replay.
-import { parseCommand } from "../commands/index.ts";
-import { SHRUG } from "../commands/shrug.ts";
+// What a line of chat input turns into. The slash syntax is shared/slash.ts, the one definition
+// the server uses too; this adds only which lines publish a room message (and what it will be),
+// which send() needs in order to refuse the commands that publish nothing.
 import type { MessageKind } from "../shared/protocol.ts";
+import { SHRUG, parseCommand } from "../shared/slash.ts";
 
-export { parseCommand };
+export { literal, parseCommand, parseDirectArgs } from "../shared/slash.ts";
 
 /** The message a line publishes, when it publishes one. */
 export interface ExpectedMessage {
@@ -21,9 +19,4 @@ export function expectedMessage(line: string): ExpectedMessage | null {
   if (p.name === "me") return p.args ? { kind: "action", text: p.args } : null;
   if (p.name === "shrug") return { kind: "text", text: p.args ? `${p.args} ${SHRUG}` : SHRUG };
   return null;
-}
-
-/** Escapes a text so the server publishes it literally even when it starts with `/`. */
-export function literal(text: string): string {
-  return text.startsWith("/") ? `/${text}` : text;
 }

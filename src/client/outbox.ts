@@ -1,63 +1,66 @@
 // Outbox: the chat and direct messages the app sent that have not settled yet, oldest first.
-// Each goes onto the wire once, and is written again only when it provably never arrived:
-// - queued: not written yet (the client is not connected, or is pacing to the rate limit);
-// - sent: written on connection `connId`, waiting for its ack (chat) or echo (direct).
-// When a link drops, sent chats are "in doubt": the server may have published some of them.
-// After the reconnect has replayed every room, each in-doubt chat is matched against the
-// messages of its old connection (seen live before the drop, or in the replay); a match
-// settles it with that message's seq, the rest go back to queued and are sent once more.
-// Directs have no history to check, so a direct in flight at a drop fails with
-// connection_lost instead of risking a second delivery.
-import type { ChatFrame, DirectFrame, DirectMessageFrame, MessageFrame, ServerFrame } from "../shared/protocol.ts";
-import { HubbubError, ClientErrorCode } from "./errors.ts";
-import type { ExpectedMessage } from "./lines.ts";
+// Each carries a `cid` (client message id) chosen once, when the app calls send()/direct():
+// - queued: not written on the current connection (offline, or pacing to the rate limit);
+// - sent: written, waiting for the one reply with its ref (an `ack`, the sender's copy of the
+//   `direct`, or an `error`).
+// When the link drops, sent entries are "in doubt": the server may have published some. They go
+// back to queued, ahead of the newer ones, and are written again after the reconnect with the
+// same cid. The server remembers recent cids per user (IDEMPOTENCY_WINDOW_MS, on every node),
+// so a retry of a send it already published is not published again: it is answered with the
+// original ack (same seq and id). Unlike matching by text or connection id, this holds with
+// tokens (one user id for every tab and connection) and with identical texts.
+// The one case a retry could publish twice is a send first written longer ago than the
+// server's memory lasts; such a send fails with delivery_unknown instead.
+import type { AckFrame, ChatFrame, DirectFrame, DirectMessageFrame, ServerFrame } from "../shared/protocol.ts";
+import { ClientErrorCode, HubbubError } from "./errors.ts";
+import { refOf } from "./requests.ts";
 
-export type AckFrame = Extract<ServerFrame, { type: "ack" }>;
-type ErrorFrame = Extract<ServerFrame, { type: "error" }>;
+/**
+ * Past this age (ms since first written) an in-doubt send is not retried. The server keeps a
+ * cid for 5 minutes (IDEMPOTENCY_WINDOW_MS, src/engine/engine.ts); the minute of margin covers
+ * the time between our write and the server's read, and the reconnect itself.
+ */
+export const RESEND_WINDOW_MS = 4 * 60 * 1000;
 
 interface Common {
+  /** The ref of its frame; replies are matched on it (unique within this client). */
   readonly ref: string;
+  readonly cid: string;
   state: "queued" | "sent";
-  /** The connection (welcome id) it was written on, once sent. */
-  connId: string | null;
+  /** When it was first written (ms), null while never written. */
+  firstSentAt: number | null;
   reject(err: unknown): void;
 }
 interface ChatEntry extends Common {
   readonly kind: "chat";
-  readonly frame: ChatFrame & { room: string; ref: string };
-  readonly expect: ExpectedMessage;
+  readonly frame: ChatFrame & { room: string; ref: string; cid: string };
   resolve(ack: AckFrame): void;
 }
 interface DirectEntry extends Common {
   readonly kind: "direct";
-  readonly frame: DirectFrame & { ref: string };
-  /** Sent to one's own name: the server echoes it without the ref. */
-  readonly toSelf: boolean;
+  readonly frame: DirectFrame & { ref: string; cid: string };
   resolve(frame: DirectMessageFrame): void;
 }
 export type OutboxEntry = ChatEntry | DirectEntry;
 
-const seqKey = (room: string, seq: number) => `${room}\n${seq}`;
-
 export class Outbox {
   private entries: OutboxEntry[] = [];
   private counter = 0;
-  /** Own messages of connections that still have chats in flight, not yet claimed by an ack. */
-  private own: MessageFrame[] = [];
-  /** Acks that arrived before their message was delivered (the room was syncing). */
-  private ackedEarly = new Set<string>();
 
-  chat(text: string, room: string, expect: ExpectedMessage): Promise<AckFrame> {
+  /** @param cidPrefix unique per client instance: a user's tabs share one user id, so their cids must differ. */
+  constructor(private readonly cidPrefix: string) {}
+
+  chat(text: string, room: string): Promise<AckFrame> {
     return new Promise((resolve, reject) => {
-      const ref = `m${++this.counter}`;
-      this.entries.push({ kind: "chat", ref, state: "queued", connId: null, frame: { type: "chat", text, room, ref }, expect, resolve, reject });
+      const { ref, cid } = this.ids();
+      this.entries.push({ kind: "chat", ref, cid, state: "queued", firstSentAt: null, frame: { type: "chat", text, room, cid, ref }, resolve, reject });
     });
   }
 
-  direct(to: string, text: string, toSelf: boolean): Promise<DirectMessageFrame> {
+  direct(to: string, text: string): Promise<DirectMessageFrame> {
     return new Promise((resolve, reject) => {
-      const ref = `m${++this.counter}`;
-      this.entries.push({ kind: "direct", ref, state: "queued", connId: null, frame: { type: "direct", to, text, ref }, toSelf, resolve, reject });
+      const { ref, cid } = this.ids();
+      this.entries.push({ kind: "direct", ref, cid, state: "queued", firstSentAt: null, frame: { type: "direct", to, text, cid, ref }, resolve, reject });
     });
   }
 
@@ -70,77 +73,35 @@ export class Outbox {
     return this.entries.length;
   }
 
-  markSent(e: OutboxEntry, connId: string): void {
+  markSent(e: OutboxEntry, now = Date.now()): void {
     e.state = "sent";
-    e.connId = connId;
+    e.firstSentAt ??= now;
   }
 
-  ack(f: AckFrame): void {
-    const e = this.take((x) => x.ref === f.ref && x.kind === "chat");
-    if (!e) return;
-    const i = this.own.findIndex((m) => m.room === f.room && m.seq === f.seq);
-    if (i >= 0) this.own.splice(i, 1);
-    else this.ackedEarly.add(seqKey(f.room, f.seq));
-    (e as ChatEntry).resolve(f);
-    this.prune();
+  /** Offers an inbound frame; true when it was the reply to a sent entry (now settled). */
+  offer(f: ServerFrame): boolean {
+    const ref = refOf(f);
+    if (ref === undefined) return false;
+    const i = this.entries.findIndex((e) => e.ref === ref && e.state === "sent");
+    if (i < 0) return false;
+    const e = this.entries[i]!;
+    if (f.type === "error") e.reject(new HubbubError(f.code, f.message));
+    else if (e.kind === "chat" && f.type === "ack") e.resolve(f);
+    else if (e.kind === "direct" && f.type === "direct") e.resolve(f);
+    else return false;
+    this.entries.splice(i, 1);
+    return true;
   }
 
-  /** An error frame that carries one of our refs: that entry failed. */
-  error(f: ErrorFrame): void {
-    const e = f.ref === undefined ? undefined : this.take((x) => x.ref === f.ref);
-    e?.reject(new HubbubError(f.code, f.message));
-    this.prune();
-  }
-
-  /** A direct frame: settles the direct it echoes. */
-  directEcho(f: DirectMessageFrame, myId: string | null): void {
-    const self = f.ref === undefined && f.from.id === myId && f.to.id === myId;
-    const e = this.take((x) => x.kind === "direct" && x.state === "sent" && (x.ref === f.ref || (self && x.toSelf)));
-    (e as DirectEntry | undefined)?.resolve(f);
-  }
-
-  /** A room message was delivered: remember it if it may be one of our chats in flight. */
-  observe(m: MessageFrame): void {
-    if (this.ackedEarly.delete(seqKey(m.room, m.seq))) return;
-    if (this.entries.some((e) => e.kind === "chat" && e.state === "sent" && e.connId === m.from.id)) this.own.push(m);
-  }
-
-  /** The link dropped: directs in flight fail; chats in flight wait for settleInDoubt(). */
-  disconnected(): void {
-    for (const e of this.entries.filter((x) => x.kind === "direct" && x.state === "sent")) {
-      this.take((x) => x === e);
-      e.reject(new HubbubError(ClientErrorCode.ConnectionLost, "the connection dropped before the server confirmed this direct message"));
-    }
-  }
-
-  /**
-   * After a reconnect has synced every room: settles each chat sent on an older connection
-   * by the first unclaimed matching message of that connection (in send order), re-queues
-   * the rest, and fails those of rooms whose history had a gap (nothing can tell).
-   */
-  settleInDoubt(currentConnId: string, gapRooms: ReadonlySet<string>): void {
-    const lastSeq = new Map<string, number>();
+  /** The link dropped: sends in flight are in doubt and go back to the queue, in their order. */
+  disconnected(now = Date.now()): void {
     for (const e of [...this.entries]) {
-      if (e.kind !== "chat" || e.state !== "sent" || e.connId === currentConnId) continue;
-      const room = e.frame.room;
-      const after = lastSeq.get(`${e.connId}\n${room}`) ?? 0;
-      const i = this.own.findIndex(
-        (m) => m.from.id === e.connId && m.room === room && m.seq > after && m.kind === e.expect.kind && m.text === e.expect.text,
-      );
-      if (i >= 0) {
-        const [m] = this.own.splice(i, 1);
-        lastSeq.set(`${e.connId}\n${room}`, m!.seq);
-        this.take((x) => x === e);
-        e.resolve({ type: "ack", ref: e.ref, room, seq: m!.seq, id: m!.id });
-      } else if (gapRooms.has(room)) {
-        this.take((x) => x === e);
-        e.reject(new HubbubError(ClientErrorCode.DeliveryUnknown, `room ${room} lost history while this message was in flight`));
-      } else {
-        e.state = "queued";
-        e.connId = null;
-      }
+      if (e.state !== "sent") continue;
+      if (now - e.firstSentAt! > RESEND_WINDOW_MS) {
+        this.entries.splice(this.entries.indexOf(e), 1);
+        e.reject(new HubbubError(ClientErrorCode.DeliveryUnknown, "this message was in flight too long ago for a safe retry; it may or may not have been delivered"));
+      } else e.state = "queued";
     }
-    this.prune();
   }
 
   /** Fails every entry (the client closed, or was refused for good). */
@@ -148,18 +109,10 @@ export class Outbox {
     const all = this.entries;
     this.entries = [];
     for (const e of all) e.reject(err);
-    this.prune();
   }
 
-  private take(pred: (e: OutboxEntry) => boolean): OutboxEntry | undefined {
-    const i = this.entries.findIndex(pred);
-    return i < 0 ? undefined : this.entries.splice(i, 1)[0];
-  }
-
-  /** Drops remembered messages once no chat is in flight on their connection. */
-  private prune(): void {
-    const live = new Set(this.entries.filter((e) => e.kind === "chat" && e.state === "sent").map((e) => e.connId));
-    this.own = this.own.filter((m) => live.has(m.from.id));
-    if (live.size === 0) this.ackedEarly.clear();
+  private ids(): { ref: string; cid: string } {
+    const n = (++this.counter).toString(36);
+    return { ref: `m${n}`, cid: `${this.cidPrefix}.${n}` };
   }
 }

@@ -1,15 +1,16 @@
-// RoomState: what the client knows about one room it is in — the live user list and how far
-// the room's message stream has been delivered. It turns live frames and replays into one
-// stream that delivers every message once, in seq order:
+// RoomState: what the client knows about one room it is in — the live user list and its
+// position in the room's message stream, `{epoch, lastSeq}`. It turns live frames and replays
+// into one stream that delivers every message once, in seq order:
 // - While a room syncs (joining, or rejoining after a reconnect), live messages are held: the
 //   server subscribes a joiner before it reads history, so a message can arrive both live and
 //   in the replay, and delivering the live copy first would make the replay look old.
-// - A replay is merged with the held messages and anything at or below lastSeq is dropped.
-// - A rejoin overlaps by one message (since = lastSeq - 1) so the client can see whether the
-//   message it last saw is still the one at that seq. The memory engine forgets everything
-//   when the server restarts and numbers from 1 again; without this check the new messages
-//   1..lastSeq would be dropped as duplicates.
-import type { Member, MessageFrame } from "../shared/protocol.ts";
+// - A rejoin asks for `{since: lastSeq, epoch}`. The server says whether it could replay
+//   everything after that (`recovered: true`), or not (`recovered: false`, with the newest
+//   page instead): then either the epoch changed (the room's numbering restarted: a reset) or
+//   the missed messages fell out of the kept history (a gap).
+// - The replay (all its pages) is merged with the held messages; anything at or below lastSeq
+//   is dropped.
+import type { HistoryFrame, Member, MessageFrame } from "../shared/protocol.ts";
 import { deferred, type Deferred } from "./deferred.ts";
 
 /** Messages the client could not recover: they fell out of the server's history. */
@@ -18,19 +19,43 @@ export interface Gap {
   toSeq: number;
 }
 
+/** Where a join resumes; absent fields are left out of the frame. */
+export interface ResumePoint {
+  since?: number;
+  epoch?: string;
+}
+
+/** What the server replayed on a join with `since`: every page of it, and whether it was complete. */
+export interface Replay {
+  epoch: string;
+  recovered: boolean;
+  messages: readonly MessageFrame[];
+}
+
+export interface SyncResult {
+  /** To deliver, in seq order. */
+  messages: MessageFrame[];
+  /** The room's numbering restarted since it was last followed (a new epoch). */
+  reset: boolean;
+  /** Messages of the current epoch that were missed and could not be recovered. */
+  gap: Gap | null;
+}
+
 export class RoomState {
   readonly name: string;
   /** Highest seq delivered, or the room's seq when it was joined without history; 0 = none. */
   lastSeq = 0;
-  /** Id of the message at lastSeq, when it was delivered here (null when lastSeq came from a snapshot). */
-  lastId: string | null = null;
-  /** The live user list, by member id. */
+  /** The epoch lastSeq counts in; null before the first sync. */
+  epoch: string | null = null;
+  /** The live user list, by user id. */
   readonly users = new Map<string, Member>();
   /** Settles when the room's first sync completes (what join() awaits). */
   readonly joined: Deferred<void> = deferred<void>();
   /** Live messages held while a sync runs; null when not syncing. */
   private held: MessageFrame[] | null = null;
-  /** A sync has completed at least once: lastSeq is a position in the room's stream. */
+  /** The ref-less `history` frame a join with `since` gets ahead of its `users` reply. */
+  private replayFrame: HistoryFrame | null = null;
+  /** A sync has completed at least once: {epoch, lastSeq} is a position in the room's stream. */
   private followed = false;
   /** On the first join, replay the room's kept history instead of starting from now. */
   private readonly withHistory: boolean;
@@ -40,10 +65,10 @@ export class RoomState {
     this.withHistory = withHistory;
   }
 
-  /** The `since` to join with: none (start from now), 0 (all kept history) or a resume point. */
-  resumeSince(): number | undefined {
-    if (!this.followed) return this.withHistory ? 0 : undefined;
-    return this.lastId !== null ? this.lastSeq - 1 : this.lastSeq;
+  /** Where to join from: nowhere (start from now), since 0 (all kept history), or the last position. */
+  resumePoint(): ResumePoint | undefined {
+    if (!this.followed) return this.withHistory ? { since: 0 } : undefined;
+    return { since: this.lastSeq, epoch: this.epoch! };
   }
 
   get syncing(): boolean {
@@ -52,11 +77,13 @@ export class RoomState {
 
   beginSync(): void {
     this.held = [];
+    this.replayFrame = null;
   }
 
   /** The connection dropped mid-sync: held messages will come back in the next replay. */
   abortSync(): void {
     this.held = null;
+    this.replayFrame = null;
   }
 
   /** A message from the live stream: returned for delivery now, or held while syncing. */
@@ -68,43 +95,45 @@ export class RoomState {
     return this.accept([m]);
   }
 
-  /**
-   * True when the room's sequence restarted since this client last followed it: the snapshot
-   * is behind what was delivered, or the replayed message at lastSeq is another message.
-   */
-  isReset(usersSeq: number, replay: readonly MessageFrame[]): boolean {
-    if (!this.followed || this.lastSeq === 0) return false;
-    if (usersSeq < this.lastSeq) return true;
-    const overlap = replay.find((m) => m.seq === this.lastSeq);
-    return this.lastId !== null && overlap !== undefined && overlap.id !== this.lastId;
+  /** Keeps the join's replay (a ref-less `history` with `recovered`) while syncing; true if taken. */
+  offerReplay(f: HistoryFrame): boolean {
+    if (!this.held || f.recovered === undefined || f.ref !== undefined || this.replayFrame) return false;
+    this.replayFrame = f;
+    return true;
   }
 
-  /** Forgets the old sequence after a reset: everything the server has now is new. */
-  restart(): void {
-    this.lastSeq = 0;
-    this.lastId = null;
+  /** The replay that came with this sync's join, if any. */
+  takeReplay(): HistoryFrame | null {
+    const f = this.replayFrame;
+    this.replayFrame = null;
+    return f;
   }
 
   /**
-   * Ends a sync with the room's snapshot seq and its replay (null when joined without `since`).
-   * Returns the messages to deliver, in seq order, and the range that could not be recovered.
+   * Ends a sync with the room's position from its `users` reply and the replay (null when
+   * joined without `since`). A replay that is not `recovered` in another epoch is a reset: the
+   * old position means nothing, and everything the server has now is new.
    */
-  endSync(usersSeq: number, replay: readonly MessageFrame[] | null): { messages: MessageFrame[]; gap: Gap | null } {
+  endSync(pos: { seq: number; epoch: string }, replay: Replay | null): SyncResult {
     const held = this.held ?? [];
     this.held = null;
+    this.replayFrame = null;
+    let reset = false;
+    if (replay && !replay.recovered && this.followed && replay.epoch !== this.epoch) {
+      reset = true;
+      this.lastSeq = 0;
+    }
     const from = this.lastSeq;
-    const messages = this.accept(replay ? [...replay, ...held] : held);
+    const messages = this.accept(replay ? [...replay.messages, ...held] : held);
     let gap: Gap | null = null;
-    if (replay && this.followed) {
-      const firstSeq = messages[0]?.seq ?? usersSeq + 1;
+    if (replay && !replay.recovered && this.followed) {
+      const firstSeq = messages[0]?.seq ?? pos.seq + 1;
       if (firstSeq > from + 1) gap = { fromSeq: from + 1, toSeq: firstSeq - 1 };
     }
-    if (usersSeq > this.lastSeq) {
-      this.lastSeq = usersSeq;
-      this.lastId = null;
-    }
+    if (pos.seq > this.lastSeq) this.lastSeq = pos.seq;
+    this.epoch = pos.epoch;
     this.followed = true;
-    return { messages, gap };
+    return { messages, reset, gap };
   }
 
   private accept(ms: readonly MessageFrame[]): MessageFrame[] {
@@ -112,7 +141,6 @@ export class RoomState {
     for (const m of [...ms].sort((a, b) => a.seq - b.seq)) {
       if (m.seq <= this.lastSeq) continue;
       this.lastSeq = m.seq;
-      this.lastId = m.id;
       out.push(m);
     }
     return out;
@@ -120,12 +148,18 @@ export class RoomState {
 
   // ---- the live user list ----------------------------------------------------------------
 
+  /** Replaces the list with a snapshot's first page. */
   setUsers(users: readonly Member[]): void {
     this.users.clear();
+    this.addUsers(users);
+  }
+
+  /** Adds a later page of the snapshot (read after the presence diffs already applied). */
+  addUsers(users: readonly Member[]): void {
     for (const u of users) this.users.set(u.id, u);
   }
 
-  /** Applies a presence diff: leaves first, then joins (a rename is both, same id). */
+  /** Applies a presence diff: leaves first, then joins (a rename is a join with the same id and a new name). */
   applyPresence(joins: readonly Member[], leaves: readonly Member[]): void {
     for (const m of leaves) this.users.delete(m.id);
     for (const m of joins) this.users.set(m.id, m);

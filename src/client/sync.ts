@@ -1,48 +1,58 @@
-// Bringing one room up to date on the current connection: join (or rejoin) with the right
-// `since`, recognise a reset, fetch the whole history after one, and hand RoomState the
-// replay so it can deliver each missed message once. The request goes through the client's
-// ping barrier, so the room's `users` and `history` replies are known to be complete.
-import type { ClientFrame, MessageFrame, ServerFrame } from "../shared/protocol.ts";
-import { ClientErrorCode, HubbubError } from "./errors.ts";
+// Bringing one room up to date on the current connection: join (or rejoin) from the room's
+// position, take the replay the server sends ahead of the `users` reply, page on with
+// `history {after}` while a complete replay says `more`, read the rest of the member list while
+// the snapshot says `next`, and hand RoomState everything so it delivers each missed message
+// once. Every request is tied to its reply by ref (requests.ts).
+import { MAX_HISTORY_LIMIT } from "../shared/limits.ts";
+import type { ClientFrame, MessageFrame, UsersFrame } from "../shared/protocol.ts";
 import type { ClientEvents, Frame } from "./events.ts";
-import type { Gap, RoomState } from "./room.ts";
+import type { Replay, ResumePoint, RoomState } from "./room.ts";
+
+/** A client frame without its ref: the host adds one. */
+export type Unref<F> = F extends unknown ? Omit<F, "ref"> : never;
 
 /** What a sync needs from the client. */
 export interface SyncHost {
-  /** Sends `build(ref)` and resolves with the replies `wants` picks, at the barrier pong. */
-  request(build: (ref: string) => ClientFrame[], wants: (f: ServerFrame) => boolean): Promise<ServerFrame[]>;
+  /** Sends `frame` with a fresh ref; resolves with the reply, which must be of type `reply`. */
+  request<K extends "users" | "history">(frame: Unref<ClientFrame>, reply: K): Promise<Frame<K>>;
   emit<K extends keyof ClientEvents>(type: K, event: ClientEvents[K]): void;
   deliver(m: MessageFrame): void;
 }
 
-const replyOf = (room: string) => (f: ServerFrame) => (f.type === "users" || f.type === "history") && f.room === room;
-
-/** Joins (or rejoins) `r` and delivers what it missed. Resolves with the unrecoverable range, if any. */
-export async function syncRoom(host: SyncHost, r: RoomState): Promise<Gap | null> {
-  const since = r.resumeSince();
+/** Joins (or rejoins) `r` and delivers what it missed. */
+export async function syncRoom(host: SyncHost, r: RoomState): Promise<void> {
+  const resume = r.resumePoint();
   r.beginSync();
-  const join: ClientFrame = since === undefined ? { type: "join", room: r.name } : { type: "join", room: r.name, since };
-  const frames = await host.request((ref) => [join, { type: "ping", ref }], replyOf(r.name));
-  return finishSync(host, r, since, frames);
+  const users = await host.request({ type: "join", room: r.name, ...resume }, "users");
+  await finishSync(host, r, resume, users);
 }
 
-/** Ends a sync from its replies: the room's snapshot and, when `since` was sent, its replay. */
-export async function finishSync(host: SyncHost, r: RoomState, since: number | undefined, frames: ServerFrame[]): Promise<Gap | null> {
-  const users = frames.find((f) => f.type === "users") as Frame<"users"> | undefined;
-  if (!users) throw new HubbubError(ClientErrorCode.ConnectionLost, `no user list for ${r.name}`);
-  let replay = since === undefined ? null : historyIn(frames);
-  if (replay && r.isReset(users.seq, replay)) {
-    r.restart();
-    host.emit("reset", { room: r.name });
-    replay = historyIn(await host.request((ref) => [{ type: "history", room: r.name, since: 0 }, { type: "ping", ref }], replyOf(r.name)));
+/** Ends a sync from its `users` reply (the handshake's, or a join's); the replay came before it. */
+export async function finishSync(host: SyncHost, r: RoomState, resume: ResumePoint | undefined, users: UsersFrame): Promise<void> {
+  r.setUsers(users.users);
+  for (let next = users.next; next !== undefined; ) {
+    const page = await host.request({ type: "who", room: r.name, after: next }, "users");
+    r.addUsers(page.users);
+    next = page.next;
   }
-  const { messages, gap } = r.endSync(users.seq, replay);
+  host.emit("roster", { room: r.name, users: [...r.users.values()] });
+
+  const first = resume?.since === undefined ? null : r.takeReplay();
+  let replay: Replay | null = null;
+  if (first) {
+    const messages = [...first.messages];
+    // Only a complete replay pages on: `more` after `recovered: false` means older messages.
+    for (let more = first.recovered === true && first.more === true; more; ) {
+      const after = messages.at(-1)?.seq ?? resume!.since!;
+      const page = await host.request({ type: "history", room: r.name, after, limit: MAX_HISTORY_LIMIT }, "history");
+      messages.push(...page.messages);
+      more = page.more === true && page.messages.length > 0;
+    }
+    replay = { epoch: first.epoch, recovered: first.recovered === true, messages };
+  }
+  const { messages, reset, gap } = r.endSync(users, replay);
+  if (reset) host.emit("reset", { room: r.name, epoch: users.epoch });
   if (gap) host.emit("gap", { room: r.name, ...gap });
   for (const m of messages) host.deliver(m);
   r.joined.resolve();
-  return gap;
-}
-
-function historyIn(frames: ServerFrame[]): MessageFrame[] {
-  return (frames.find((f) => f.type === "history") as Frame<"history"> | undefined)?.messages ?? [];
 }
