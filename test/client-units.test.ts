@@ -42,6 +42,23 @@ describe("RoomState", () => {
     expect(seqs(r.live(msg(5)))).toEqual([5]);
   });
 
+  it("after a live epoch frame, takes the new epoch's seqs from 1 and resumes from them", () => {
+    const r = new RoomState("r");
+    r.beginSync();
+    r.endSync(at(9), null);
+    expect(seqs(r.live(msg(10)))).toEqual([10]);
+    r.restart("e2", 0);
+    expect(seqs(r.live(msg(1)))).toEqual([1]);
+    expect(r.resumePoint()).toEqual({ since: 1, epoch: "e2" });
+    // Mid-sync, what was held and the replay are the old epoch's.
+    r.beginSync();
+    r.live(msg(2));
+    r.restart("e3", 0);
+    r.live(msg(1));
+    expect(seqs(r.endSync(at(1, "e3"), replay([msg(2)], true, "e2")).messages)).toEqual([1]);
+    expect(r.resumePoint()).toEqual({ since: 1, epoch: "e3" });
+  });
+
   it("starts from the snapshot without history, keeping live messages that arrived during the join", () => {
     const r = new RoomState("r");
     expect(r.resumePoint()).toBeUndefined();

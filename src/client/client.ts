@@ -426,6 +426,13 @@ export class HubbubClient {
       case "history":
         this.rooms_.get(f.room)?.offerReplay(f);
         break;
+      case "epoch": {
+        const r = this.rooms_.get(f.room);
+        if (!r) break;
+        r.restart(f.epoch, f.seq);
+        this.events.emit("reset", { room: f.room, epoch: f.epoch });
+        break;
+      }
       case "left": {
         const r = this.rooms_.get(f.room);
         if (r) this.dropRoom(r, new HubbubError("not_in_room", `left ${f.room}`));

@@ -57,6 +57,8 @@ export class RoomState {
   private replayFrame: HistoryFrame | null = null;
   /** A sync has completed at least once: {epoch, lastSeq} is a position in the room's stream. */
   private followed = false;
+  /** An `epoch` frame came during this sync: the join's replay counts in the old epoch. */
+  private restartedMidSync = false;
   /** On the first join, replay the room's kept history instead of starting from now. */
   private readonly withHistory: boolean;
 
@@ -78,6 +80,7 @@ export class RoomState {
   beginSync(): void {
     this.held = [];
     this.replayFrame = null;
+    this.restartedMidSync = false;
   }
 
   /** The connection dropped mid-sync: held messages will come back in the next replay. */
@@ -93,6 +96,20 @@ export class RoomState {
       return [];
     }
     return this.accept([m]);
+  }
+
+  /**
+   * The room's numbering restarted (an `epoch` frame, which comes in order with the room's
+   * messages, before the new epoch's first): seqs from here on count anew after `seq`.
+   */
+  restart(epoch: string, seq: number): void {
+    this.epoch = epoch;
+    this.lastSeq = seq;
+    if (!this.held) return;
+    // Mid-sync: what was held and the replay belong to the old epoch.
+    this.held = [];
+    this.replayFrame = null;
+    this.restartedMidSync = true;
   }
 
   /** Keeps the join's replay (a ref-less `history` with `recovered`) while syncing; true if taken. */
@@ -114,8 +131,10 @@ export class RoomState {
    * joined without `since`). A replay that is not `recovered` in another epoch is a reset: the
    * old position means nothing, and everything the server has now is new.
    */
-  endSync(pos: { seq: number; epoch: string }, replay: Replay | null): SyncResult {
+  endSync(pos: { seq: number; epoch: string }, given: Replay | null): SyncResult {
     const held = this.held ?? [];
+    const replay = this.restartedMidSync ? null : given;
+    this.restartedMidSync = false;
     this.held = null;
     this.replayFrame = null;
     let reset = false;
