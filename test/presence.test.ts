@@ -16,8 +16,9 @@ describe("presence", () => {
     const joined = await a.next((f) => f.type === "presence" && f.joins.some((m) => m.name === "bob"));
     expect(joined).toMatchObject({ room: "den", leaves: [] });
     expect((joined as { joins: Member[] }).joins).toContainEqual({ id: b.id, name: "bob" });
+    // v2: a rename is a join with the same id and the new name, not a leave and a join.
     b.send({ type: "chat", text: "/nick robert" });
-    expect(await a.next((f) => f.type === "presence" && f.leaves.length > 0)).toMatchObject({ leaves: [{ id: b.id, name: "bob" }], joins: [{ id: b.id, name: "robert" }] });
+    expect(await a.next((f) => f.type === "presence" && f.joins.some((m) => m.name === "robert"))).toMatchObject({ leaves: [], joins: [{ id: b.id, name: "robert" }] });
     await b.close();
     expect(await a.next((f) => f.type === "presence" && f.leaves.length > 0)).toMatchObject({ leaves: [{ id: b.id, name: "robert" }], joins: [] });
   });
