@@ -107,5 +107,21 @@ describe("operations that fail halfway", () => {
       await using other = await TestClient.join(app, { name: "new" });
       expect(other.name).toBe("new");
     });
+
+    it(`a rename to another spelling of the same name whose presence.join ${how} keeps the name held`, async () => {
+      const engine = new MemoryEngine({ historySize: 10 });
+      const failing = failJoinsIn(engine, how);
+      await using app = await startServer({}, { engine });
+      await using victim = await TestClient.join(app, { name: "old", room: "a" });
+      await joinRoom(victim, "b");
+      failing.add("b");
+      // "OLD" has the key of "old": the claim is the user's own, and undoing it must not free it.
+      victim.send({ type: "nick", name: "OLD", ref: "n1" });
+      expect(await victim.next(refIs("n1"))).toMatchObject({ type: "error", code: ErrorCode.Unavailable });
+      expect(engine.names.lookup(nameKey("old"))).toEqual({ id: victim.id, name: "old" });
+      const impostor = await TestClient.connect(app, { name: "old" });
+      expect(await impostor.next("error")).toMatchObject({ code: ErrorCode.NameTaken });
+      await impostor.closed;
+    });
   }
 });
