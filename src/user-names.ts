@@ -122,7 +122,10 @@ export class UserNames {
     const undo = (err: unknown): never => {
       for (const b of before) b.t.claimed(b.name, b.key, b.member);
       for (const room of done) void Promise.resolve(this.engine.presence.join(room, prev)).catch(() => {});
-      void Promise.resolve(this.release(userId, key)).catch(() => {});
+      // The new key may be the old one (a rename to another spelling of the same name): then
+      // it is still the user's, and gets its old holder back instead of being freed.
+      const restored = key === before[0]!.key ? this.engine.names.claim(key, prev) : this.release(userId, key);
+      void Promise.resolve(restored).catch(() => {});
       throw err;
     };
     const step = (i: number): Awaitable<void> => {
