@@ -12,15 +12,16 @@
 // The one case a retry could publish twice is a send first written longer ago than the
 // server's memory lasts; such a send fails with delivery_unknown instead.
 import type { AckFrame, ChatFrame, DirectFrame, DirectMessageFrame, ServerFrame } from "../shared/protocol.ts";
+import { IDEMPOTENCY_WINDOW_MS } from "../shared/limits.ts";
 import { ClientErrorCode, HubbubError } from "./errors.ts";
 import { refOf } from "./requests.ts";
 
 /**
  * Past this age (ms since first written) an in-doubt send is not retried. The server keeps a
- * cid for 5 minutes (IDEMPOTENCY_WINDOW_MS, src/engine/engine.ts); the minute of margin covers
- * the time between our write and the server's read, and the reconnect itself.
+ * cid for IDEMPOTENCY_WINDOW_MS; the minute of margin covers the time between our write and the
+ * server's read, and the reconnect itself.
  */
-export const RESEND_WINDOW_MS = 4 * 60 * 1000;
+export const RESEND_WINDOW_MS = IDEMPOTENCY_WINDOW_MS - 60 * 1000;
 
 interface Common {
   /** The ref of its frame; replies are matched on it (unique within this client). */

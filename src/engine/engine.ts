@@ -148,8 +148,8 @@ export interface NameRegistry {
   lookup(key: string): Awaitable<Member | null>;
 }
 
-/** How long (ms) a publish's SendKey is remembered, at the least. */
-export const IDEMPOTENCY_WINDOW_MS = 5 * 60 * 1000;
+/** How long (ms) a publish's SendKey is remembered, at the least (the protocol's, shared/limits.ts). */
+export { IDEMPOTENCY_WINDOW_MS } from "../shared/limits.ts";
 
 export interface Engine {
   /** This node's id, unique in the cluster; stamped on cross-node envelopes and message ids. */

@@ -17,6 +17,9 @@ export const MAX_RAW_NAME_LENGTH = 256;
 /** Longest `who` cursor (a user id) or other opaque token a frame may carry. */
 export const MAX_CURSOR_LENGTH = 256;
 
+/** How long (ms) the server remembers a user's `cid`s, at the least (on every node, for chat). */
+export const IDEMPOTENCY_WINDOW_MS = 5 * 60 * 1000;
+
 /** A `history` page holds at most this many messages (`limit` 1–200). */
 export const MAX_HISTORY_LIMIT = 200;
 /** A `history` page without `limit` holds this many. */
