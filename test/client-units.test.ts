@@ -1,8 +1,9 @@
-// The SDK's pure pieces, without sockets: backoff, the exactly-once room stream and its epochs,
-// user lists, replies tied to requests by ref, and the outbox's cids.
+// The SDK's pure pieces, without sockets: backoff, the handshake URL, the exactly-once room
+// stream and its epochs, user lists, replies tied to requests by ref, and the outbox's cids.
 import { describe, expect, it } from "bun:test";
 import { reconnectDelay } from "../src/shared/backoff.ts";
 import { ClientErrorCode, HubbubError } from "../src/client/errors.ts";
+import { handshakeRequest } from "../src/client/handshake.ts";
 import { Outbox, RESEND_WINDOW_MS } from "../src/client/outbox.ts";
 import { Requests } from "../src/client/requests.ts";
 import { RoomState } from "../src/client/room.ts";
@@ -22,6 +23,27 @@ describe("reconnectDelay", () => {
   it("adds the server's retryAfterMs as a floor", () => {
     expect(reconnectDelay(0, opts, 1000, () => 0)).toBe(1000);
     expect(reconnectDelay(2, opts, 1000, () => 0.5)).toBe(1200);
+  });
+});
+
+describe("handshakeRequest", () => {
+  const base = { url: "ws://h/ws?x=1", name: null, resume: null, room: "lobby" };
+  const query = (url: string) => Object.fromEntries(new URL(url).searchParams);
+
+  it("starts in the room and keeps the endpoint's own query; asks for a name only when it has one", () => {
+    expect(handshakeRequest(base)).toEqual({ url: "ws://h/ws?x=1&room=lobby", protocols: ["hubbub.v2"] });
+    expect(query(handshakeRequest({ ...base, name: "ann" }).url)).toEqual({ x: "1", name: "ann", room: "lobby" });
+  });
+  it("resumes the room from its position, leaving out what it does not know", () => {
+    expect(query(handshakeRequest({ ...base, from: { since: 7, epoch: "e1" } }).url)).toEqual({ x: "1", room: "lobby", since: "7", epoch: "e1" });
+    expect(query(handshakeRequest({ ...base, from: { since: 0 } }).url)).toEqual({ x: "1", room: "lobby", since: "0" });
+  });
+  it("offers a token as a subprotocol, never in the URL, and then sends no resume token", () => {
+    const hs = handshakeRequest({ ...base, token: "jwt", resume: "r1" });
+    expect(hs.protocols).toEqual(["hubbub.v2", "bearer.jwt"]);
+    expect(hs.url).not.toContain("jwt");
+    expect(query(hs.url).resume).toBeUndefined();
+    expect(query(handshakeRequest({ ...base, resume: "r1" }).url).resume).toBe("r1");
   });
 });
 

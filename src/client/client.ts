@@ -6,7 +6,7 @@
 // wherever a global WebSocket exists: browsers, Bun, Node 22+. It imports only src/shared/
 // (the zod schemas' types, never zod itself).
 import { DEFAULT_BACKOFF } from "../shared/backoff.ts";
-import { MAX_HISTORY_LIMIT, SUBPROTOCOL } from "../shared/limits.ts";
+import { MAX_HISTORY_LIMIT } from "../shared/limits.ts";
 import { DEFAULT_ROOM, NAME_RULE, ROOM_RULE, normalizeName, normalizeRoom } from "../shared/names.ts";
 import type { AckFrame, ClientFrame, Limits, Member, ServerFrame, UsersFrame } from "../shared/protocol.ts";
 import { TokenBucket } from "../shared/rate-limit.ts";
@@ -15,6 +15,7 @@ import { deferred, type Deferred } from "./deferred.ts";
 import { Emitter, type Listener } from "./emitter.ts";
 import { ClientErrorCode, HubbubError } from "./errors.ts";
 import type { ClientEvents, ConnectionState, Frame } from "./events.ts";
+import { handshakeRequest, type Handshake } from "./handshake.ts";
 import { expectedMessage, parseCommand } from "./lines.ts";
 import { Link } from "./link.ts";
 import { Outbox } from "./outbox.ts";
@@ -292,7 +293,7 @@ export class HubbubClient {
   // ---- connection ------------------------------------------------------------------------
 
   /** The next attempt's URL and subprotocols; also arms the wait for its first room's reply. */
-  private handshakeFor(): { url: string; protocols: string[] } {
+  private handshakeFor(): Handshake {
     // A connection always starts in a room: with none left, the client lands in the default one.
     if (this.rooms_.size === 0) {
       this.rooms_.set(DEFAULT_ROOM, new RoomState(DEFAULT_ROOM, this.withHistory));
@@ -300,21 +301,13 @@ export class HubbubClient {
     }
     const first = this.rooms_.values().next().value!;
     const resume = first.resumePoint();
-    const url = new URL(this.url);
-    const q = url.searchParams;
-    if (this.name_ !== null) q.set("name", this.name_);
-    if (this.resume_ !== null && this.token === undefined) q.set("resume", this.resume_);
-    q.set("room", first.name);
-    if (resume?.since !== undefined) q.set("since", String(resume.since));
-    if (resume?.epoch !== undefined) q.set("epoch", resume.epoch);
-    // The handshake is answered like a join without a ref: welcome, the first room's replay
-    // (with since) and then its ref-less `users` frame.
+    const request = handshakeRequest({ url: this.url, token: this.token, name: this.name_, resume: this.resume_, room: first.name, from: resume });
     first.beginSync();
     const hs = { room: first.name, done: deferred<UsersFrame>() };
     this.handshake = hs;
     this.liveHandshake = hs;
     hs.done.promise.then((users) => this.resync(hs, first, resume, users)).catch(() => {});
-    return { url: url.toString(), protocols: this.token === undefined ? [SUBPROTOCOL] : [SUBPROTOCOL, `bearer.${this.token}`] };
+    return request;
   }
 
   /** After the handshake: finish the first room, rejoin the others, then flush the outbox. */
