@@ -1,7 +1,9 @@
-// The SDK's pure pieces, without sockets: backoff, the handshake URL, the exactly-once room
-// stream and its epochs, user lists, replies tied to requests by ref, and the outbox's cids.
+// The SDK's pure pieces, without sockets: backoff, the handshake URL, where a chat line goes,
+// the exactly-once room stream and its epochs, user lists, replies tied to requests by ref, and
+// the outbox's cids.
 import { describe, expect, it } from "bun:test";
 import { reconnectDelay } from "../src/shared/backoff.ts";
+import { runCommand } from "../src/client/command.ts";
 import { ClientErrorCode, HubbubError } from "../src/client/errors.ts";
 import { handshakeRequest } from "../src/client/handshake.ts";
 import { Outbox, RESEND_WINDOW_MS } from "../src/client/outbox.ts";
@@ -44,6 +46,35 @@ describe("handshakeRequest", () => {
     expect(hs.url).not.toContain("jwt");
     expect(query(hs.url).resume).toBeUndefined();
     expect(query(handshakeRequest({ ...base, resume: "r1" }).url).resume).toBe("r1");
+  });
+});
+
+describe("runCommand", () => {
+  const run = async (line: string, room?: string) => {
+    const calls: unknown[][] = [];
+    const rec = (name: string) => async (...args: unknown[]) => void calls.push([name, ...args]);
+    const target = { send: rec("send"), join: rec("join"), leave: rec("leave"), setName: rec("setName"), direct: rec("direct"), who: rec("who"), help: rec("help") };
+    await runCommand(target, line, room, rec("server"));
+    return calls;
+  };
+
+  it("sends the lines that publish a message, to the given room", async () => {
+    expect(await run("hi", "dev")).toEqual([["send", "hi", "dev"]]);
+    expect(await run("/me waves")).toEqual([["send", "/me waves", undefined]]);
+    expect(await run("/shrug")).toEqual([["send", "/shrug", undefined]]);
+    expect(await run("//literal")).toEqual([["send", "//literal", undefined]]);
+  });
+  it("routes the commands it knows to their methods, the room defaulting to the given one", async () => {
+    expect(await run("/join dev")).toEqual([["join", "dev"]]);
+    expect(await run("/leave", "dev")).toEqual([["leave", "dev"]]);
+    expect(await run("/leave ops", "dev")).toEqual([["leave", "ops"]]);
+    expect(await run("/nick ann")).toEqual([["setName", "ann"]]);
+    expect(await run("/msg bob hello there")).toEqual([["direct", "bob", "hello there"]]);
+    expect(await run("/who", "dev")).toEqual([["who", "dev"]]);
+    expect(await run("/help")).toEqual([["help"]]);
+  });
+  it("passes anything else to the server, including known commands missing their arguments", async () => {
+    for (const line of ["/topic x", "/join", "/nick", "/msg bob", "/me"]) expect(await run(line)).toEqual([["server"]]);
   });
 });
 

@@ -10,13 +10,13 @@ import { MAX_HISTORY_LIMIT } from "../shared/limits.ts";
 import { DEFAULT_ROOM, NAME_RULE, ROOM_RULE, normalizeName, normalizeRoom } from "../shared/names.ts";
 import type { AckFrame, ClientFrame, Limits, Member, ServerFrame, UsersFrame } from "../shared/protocol.ts";
 import { TokenBucket } from "../shared/rate-limit.ts";
-import { parseDirectArgs } from "../shared/slash.ts";
+import { runCommand } from "./command.ts";
 import { deferred, type Deferred } from "./deferred.ts";
 import { Emitter, type Listener } from "./emitter.ts";
 import { ClientErrorCode, HubbubError } from "./errors.ts";
 import type { ClientEvents, ConnectionState, Frame } from "./events.ts";
 import { handshakeRequest, type Handshake } from "./handshake.ts";
-import { expectedMessage, parseCommand } from "./lines.ts";
+import { expectedMessage } from "./lines.ts";
 import { Link } from "./link.ts";
 import { Outbox } from "./outbox.ts";
 import { Requests, refOf } from "./requests.ts";
@@ -274,20 +274,7 @@ export class HubbubClient {
    * typed methods, and anything else is passed to the server, whose error rejects.
    */
   async command(line: string, room?: string): Promise<void> {
-    const p = parseCommand(line);
-    if (expectedMessage(line)) {
-      await this.send(line, room);
-      return;
-    }
-    if (p.kind === "text") return;
-    const msg = parseDirectArgs(p.args);
-    if (p.name === "join" && p.args) await this.join(p.args);
-    else if (p.name === "leave") await this.leave(p.args || room);
-    else if (p.name === "nick" && p.args) await this.setName(p.args);
-    else if (p.name === "msg" && msg) await this.direct(msg.to, msg.text);
-    else if (p.name === "who") await this.who(p.args || room);
-    else if (p.name === "help") await this.help();
-    else await this.whenConnected(() => this.request(room === undefined ? { type: "chat", text: line } : { type: "chat", text: line, room }));
+    await runCommand(this, line, room, () => this.whenConnected(() => this.request(room === undefined ? { type: "chat", text: line } : { type: "chat", text: line, room })));
   }
 
   // ---- connection ------------------------------------------------------------------------
