@@ -1,6 +1,6 @@
 // The SDK's pure pieces, without sockets: backoff, the handshake URL, where a chat line goes,
-// the exactly-once room stream and its epochs, user lists, replies tied to requests by ref, and
-// the outbox's cids.
+// the exactly-once room stream and its epochs, user lists, the set of rooms, replies tied to
+// requests by ref, and the outbox's cids.
 import { describe, expect, it } from "bun:test";
 import { reconnectDelay } from "../src/shared/backoff.ts";
 import { runCommand } from "../src/client/command.ts";
@@ -9,6 +9,7 @@ import { handshakeRequest } from "../src/client/handshake.ts";
 import { Outbox, RESEND_WINDOW_MS } from "../src/client/outbox.ts";
 import { Requests } from "../src/client/requests.ts";
 import { RoomState } from "../src/client/room.ts";
+import { Rooms } from "../src/client/rooms.ts";
 import type { MessageFrame } from "../src/shared/protocol.ts";
 
 const msg = (seq: number, id = `n-${seq}`): MessageFrame => ({ type: "message", room: "r", seq, id, ts: 0, from: { id: "u", name: "u" }, kind: "text", text: `t${seq}` });
@@ -168,6 +169,55 @@ describe("RoomState", () => {
     r.applyPresence([{ id: "b", name: "robert" }], []);
     r.addUsers([{ id: "c", name: "carol" }]);
     expect([...r.users.values()]).toEqual([{ id: "a", name: "alice" }, { id: "b", name: "robert" }, { id: "c", name: "carol" }]);
+  });
+});
+
+describe("Rooms", () => {
+  const make = (initial: string[]) => {
+    const changes: string[][] = [];
+    return { rooms: new Rooms(initial, false, (names) => changes.push(names)), changes };
+  };
+  const lost = new HubbubError(ClientErrorCode.ConnectionLost, "not connected");
+
+  it("normalises the initial rooms, refuses an invalid one, and reports changes, not the start", () => {
+    expect(() => make(["ok", "bad room!"])).toThrow(HubbubError);
+    const { rooms, changes } = make(["Lobby", "dev"]);
+    expect(rooms.names).toEqual(["lobby", "dev"]);
+    expect(rooms.add("dev").added).toBe(false);
+    expect(rooms.add("ops", true).added).toBe(true);
+    expect(changes).toEqual([["lobby", "dev", "ops"]]);
+  });
+  it("starts a connection in the first room, or in the default room when none is left", () => {
+    const { rooms, changes } = make(["dev"]);
+    expect(rooms.handshakeRoom().name).toBe("dev");
+    expect(rooms.leave("dev")?.name).toBe("dev");
+    expect(rooms.first).toBeUndefined();
+    expect(rooms.handshakeRoom().name).toBe("lobby");
+    expect(changes).toEqual([[], ["lobby"]]);
+  });
+  it("fails a left room's join() with not_in_room, and keeps a room whose sync only lost the connection", async () => {
+    const { rooms } = make(["a", "b"]);
+    const a = rooms.get("a")!;
+    const b = rooms.get("b")!;
+    const waited = a.joined.promise.catch((err: HubbubError) => err.code);
+    rooms.leave("a");
+    expect(await waited).toBe("not_in_room");
+    expect(rooms.holds(a)).toBe(false);
+    rooms.failed(b, lost);
+    expect(rooms.holds(b)).toBe(true);
+    b.joined.promise.catch(() => {});
+    rooms.failed(b, new HubbubError("unauthorized", "no"));
+    expect(rooms.names).toEqual([]);
+  });
+  it("treats a room left and joined again as a new room: the old one's late failure does not drop it", () => {
+    const { rooms } = make(["a"]);
+    const old = rooms.get("a")!;
+    old.joined.promise.catch(() => {});
+    rooms.leave("a");
+    const again = rooms.add("a").room;
+    rooms.drop(old, new Error("late"));
+    expect(rooms.get("a")).toBe(again);
+    expect(rooms.holds(again)).toBe(true);
   });
 });
 

@@ -21,7 +21,8 @@ import { Link } from "./link.ts";
 import { Outbox } from "./outbox.ts";
 import { Requests, refOf } from "./requests.ts";
 import type { HistoryPage, HubbubClientOptions, MemberPage } from "./options.ts";
-import { RoomState, type ResumePoint } from "./room.ts";
+import type { ResumePoint, RoomState } from "./room.ts";
+import { Rooms } from "./rooms.ts";
 import { finishSync, syncRoom, type SyncHost, type Unref } from "./sync.ts";
 
 /** Stays under the server's token bucket (RATE_LIMIT per second, burst twice that). */
@@ -38,10 +39,9 @@ function randomId(): string {
 export class HubbubClient {
   private readonly url: string | URL;
   private readonly token: string | undefined;
-  private readonly withHistory: boolean;
   private readonly link: Link;
   private readonly events = new Emitter<ClientEvents>();
-  private readonly rooms_ = new Map<string, RoomState>();
+  private readonly rooms_: Rooms;
   private readonly outbox = new Outbox(randomId());
   private readonly requests = new Requests();
   private conn_: string | null = null;
@@ -66,14 +66,9 @@ export class HubbubClient {
   constructor(options: HubbubClientOptions) {
     this.url = options.url;
     this.token = options.token;
-    this.withHistory = options.history ?? false;
     this.name_ = options.name ?? null;
     this.resume_ = options.resume ?? null;
-    for (const raw of options.rooms ?? [DEFAULT_ROOM]) {
-      const room = normalizeRoom(raw);
-      if (room === null) throw new HubbubError("invalid_room", `invalid room name ${JSON.stringify(raw)}`);
-      this.rooms_.set(room, new RoomState(room, this.withHistory));
-    }
+    this.rooms_ = new Rooms(options.rooms ?? [DEFAULT_ROOM], options.history ?? false, (names) => this.events.emit("rooms", names));
     const linkOptions = {
       reconnect: { ...DEFAULT_BACKOFF, ...options.reconnect },
       pingIntervalMs: options.pingIntervalMs ?? 20_000,
@@ -124,11 +119,11 @@ export class HubbubClient {
   }
   /** Rooms this client is in, or will rejoin; the first is the default for send(). */
   get rooms(): string[] {
-    return [...this.rooms_.keys()];
+    return this.rooms_.names;
   }
   /** The live user list of a room (one entry per user, however many tabs), in join order. */
   users(room: string): Member[] {
-    return [...(this.rooms_.get(normalizeRoom(room) ?? room)?.users.values() ?? [])];
+    return this.rooms_.users(room);
   }
   /** Messages accepted by send()/direct() and not settled yet. */
   get pending(): number {
@@ -178,7 +173,7 @@ export class HubbubClient {
   send(text: string, room?: string): Promise<AckFrame> {
     if (this.finished) return Promise.reject(closedError());
     if (!expectedMessage(text)) return Promise.reject(new HubbubError(ClientErrorCode.BadCall, "send() takes text, /me or /shrug; use command() for other commands"));
-    const target = room === undefined ? this.rooms[0] : normalizeRoom(room);
+    const target = room === undefined ? this.rooms_.first : normalizeRoom(room);
     if (!target) return Promise.reject(new HubbubError(room === undefined ? "not_in_room" : "invalid_room", `cannot send to ${room ?? "no room"}`));
     const done = this.outbox.chat(text, target);
     this.flush();
@@ -196,23 +191,17 @@ export class HubbubClient {
   /** Joins a room (now, or at the next connect) and resolves with its user list once synced. */
   async join(room: string, opts: { history?: boolean } = {}): Promise<Member[]> {
     const name = this.roomName(room);
-    let r = this.rooms_.get(name);
-    if (!r) {
-      r = new RoomState(name, opts.history ?? this.withHistory);
-      this.rooms_.set(name, r);
-      this.events.emit("rooms", this.rooms);
-      if (this.link.state.state === "connected") this.syncRoom(r).catch((err) => this.roomFailed(r!, err));
-    }
+    const { room: r, added } = this.rooms_.add(name, opts.history);
+    if (added && this.link.state.state === "connected") this.syncRoom(r).catch((err) => this.rooms_.failed(r, err));
     await r.joined.promise;
     return this.users(name);
   }
 
   /** Leaves a room (default: the first). Resolves once the server confirmed, or at once when offline. */
   async leave(room?: string): Promise<void> {
-    const name = room === undefined ? this.rooms[0] : normalizeRoom(room);
-    const r = name ? this.rooms_.get(name) : undefined;
+    const name = room === undefined ? this.rooms_.first : normalizeRoom(room);
+    const r = name ? this.rooms_.leave(name) : undefined;
     if (!r) return;
-    this.dropRoom(r, new HubbubError("not_in_room", `left ${r.name}`));
     // A room still syncing is left when its sync ends (syncRoom); one not on the server yet needs nothing.
     if (r.syncing || !this.link.open || this.link.state.state === "connecting") return;
     await this.request({ type: "leave", room: r.name }).catch(() => {});
@@ -248,7 +237,7 @@ export class HubbubClient {
    * after the cursor `after` (a page's `next`); `limit` at most 1000. The live list is `users(room)`.
    */
   async who(room?: string, opts: { after?: string; limit?: number } = {}): Promise<MemberPage> {
-    const name = room === undefined ? this.rooms[0] : this.roomName(room);
+    const name = room === undefined ? this.rooms_.first : this.roomName(room);
     if (name === undefined) throw new HubbubError("not_in_room", "you are not in any room");
     const f = await this.whenConnected(() => this.requestOf({ type: "who", room: name, after: opts.after, limit: opts.limit }, "users"));
     const page: MemberPage = { room: f.room, users: f.users, count: f.count };
@@ -281,12 +270,7 @@ export class HubbubClient {
 
   /** The next attempt's URL and subprotocols; also arms the wait for its first room's reply. */
   private handshakeFor(): Handshake {
-    // A connection always starts in a room: with none left, the client lands in the default one.
-    if (this.rooms_.size === 0) {
-      this.rooms_.set(DEFAULT_ROOM, new RoomState(DEFAULT_ROOM, this.withHistory));
-      this.events.emit("rooms", this.rooms);
-    }
-    const first = this.rooms_.values().next().value!;
+    const first = this.rooms_.handshakeRoom();
     const resume = first.resumePoint();
     const request = handshakeRequest({ url: this.url, token: this.token, name: this.name_, resume: this.resume_, room: first.name, from: resume });
     first.beginSync();
@@ -303,10 +287,10 @@ export class HubbubClient {
       await this.finishSync(first, () => finishSync(this.syncHost, first, resume, users));
       const done = new Set([first]);
       for (;;) {
-        const todo = [...this.rooms_.values()].filter((r) => !done.has(r));
+        const todo = this.rooms_.all().filter((r) => !done.has(r));
         if (todo.length === 0) break;
         for (const r of todo) done.add(r);
-        await Promise.all(todo.map((r) => this.syncRoom(r).catch((err) => this.roomFailed(r, err))));
+        await Promise.all(todo.map((r) => this.syncRoom(r).catch((err) => this.rooms_.failed(r, err))));
       }
       if (this.liveHandshake !== hs) return;
       this.link.connected();
@@ -324,7 +308,7 @@ export class HubbubClient {
   /** Runs a room's sync; if the room was left meanwhile, the server has us in it again, so leave it. */
   private async finishSync(r: RoomState, sync: () => Promise<void>): Promise<void> {
     await sync();
-    if (this.rooms_.get(r.name) !== r) void this.request({ type: "leave", room: r.name }).catch(() => {});
+    if (!this.rooms_.holds(r)) void this.request({ type: "leave", room: r.name }).catch(() => {});
   }
 
   private readonly syncHost: SyncHost = {
@@ -332,18 +316,6 @@ export class HubbubClient {
     emit: (type, event) => this.events.emit(type, event),
     deliver: (m) => this.events.emit("message", m),
   };
-
-  private roomFailed(r: RoomState, err: unknown): void {
-    if (err instanceof HubbubError && err.code === ClientErrorCode.ConnectionLost) return;
-    this.dropRoom(r, err);
-  }
-
-  private dropRoom(r: RoomState, err: unknown): void {
-    if (this.rooms_.get(r.name) !== r) return;
-    this.rooms_.delete(r.name);
-    r.joined.reject(err);
-    this.events.emit("rooms", this.rooms);
-  }
 
   /** The socket is gone: requests on it fail, sends in flight go back to the queue. */
   private lost(err: HubbubError): void {
@@ -354,7 +326,7 @@ export class HubbubClient {
     this.handshake = null;
     this.requests.failAll(err);
     this.outbox.disconnected();
-    for (const r of this.rooms_.values()) r.abortSync();
+    this.rooms_.abortSyncs();
     if (this.ready.settled) this.ready = deferred();
   }
 
@@ -367,7 +339,7 @@ export class HubbubClient {
   /** Fails everything waiting on this client for good. */
   private fail(err: HubbubError): void {
     this.outbox.failAll(err);
-    for (const r of this.rooms_.values()) if (!r.joined.settled) r.joined.reject(err);
+    this.rooms_.failJoins(err);
     this.ready.reject(err);
     this.ready = deferred();
   }
@@ -413,11 +385,9 @@ export class HubbubClient {
         this.events.emit("reset", { room: f.room, epoch: f.epoch });
         break;
       }
-      case "left": {
-        const r = this.rooms_.get(f.room);
-        if (r) this.dropRoom(r, new HubbubError("not_in_room", `left ${f.room}`));
+      case "left":
+        this.rooms_.leave(f.room);
         break;
-      }
       case "shutdown":
       case "ack":
       case "direct":
