@@ -17,6 +17,7 @@ import { ClientErrorCode, HubbubError } from "./errors.ts";
 import type { ClientEvents, ConnectionState, Frame } from "./events.ts";
 import { handshakeRequest, type Handshake } from "./handshake.ts";
 import { expectedMessage } from "./lines.ts";
+import { Identity } from "./identity.ts";
 import { Link } from "./link.ts";
 import { Outbox } from "./outbox.ts";
 import { Requests, refOf } from "./requests.ts";
@@ -44,11 +45,7 @@ export class HubbubClient {
   private readonly rooms_: Rooms;
   private readonly outbox = new Outbox(randomId());
   private readonly requests = new Requests();
-  private conn_: string | null = null;
-  private id_: string | null = null;
-  private name_: string | null;
-  private resume_: string | null;
-  private limits_: Limits | null = null;
+  private readonly identity: Identity;
   /** Resolves at the next "connected"; replaced after each disconnect. */
   private ready: Deferred<void> = deferred();
   /** The handshake's reply: the first room's ref-less `users` frame. */
@@ -66,8 +63,10 @@ export class HubbubClient {
   constructor(options: HubbubClientOptions) {
     this.url = options.url;
     this.token = options.token;
-    this.name_ = options.name ?? null;
-    this.resume_ = options.resume ?? null;
+    this.identity = new Identity(options.name ?? null, options.resume ?? null, {
+      name: (name) => this.events.emit("name", name),
+      resume: (token) => this.events.emit("resume", token),
+    });
     this.rooms_ = new Rooms(options.rooms ?? [DEFAULT_ROOM], options.history ?? false, (names) => this.events.emit("rooms", names));
     const linkOptions = {
       reconnect: { ...DEFAULT_BACKOFF, ...options.reconnect },
@@ -81,7 +80,7 @@ export class HubbubClient {
       frame: (f) => this.receive(f),
       lost: (err) => this.lost(err),
       refused: (err) => this.refused(err),
-      nameTakenRepeatedly: () => void (this.name_ = null),
+      nameTakenRepeatedly: () => this.identity.forgetName(),
       state: (s) => this.events.emit("state", s),
     });
   }
@@ -101,21 +100,21 @@ export class HubbubClient {
   }
   /** The user id: stable across reconnects and shared by the user's tabs (a token's `sub`, or a resumed guest's); null before the first welcome. */
   get id(): string | null {
-    return this.id_;
+    return this.identity.id;
   }
   /** This connection's id (new on every connection); null before the first welcome. */
   get conn(): string | null {
-    return this.conn_;
+    return this.identity.conn;
   }
   get name(): string | null {
-    return this.name_;
+    return this.identity.name;
   }
   /** The latest resume token (anonymous servers), or the one given in the options; null if none. */
   get resume(): string | null {
-    return this.resume_;
+    return this.identity.resume;
   }
   get limits(): Limits | null {
-    return this.limits_;
+    return this.identity.limits;
   }
   /** Rooms this client is in, or will rejoin; the first is the default for send(). */
   get rooms(): string[] {
@@ -225,7 +224,7 @@ export class HubbubClient {
     const wanted = normalizeName(name);
     if (wanted === null) throw new HubbubError("invalid_name", NAME_RULE);
     if (!this.started) {
-      this.rename(wanted);
+      this.identity.rename(wanted);
       return wanted;
     }
     const f = await this.whenConnected(() => this.requestOf({ type: "nick", name: wanted }, "identity"));
@@ -272,7 +271,7 @@ export class HubbubClient {
   private handshakeFor(): Handshake {
     const first = this.rooms_.handshakeRoom();
     const resume = first.resumePoint();
-    const request = handshakeRequest({ url: this.url, token: this.token, name: this.name_, resume: this.resume_, room: first.name, from: resume });
+    const request = handshakeRequest({ url: this.url, token: this.token, name: this.identity.name, resume: this.identity.resume, room: first.name, from: resume });
     first.beginSync();
     const hs = { room: first.name, done: deferred<UsersFrame>() };
     this.handshake = hs;
@@ -351,12 +350,11 @@ export class HubbubClient {
     if (!this.requests.offer(f)) this.outbox.offer(f);
     switch (f.type) {
       case "welcome":
-        this.onWelcome(f);
+        this.pacer = new TokenBucket(f.limits.ratePerSecond, Math.max(1, f.limits.ratePerSecond * PACE_BURST_FACTOR), Date.now());
+        this.identity.welcome(f);
         break;
       case "identity":
-        this.id_ = f.id;
-        this.rename(f.name);
-        if (f.resume !== undefined) this.setResume(f.resume);
+        this.identity.apply(f);
         break;
       case "users":
         if (refOf(f) === undefined && this.handshake?.room === f.room) {
@@ -404,27 +402,6 @@ export class HubbubClient {
     this.events.emit(f.type, f as never);
   }
 
-  private onWelcome(f: Frame<"welcome">): void {
-    this.conn_ = f.conn;
-    this.id_ = f.id;
-    this.limits_ = f.limits;
-    this.pacer = new TokenBucket(f.limits.ratePerSecond, Math.max(1, f.limits.ratePerSecond * PACE_BURST_FACTOR), Date.now());
-    this.rename(f.name);
-    if (f.resume !== undefined) this.setResume(f.resume);
-  }
-
-  private rename(name: string): void {
-    if (name === this.name_) return;
-    this.name_ = name;
-    this.events.emit("name", name);
-  }
-
-  private setResume(token: string): void {
-    if (token === this.resume_) return;
-    this.resume_ = token;
-    this.events.emit("resume", token);
-  }
-
   // ---- outbound --------------------------------------------------------------------------
 
   /** Writes queued sends in order, paced under the server's rate limit; only when connected. */
@@ -432,7 +409,7 @@ export class HubbubClient {
     if (this.link.state.state !== "connected" || !this.pacer || this.flushTimer) return;
     for (const e of this.outbox.queued()) {
       if (!this.pacer.take(Date.now())) {
-        const waitMs = Math.ceil(1000 / (this.limits_?.ratePerSecond ?? 1));
+        const waitMs = Math.ceil(1000 / (this.identity.limits?.ratePerSecond ?? 1));
         this.flushTimer = setTimeout(() => {
           this.flushTimer = null;
           this.flush();
