@@ -9,7 +9,6 @@ import { DEFAULT_BACKOFF } from "../shared/backoff.ts";
 import { MAX_HISTORY_LIMIT } from "../shared/limits.ts";
 import { DEFAULT_ROOM, NAME_RULE, ROOM_RULE, normalizeName, normalizeRoom } from "../shared/names.ts";
 import type { AckFrame, ClientFrame, Limits, Member, ServerFrame, UsersFrame } from "../shared/protocol.ts";
-import { TokenBucket } from "../shared/rate-limit.ts";
 import { runCommand } from "./command.ts";
 import { deferred, type Deferred } from "./deferred.ts";
 import { Emitter, type Listener } from "./emitter.ts";
@@ -20,14 +19,12 @@ import { expectedMessage } from "./lines.ts";
 import { Identity } from "./identity.ts";
 import { Link } from "./link.ts";
 import { Outbox } from "./outbox.ts";
+import { Pacer } from "./pacer.ts";
 import { Requests, refOf } from "./requests.ts";
 import type { HistoryPage, HubbubClientOptions, MemberPage } from "./options.ts";
 import type { ResumePoint, RoomState } from "./room.ts";
 import { Rooms } from "./rooms.ts";
 import { finishSync, syncRoom, type SyncHost, type Unref } from "./sync.ts";
-
-/** Stays under the server's token bucket (RATE_LIMIT per second, burst twice that). */
-const PACE_BURST_FACTOR = 1;
 
 const closedError = () => new HubbubError(ClientErrorCode.Closed, "the client was closed");
 const lostError = () => new HubbubError(ClientErrorCode.ConnectionLost, "not connected");
@@ -56,8 +53,7 @@ export class HubbubClient {
   private started = false;
   /** close() was called or the server refused for good; waiting callers fail. */
   private finished = false;
-  private pacer: TokenBucket | null = null;
-  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly pacer = new Pacer(() => this.flush());
   private closing: Promise<void> | null = null;
 
   constructor(options: HubbubClientOptions) {
@@ -318,8 +314,7 @@ export class HubbubClient {
 
   /** The socket is gone: requests on it fail, sends in flight go back to the queue. */
   private lost(err: HubbubError): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
+    this.pacer.cancel();
     this.liveHandshake = null;
     this.handshake?.done.reject(err);
     this.handshake = null;
@@ -350,7 +345,7 @@ export class HubbubClient {
     if (!this.requests.offer(f)) this.outbox.offer(f);
     switch (f.type) {
       case "welcome":
-        this.pacer = new TokenBucket(f.limits.ratePerSecond, Math.max(1, f.limits.ratePerSecond * PACE_BURST_FACTOR), Date.now());
+        this.pacer.restart(f.limits.ratePerSecond);
         this.identity.welcome(f);
         break;
       case "identity":
@@ -406,16 +401,9 @@ export class HubbubClient {
 
   /** Writes queued sends in order, paced under the server's rate limit; only when connected. */
   private flush(): void {
-    if (this.link.state.state !== "connected" || !this.pacer || this.flushTimer) return;
+    if (this.link.state.state !== "connected" || !this.pacer.ready) return;
     for (const e of this.outbox.queued()) {
-      if (!this.pacer.take(Date.now())) {
-        const waitMs = Math.ceil(1000 / (this.identity.limits?.ratePerSecond ?? 1));
-        this.flushTimer = setTimeout(() => {
-          this.flushTimer = null;
-          this.flush();
-        }, waitMs);
-        return;
-      }
+      if (!this.pacer.take()) return;
       if (!this.link.send(e.frame)) return;
       this.outbox.markSent(e);
     }
