@@ -1,30 +1,31 @@
 // HubbubClient: one connection to a Hubbub server that survives restarts, evictions and dead
 // links, and the SDK's public API. Link (link.ts) owns the socket's lifecycle (connect,
-// reconnect with backoff, dead-link detection); this file resyncs after each connect and routes
-// frames to the pieces that keep state: RoomState (user lists, exactly-once message stream),
-// Outbox (sends, their cids and acks) and Requests (replies tied to requests by ref). Works
-// wherever a global WebSocket exists: browsers, Bun, Node 22+. It imports only src/shared/
-// (the zod schemas' types, never zod itself).
+// reconnect with backoff, dead-link detection) and Resync (resync.ts) what follows each
+// connect; this file routes frames to the pieces that keep state: Rooms and their RoomState
+// (user lists, exactly-once message stream), Identity, Outbox (sends, their cids and acks),
+// Pacer and Requests (replies tied to requests by ref). Works wherever a global WebSocket
+// exists: browsers, Bun, Node 22+. It imports only src/shared/ (the zod schemas' types, never
+// zod itself).
 import { DEFAULT_BACKOFF } from "../shared/backoff.ts";
 import { MAX_HISTORY_LIMIT } from "../shared/limits.ts";
 import { DEFAULT_ROOM, NAME_RULE, ROOM_RULE, normalizeName, normalizeRoom } from "../shared/names.ts";
-import type { AckFrame, ClientFrame, Limits, Member, ServerFrame, UsersFrame } from "../shared/protocol.ts";
+import type { AckFrame, ClientFrame, Limits, Member, ServerFrame } from "../shared/protocol.ts";
 import { runCommand } from "./command.ts";
 import { deferred, type Deferred } from "./deferred.ts";
 import { Emitter, type Listener } from "./emitter.ts";
 import { ClientErrorCode, HubbubError } from "./errors.ts";
 import type { ClientEvents, ConnectionState, Frame } from "./events.ts";
-import { handshakeRequest, type Handshake } from "./handshake.ts";
+import { handshakeRequest } from "./handshake.ts";
 import { expectedMessage } from "./lines.ts";
 import { Identity } from "./identity.ts";
 import { Link } from "./link.ts";
 import { Outbox } from "./outbox.ts";
 import { Pacer } from "./pacer.ts";
-import { Requests, refOf } from "./requests.ts";
+import { Requests } from "./requests.ts";
 import type { HistoryPage, HubbubClientOptions, MemberPage } from "./options.ts";
-import type { ResumePoint, RoomState } from "./room.ts";
+import { Resync } from "./resync.ts";
 import { Rooms } from "./rooms.ts";
-import { finishSync, syncRoom, type SyncHost, type Unref } from "./sync.ts";
+import type { Unref } from "./sync.ts";
 
 const closedError = () => new HubbubError(ClientErrorCode.Closed, "the client was closed");
 const lostError = () => new HubbubError(ClientErrorCode.ConnectionLost, "not connected");
@@ -40,15 +41,12 @@ export class HubbubClient {
   private readonly link: Link;
   private readonly events = new Emitter<ClientEvents>();
   private readonly rooms_: Rooms;
+  private readonly resync: Resync;
   private readonly outbox = new Outbox(randomId());
   private readonly requests = new Requests();
   private readonly identity: Identity;
   /** Resolves at the next "connected"; replaced after each disconnect. */
   private ready: Deferred<void> = deferred();
-  /** The handshake's reply: the first room's ref-less `users` frame. */
-  private handshake: { room: string; done: Deferred<UsersFrame> } | null = null;
-  /** The current socket's handshake, kept (unlike `handshake`) until the socket is lost: a resync begun on an older socket must not declare this one connected. */
-  private liveHandshake: object | null = null;
   /** connect() was called and close() was not, nor did the server refuse for good. */
   private started = false;
   /** close() was called or the server refused for good; waiting callers fail. */
@@ -64,6 +62,17 @@ export class HubbubClient {
       resume: (token) => this.events.emit("resume", token),
     });
     this.rooms_ = new Rooms(options.rooms ?? [DEFAULT_ROOM], options.history ?? false, (names) => this.events.emit("rooms", names));
+    this.resync = new Resync(this.rooms_, {
+      request: (frame, reply) => this.requestOf(frame, reply),
+      emit: (type, event) => this.events.emit(type, event),
+      deliver: (m) => this.events.emit("message", m),
+      leave: (room) => void this.request({ type: "leave", room }).catch(() => {}),
+      connected: () => {
+        this.link.connected();
+        this.ready.resolve();
+        this.flush();
+      },
+    });
     const linkOptions = {
       reconnect: { ...DEFAULT_BACKOFF, ...options.reconnect },
       pingIntervalMs: options.pingIntervalMs ?? 20_000,
@@ -72,7 +81,7 @@ export class HubbubClient {
       WebSocket: options.WebSocket ?? globalThis.WebSocket,
     };
     this.link = new Link(linkOptions, {
-      handshake: () => this.handshakeFor(),
+      handshake: () => this.resync.begin((room, from) => handshakeRequest({ url: this.url, token: this.token, name: this.identity.name, resume: this.identity.resume, room, from })),
       frame: (f) => this.receive(f),
       lost: (err) => this.lost(err),
       refused: (err) => this.refused(err),
@@ -187,7 +196,7 @@ export class HubbubClient {
   async join(room: string, opts: { history?: boolean } = {}): Promise<Member[]> {
     const name = this.roomName(room);
     const { room: r, added } = this.rooms_.add(name, opts.history);
-    if (added && this.link.state.state === "connected") this.syncRoom(r).catch((err) => this.rooms_.failed(r, err));
+    if (added && this.link.state.state === "connected") this.resync.join(r);
     await r.joined.promise;
     return this.users(name);
   }
@@ -263,61 +272,10 @@ export class HubbubClient {
 
   // ---- connection ------------------------------------------------------------------------
 
-  /** The next attempt's URL and subprotocols; also arms the wait for its first room's reply. */
-  private handshakeFor(): Handshake {
-    const first = this.rooms_.handshakeRoom();
-    const resume = first.resumePoint();
-    const request = handshakeRequest({ url: this.url, token: this.token, name: this.identity.name, resume: this.identity.resume, room: first.name, from: resume });
-    first.beginSync();
-    const hs = { room: first.name, done: deferred<UsersFrame>() };
-    this.handshake = hs;
-    this.liveHandshake = hs;
-    hs.done.promise.then((users) => this.resync(hs, first, resume, users)).catch(() => {});
-    return request;
-  }
-
-  /** After the handshake: finish the first room, rejoin the others, then flush the outbox. */
-  private async resync(hs: object, first: RoomState, resume: ResumePoint | undefined, users: UsersFrame): Promise<void> {
-    try {
-      await this.finishSync(first, () => finishSync(this.syncHost, first, resume, users));
-      const done = new Set([first]);
-      for (;;) {
-        const todo = this.rooms_.all().filter((r) => !done.has(r));
-        if (todo.length === 0) break;
-        for (const r of todo) done.add(r);
-        await Promise.all(todo.map((r) => this.syncRoom(r).catch((err) => this.rooms_.failed(r, err))));
-      }
-      if (this.liveHandshake !== hs) return;
-      this.link.connected();
-      this.ready.resolve();
-      this.flush();
-    } catch {
-      // The connection dropped mid-resync; its close handler has scheduled the next attempt.
-    }
-  }
-
-  private syncRoom(r: RoomState): Promise<void> {
-    return this.finishSync(r, () => syncRoom(this.syncHost, r));
-  }
-
-  /** Runs a room's sync; if the room was left meanwhile, the server has us in it again, so leave it. */
-  private async finishSync(r: RoomState, sync: () => Promise<void>): Promise<void> {
-    await sync();
-    if (!this.rooms_.holds(r)) void this.request({ type: "leave", room: r.name }).catch(() => {});
-  }
-
-  private readonly syncHost: SyncHost = {
-    request: (frame, reply) => this.requestOf(frame, reply),
-    emit: (type, event) => this.events.emit(type, event),
-    deliver: (m) => this.events.emit("message", m),
-  };
-
   /** The socket is gone: requests on it fail, sends in flight go back to the queue. */
   private lost(err: HubbubError): void {
     this.pacer.cancel();
-    this.liveHandshake = null;
-    this.handshake?.done.reject(err);
-    this.handshake = null;
+    this.resync.lost(err);
     this.requests.failAll(err);
     this.outbox.disconnected();
     this.rooms_.abortSyncs();
@@ -352,11 +310,7 @@ export class HubbubClient {
         this.identity.apply(f);
         break;
       case "users":
-        if (refOf(f) === undefined && this.handshake?.room === f.room) {
-          const hs = this.handshake;
-          this.handshake = null;
-          hs.done.resolve(f);
-        }
+        this.resync.offer(f);
         break;
       case "presence": {
         const r = this.rooms_.get(f.room);
