@@ -1,11 +1,15 @@
-// The SDK's pure pieces, without sockets: backoff, the exactly-once room stream and its epochs,
-// user lists, replies tied to requests by ref, and the outbox's cids.
+// The SDK's pure pieces, without sockets: backoff, the handshake URL, where a chat line goes,
+// the exactly-once room stream and its epochs, user lists, the set of rooms, replies tied to
+// requests by ref, and the outbox's cids.
 import { describe, expect, it } from "bun:test";
 import { reconnectDelay } from "../src/shared/backoff.ts";
+import { runCommand } from "../src/client/command.ts";
 import { ClientErrorCode, HubbubError } from "../src/client/errors.ts";
+import { handshakeRequest } from "../src/client/handshake.ts";
 import { Outbox, RESEND_WINDOW_MS } from "../src/client/outbox.ts";
 import { Requests } from "../src/client/requests.ts";
 import { RoomState } from "../src/client/room.ts";
+import { Rooms } from "../src/client/rooms.ts";
 import type { MessageFrame } from "../src/shared/protocol.ts";
 
 const msg = (seq: number, id = `n-${seq}`): MessageFrame => ({ type: "message", room: "r", seq, id, ts: 0, from: { id: "u", name: "u" }, kind: "text", text: `t${seq}` });
@@ -22,6 +26,56 @@ describe("reconnectDelay", () => {
   it("adds the server's retryAfterMs as a floor", () => {
     expect(reconnectDelay(0, opts, 1000, () => 0)).toBe(1000);
     expect(reconnectDelay(2, opts, 1000, () => 0.5)).toBe(1200);
+  });
+});
+
+describe("handshakeRequest", () => {
+  const base = { url: "ws://h/ws?x=1", name: null, resume: null, room: "lobby" };
+  const query = (url: string) => Object.fromEntries(new URL(url).searchParams);
+
+  it("starts in the room and keeps the endpoint's own query; asks for a name only when it has one", () => {
+    expect(handshakeRequest(base)).toEqual({ url: "ws://h/ws?x=1&room=lobby", protocols: ["hubbub.v2"] });
+    expect(query(handshakeRequest({ ...base, name: "ann" }).url)).toEqual({ x: "1", name: "ann", room: "lobby" });
+  });
+  it("resumes the room from its position, leaving out what it does not know", () => {
+    expect(query(handshakeRequest({ ...base, from: { since: 7, epoch: "e1" } }).url)).toEqual({ x: "1", room: "lobby", since: "7", epoch: "e1" });
+    expect(query(handshakeRequest({ ...base, from: { since: 0 } }).url)).toEqual({ x: "1", room: "lobby", since: "0" });
+  });
+  it("offers a token as a subprotocol, never in the URL, and then sends no resume token", () => {
+    const hs = handshakeRequest({ ...base, token: "jwt", resume: "r1" });
+    expect(hs.protocols).toEqual(["hubbub.v2", "bearer.jwt"]);
+    expect(hs.url).not.toContain("jwt");
+    expect(query(hs.url).resume).toBeUndefined();
+    expect(query(handshakeRequest({ ...base, resume: "r1" }).url).resume).toBe("r1");
+  });
+});
+
+describe("runCommand", () => {
+  const run = async (line: string, room?: string) => {
+    const calls: unknown[][] = [];
+    const rec = (name: string) => async (...args: unknown[]) => void calls.push([name, ...args]);
+    const target = { send: rec("send"), join: rec("join"), leave: rec("leave"), setName: rec("setName"), direct: rec("direct"), who: rec("who"), help: rec("help") };
+    await runCommand(target, line, room, rec("server"));
+    return calls;
+  };
+
+  it("sends the lines that publish a message, to the given room", async () => {
+    expect(await run("hi", "dev")).toEqual([["send", "hi", "dev"]]);
+    expect(await run("/me waves")).toEqual([["send", "/me waves", undefined]]);
+    expect(await run("/shrug")).toEqual([["send", "/shrug", undefined]]);
+    expect(await run("//literal")).toEqual([["send", "//literal", undefined]]);
+  });
+  it("routes the commands it knows to their methods, the room defaulting to the given one", async () => {
+    expect(await run("/join dev")).toEqual([["join", "dev"]]);
+    expect(await run("/leave", "dev")).toEqual([["leave", "dev"]]);
+    expect(await run("/leave ops", "dev")).toEqual([["leave", "ops"]]);
+    expect(await run("/nick ann")).toEqual([["setName", "ann"]]);
+    expect(await run("/msg bob hello there")).toEqual([["direct", "bob", "hello there"]]);
+    expect(await run("/who", "dev")).toEqual([["who", "dev"]]);
+    expect(await run("/help")).toEqual([["help"]]);
+  });
+  it("passes anything else to the server, including known commands missing their arguments", async () => {
+    for (const line of ["/topic x", "/join", "/nick", "/msg bob", "/me"]) expect(await run(line)).toEqual([["server"]]);
   });
 });
 
@@ -115,6 +169,55 @@ describe("RoomState", () => {
     r.applyPresence([{ id: "b", name: "robert" }], []);
     r.addUsers([{ id: "c", name: "carol" }]);
     expect([...r.users.values()]).toEqual([{ id: "a", name: "alice" }, { id: "b", name: "robert" }, { id: "c", name: "carol" }]);
+  });
+});
+
+describe("Rooms", () => {
+  const make = (initial: string[]) => {
+    const changes: string[][] = [];
+    return { rooms: new Rooms(initial, false, (names) => changes.push(names)), changes };
+  };
+  const lost = new HubbubError(ClientErrorCode.ConnectionLost, "not connected");
+
+  it("normalises the initial rooms, refuses an invalid one, and reports changes, not the start", () => {
+    expect(() => make(["ok", "bad room!"])).toThrow(HubbubError);
+    const { rooms, changes } = make(["Lobby", "dev"]);
+    expect(rooms.names).toEqual(["lobby", "dev"]);
+    expect(rooms.add("dev").added).toBe(false);
+    expect(rooms.add("ops", true).added).toBe(true);
+    expect(changes).toEqual([["lobby", "dev", "ops"]]);
+  });
+  it("starts a connection in the first room, or in the default room when none is left", () => {
+    const { rooms, changes } = make(["dev"]);
+    expect(rooms.handshakeRoom().name).toBe("dev");
+    expect(rooms.leave("dev")?.name).toBe("dev");
+    expect(rooms.first).toBeUndefined();
+    expect(rooms.handshakeRoom().name).toBe("lobby");
+    expect(changes).toEqual([[], ["lobby"]]);
+  });
+  it("fails a left room's join() with not_in_room, and keeps a room whose sync only lost the connection", async () => {
+    const { rooms } = make(["a", "b"]);
+    const a = rooms.get("a")!;
+    const b = rooms.get("b")!;
+    const waited = a.joined.promise.catch((err: HubbubError) => err.code);
+    rooms.leave("a");
+    expect(await waited).toBe("not_in_room");
+    expect(rooms.holds(a)).toBe(false);
+    rooms.failed(b, lost);
+    expect(rooms.holds(b)).toBe(true);
+    b.joined.promise.catch(() => {});
+    rooms.failed(b, new HubbubError("unauthorized", "no"));
+    expect(rooms.names).toEqual([]);
+  });
+  it("treats a room left and joined again as a new room: the old one's late failure does not drop it", () => {
+    const { rooms } = make(["a"]);
+    const old = rooms.get("a")!;
+    old.joined.promise.catch(() => {});
+    rooms.leave("a");
+    const again = rooms.add("a").room;
+    rooms.drop(old, new Error("late"));
+    expect(rooms.get("a")).toBe(again);
+    expect(rooms.holds(again)).toBe(true);
   });
 });
 

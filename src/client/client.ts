@@ -1,30 +1,31 @@
 // HubbubClient: one connection to a Hubbub server that survives restarts, evictions and dead
 // links, and the SDK's public API. Link (link.ts) owns the socket's lifecycle (connect,
-// reconnect with backoff, dead-link detection); this file resyncs after each connect and routes
-// frames to the pieces that keep state: RoomState (user lists, exactly-once message stream),
-// Outbox (sends, their cids and acks) and Requests (replies tied to requests by ref). Works
-// wherever a global WebSocket exists: browsers, Bun, Node 22+. It imports only src/shared/
-// (the zod schemas' types, never zod itself).
+// reconnect with backoff, dead-link detection) and Resync (resync.ts) what follows each
+// connect; this file routes frames to the pieces that keep state: Rooms and their RoomState
+// (user lists, exactly-once message stream), Identity, Outbox (sends, their cids and acks),
+// Pacer and Requests (replies tied to requests by ref). Works wherever a global WebSocket
+// exists: browsers, Bun, Node 22+. It imports only src/shared/ (the zod schemas' types, never
+// zod itself).
 import { DEFAULT_BACKOFF } from "../shared/backoff.ts";
-import { MAX_HISTORY_LIMIT, SUBPROTOCOL } from "../shared/limits.ts";
+import { MAX_HISTORY_LIMIT } from "../shared/limits.ts";
 import { DEFAULT_ROOM, NAME_RULE, ROOM_RULE, normalizeName, normalizeRoom } from "../shared/names.ts";
-import type { AckFrame, ClientFrame, Limits, Member, ServerFrame, UsersFrame } from "../shared/protocol.ts";
-import { TokenBucket } from "../shared/rate-limit.ts";
-import { parseDirectArgs } from "../shared/slash.ts";
+import type { AckFrame, ClientFrame, Limits, Member, ServerFrame } from "../shared/protocol.ts";
+import { runCommand } from "./command.ts";
 import { deferred, type Deferred } from "./deferred.ts";
 import { Emitter, type Listener } from "./emitter.ts";
 import { ClientErrorCode, HubbubError } from "./errors.ts";
 import type { ClientEvents, ConnectionState, Frame } from "./events.ts";
-import { expectedMessage, parseCommand } from "./lines.ts";
+import { handshakeRequest } from "./handshake.ts";
+import { expectedMessage } from "./lines.ts";
+import { Identity } from "./identity.ts";
 import { Link } from "./link.ts";
 import { Outbox } from "./outbox.ts";
-import { Requests, refOf } from "./requests.ts";
+import { Pacer } from "./pacer.ts";
+import { Requests } from "./requests.ts";
 import type { HistoryPage, HubbubClientOptions, MemberPage } from "./options.ts";
-import { RoomState, type ResumePoint } from "./room.ts";
-import { finishSync, syncRoom, type SyncHost, type Unref } from "./sync.ts";
-
-/** Stays under the server's token bucket (RATE_LIMIT per second, burst twice that). */
-const PACE_BURST_FACTOR = 1;
+import { Resync } from "./resync.ts";
+import { Rooms } from "./rooms.ts";
+import type { Unref } from "./sync.ts";
 
 const closedError = () => new HubbubError(ClientErrorCode.Closed, "the client was closed");
 const lostError = () => new HubbubError(ClientErrorCode.ConnectionLost, "not connected");
@@ -37,42 +38,41 @@ function randomId(): string {
 export class HubbubClient {
   private readonly url: string | URL;
   private readonly token: string | undefined;
-  private readonly withHistory: boolean;
   private readonly link: Link;
   private readonly events = new Emitter<ClientEvents>();
-  private readonly rooms_ = new Map<string, RoomState>();
+  private readonly rooms_: Rooms;
+  private readonly resync: Resync;
   private readonly outbox = new Outbox(randomId());
   private readonly requests = new Requests();
-  private conn_: string | null = null;
-  private id_: string | null = null;
-  private name_: string | null;
-  private resume_: string | null;
-  private limits_: Limits | null = null;
+  private readonly identity: Identity;
   /** Resolves at the next "connected"; replaced after each disconnect. */
   private ready: Deferred<void> = deferred();
-  /** The handshake's reply: the first room's ref-less `users` frame. */
-  private handshake: { room: string; done: Deferred<UsersFrame> } | null = null;
-  /** The current socket's handshake, kept (unlike `handshake`) until the socket is lost: a resync begun on an older socket must not declare this one connected. */
-  private liveHandshake: object | null = null;
   /** connect() was called and close() was not, nor did the server refuse for good. */
   private started = false;
   /** close() was called or the server refused for good; waiting callers fail. */
   private finished = false;
-  private pacer: TokenBucket | null = null;
-  private flushTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly pacer = new Pacer(() => this.flush());
   private closing: Promise<void> | null = null;
 
   constructor(options: HubbubClientOptions) {
     this.url = options.url;
     this.token = options.token;
-    this.withHistory = options.history ?? false;
-    this.name_ = options.name ?? null;
-    this.resume_ = options.resume ?? null;
-    for (const raw of options.rooms ?? [DEFAULT_ROOM]) {
-      const room = normalizeRoom(raw);
-      if (room === null) throw new HubbubError("invalid_room", `invalid room name ${JSON.stringify(raw)}`);
-      this.rooms_.set(room, new RoomState(room, this.withHistory));
-    }
+    this.identity = new Identity(options.name ?? null, options.resume ?? null, {
+      name: (name) => this.events.emit("name", name),
+      resume: (token) => this.events.emit("resume", token),
+    });
+    this.rooms_ = new Rooms(options.rooms ?? [DEFAULT_ROOM], options.history ?? false, (names) => this.events.emit("rooms", names));
+    this.resync = new Resync(this.rooms_, {
+      request: (frame, reply) => this.requestOf(frame, reply),
+      emit: (type, event) => this.events.emit(type, event),
+      deliver: (m) => this.events.emit("message", m),
+      leave: (room) => void this.request({ type: "leave", room }).catch(() => {}),
+      connected: () => {
+        this.link.connected();
+        this.ready.resolve();
+        this.flush();
+      },
+    });
     const linkOptions = {
       reconnect: { ...DEFAULT_BACKOFF, ...options.reconnect },
       pingIntervalMs: options.pingIntervalMs ?? 20_000,
@@ -81,11 +81,11 @@ export class HubbubClient {
       WebSocket: options.WebSocket ?? globalThis.WebSocket,
     };
     this.link = new Link(linkOptions, {
-      handshake: () => this.handshakeFor(),
+      handshake: () => this.resync.begin((room, from) => handshakeRequest({ url: this.url, token: this.token, name: this.identity.name, resume: this.identity.resume, room, from })),
       frame: (f) => this.receive(f),
       lost: (err) => this.lost(err),
       refused: (err) => this.refused(err),
-      nameTakenRepeatedly: () => void (this.name_ = null),
+      nameTakenRepeatedly: () => this.identity.forgetName(),
       state: (s) => this.events.emit("state", s),
     });
   }
@@ -105,29 +105,29 @@ export class HubbubClient {
   }
   /** The user id: stable across reconnects and shared by the user's tabs (a token's `sub`, or a resumed guest's); null before the first welcome. */
   get id(): string | null {
-    return this.id_;
+    return this.identity.id;
   }
   /** This connection's id (new on every connection); null before the first welcome. */
   get conn(): string | null {
-    return this.conn_;
+    return this.identity.conn;
   }
   get name(): string | null {
-    return this.name_;
+    return this.identity.name;
   }
   /** The latest resume token (anonymous servers), or the one given in the options; null if none. */
   get resume(): string | null {
-    return this.resume_;
+    return this.identity.resume;
   }
   get limits(): Limits | null {
-    return this.limits_;
+    return this.identity.limits;
   }
   /** Rooms this client is in, or will rejoin; the first is the default for send(). */
   get rooms(): string[] {
-    return [...this.rooms_.keys()];
+    return this.rooms_.names;
   }
   /** The live user list of a room (one entry per user, however many tabs), in join order. */
   users(room: string): Member[] {
-    return [...(this.rooms_.get(normalizeRoom(room) ?? room)?.users.values() ?? [])];
+    return this.rooms_.users(room);
   }
   /** Messages accepted by send()/direct() and not settled yet. */
   get pending(): number {
@@ -177,7 +177,7 @@ export class HubbubClient {
   send(text: string, room?: string): Promise<AckFrame> {
     if (this.finished) return Promise.reject(closedError());
     if (!expectedMessage(text)) return Promise.reject(new HubbubError(ClientErrorCode.BadCall, "send() takes text, /me or /shrug; use command() for other commands"));
-    const target = room === undefined ? this.rooms[0] : normalizeRoom(room);
+    const target = room === undefined ? this.rooms_.first : normalizeRoom(room);
     if (!target) return Promise.reject(new HubbubError(room === undefined ? "not_in_room" : "invalid_room", `cannot send to ${room ?? "no room"}`));
     const done = this.outbox.chat(text, target);
     this.flush();
@@ -195,23 +195,17 @@ export class HubbubClient {
   /** Joins a room (now, or at the next connect) and resolves with its user list once synced. */
   async join(room: string, opts: { history?: boolean } = {}): Promise<Member[]> {
     const name = this.roomName(room);
-    let r = this.rooms_.get(name);
-    if (!r) {
-      r = new RoomState(name, opts.history ?? this.withHistory);
-      this.rooms_.set(name, r);
-      this.events.emit("rooms", this.rooms);
-      if (this.link.state.state === "connected") this.syncRoom(r).catch((err) => this.roomFailed(r!, err));
-    }
+    const { room: r, added } = this.rooms_.add(name, opts.history);
+    if (added && this.link.state.state === "connected") this.resync.join(r);
     await r.joined.promise;
     return this.users(name);
   }
 
   /** Leaves a room (default: the first). Resolves once the server confirmed, or at once when offline. */
   async leave(room?: string): Promise<void> {
-    const name = room === undefined ? this.rooms[0] : normalizeRoom(room);
-    const r = name ? this.rooms_.get(name) : undefined;
+    const name = room === undefined ? this.rooms_.first : normalizeRoom(room);
+    const r = name ? this.rooms_.leave(name) : undefined;
     if (!r) return;
-    this.dropRoom(r, new HubbubError("not_in_room", `left ${r.name}`));
     // A room still syncing is left when its sync ends (syncRoom); one not on the server yet needs nothing.
     if (r.syncing || !this.link.open || this.link.state.state === "connecting") return;
     await this.request({ type: "leave", room: r.name }).catch(() => {});
@@ -235,7 +229,7 @@ export class HubbubClient {
     const wanted = normalizeName(name);
     if (wanted === null) throw new HubbubError("invalid_name", NAME_RULE);
     if (!this.started) {
-      this.rename(wanted);
+      this.identity.rename(wanted);
       return wanted;
     }
     const f = await this.whenConnected(() => this.requestOf({ type: "nick", name: wanted }, "identity"));
@@ -247,7 +241,7 @@ export class HubbubClient {
    * after the cursor `after` (a page's `next`); `limit` at most 1000. The live list is `users(room)`.
    */
   async who(room?: string, opts: { after?: string; limit?: number } = {}): Promise<MemberPage> {
-    const name = room === undefined ? this.rooms[0] : this.roomName(room);
+    const name = room === undefined ? this.rooms_.first : this.roomName(room);
     if (name === undefined) throw new HubbubError("not_in_room", "you are not in any room");
     const f = await this.whenConnected(() => this.requestOf({ type: "who", room: name, after: opts.after, limit: opts.limit }, "users"));
     const page: MemberPage = { room: f.room, users: f.users, count: f.count };
@@ -273,108 +267,18 @@ export class HubbubClient {
    * typed methods, and anything else is passed to the server, whose error rejects.
    */
   async command(line: string, room?: string): Promise<void> {
-    const p = parseCommand(line);
-    if (expectedMessage(line)) {
-      await this.send(line, room);
-      return;
-    }
-    if (p.kind === "text") return;
-    const msg = parseDirectArgs(p.args);
-    if (p.name === "join" && p.args) await this.join(p.args);
-    else if (p.name === "leave") await this.leave(p.args || room);
-    else if (p.name === "nick" && p.args) await this.setName(p.args);
-    else if (p.name === "msg" && msg) await this.direct(msg.to, msg.text);
-    else if (p.name === "who") await this.who(p.args || room);
-    else if (p.name === "help") await this.help();
-    else await this.whenConnected(() => this.request(room === undefined ? { type: "chat", text: line } : { type: "chat", text: line, room }));
+    await runCommand(this, line, room, () => this.whenConnected(() => this.request(room === undefined ? { type: "chat", text: line } : { type: "chat", text: line, room })));
   }
 
   // ---- connection ------------------------------------------------------------------------
 
-  /** The next attempt's URL and subprotocols; also arms the wait for its first room's reply. */
-  private handshakeFor(): { url: string; protocols: string[] } {
-    // A connection always starts in a room: with none left, the client lands in the default one.
-    if (this.rooms_.size === 0) {
-      this.rooms_.set(DEFAULT_ROOM, new RoomState(DEFAULT_ROOM, this.withHistory));
-      this.events.emit("rooms", this.rooms);
-    }
-    const first = this.rooms_.values().next().value!;
-    const resume = first.resumePoint();
-    const url = new URL(this.url);
-    const q = url.searchParams;
-    if (this.name_ !== null) q.set("name", this.name_);
-    if (this.resume_ !== null && this.token === undefined) q.set("resume", this.resume_);
-    q.set("room", first.name);
-    if (resume?.since !== undefined) q.set("since", String(resume.since));
-    if (resume?.epoch !== undefined) q.set("epoch", resume.epoch);
-    // The handshake is answered like a join without a ref: welcome, the first room's replay
-    // (with since) and then its ref-less `users` frame.
-    first.beginSync();
-    const hs = { room: first.name, done: deferred<UsersFrame>() };
-    this.handshake = hs;
-    this.liveHandshake = hs;
-    hs.done.promise.then((users) => this.resync(hs, first, resume, users)).catch(() => {});
-    return { url: url.toString(), protocols: this.token === undefined ? [SUBPROTOCOL] : [SUBPROTOCOL, `bearer.${this.token}`] };
-  }
-
-  /** After the handshake: finish the first room, rejoin the others, then flush the outbox. */
-  private async resync(hs: object, first: RoomState, resume: ResumePoint | undefined, users: UsersFrame): Promise<void> {
-    try {
-      await this.finishSync(first, () => finishSync(this.syncHost, first, resume, users));
-      const done = new Set([first]);
-      for (;;) {
-        const todo = [...this.rooms_.values()].filter((r) => !done.has(r));
-        if (todo.length === 0) break;
-        for (const r of todo) done.add(r);
-        await Promise.all(todo.map((r) => this.syncRoom(r).catch((err) => this.roomFailed(r, err))));
-      }
-      if (this.liveHandshake !== hs) return;
-      this.link.connected();
-      this.ready.resolve();
-      this.flush();
-    } catch {
-      // The connection dropped mid-resync; its close handler has scheduled the next attempt.
-    }
-  }
-
-  private syncRoom(r: RoomState): Promise<void> {
-    return this.finishSync(r, () => syncRoom(this.syncHost, r));
-  }
-
-  /** Runs a room's sync; if the room was left meanwhile, the server has us in it again, so leave it. */
-  private async finishSync(r: RoomState, sync: () => Promise<void>): Promise<void> {
-    await sync();
-    if (this.rooms_.get(r.name) !== r) void this.request({ type: "leave", room: r.name }).catch(() => {});
-  }
-
-  private readonly syncHost: SyncHost = {
-    request: (frame, reply) => this.requestOf(frame, reply),
-    emit: (type, event) => this.events.emit(type, event),
-    deliver: (m) => this.events.emit("message", m),
-  };
-
-  private roomFailed(r: RoomState, err: unknown): void {
-    if (err instanceof HubbubError && err.code === ClientErrorCode.ConnectionLost) return;
-    this.dropRoom(r, err);
-  }
-
-  private dropRoom(r: RoomState, err: unknown): void {
-    if (this.rooms_.get(r.name) !== r) return;
-    this.rooms_.delete(r.name);
-    r.joined.reject(err);
-    this.events.emit("rooms", this.rooms);
-  }
-
   /** The socket is gone: requests on it fail, sends in flight go back to the queue. */
   private lost(err: HubbubError): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = null;
-    this.liveHandshake = null;
-    this.handshake?.done.reject(err);
-    this.handshake = null;
+    this.pacer.cancel();
+    this.resync.lost(err);
     this.requests.failAll(err);
     this.outbox.disconnected();
-    for (const r of this.rooms_.values()) r.abortSync();
+    this.rooms_.abortSyncs();
     if (this.ready.settled) this.ready = deferred();
   }
 
@@ -387,7 +291,7 @@ export class HubbubClient {
   /** Fails everything waiting on this client for good. */
   private fail(err: HubbubError): void {
     this.outbox.failAll(err);
-    for (const r of this.rooms_.values()) if (!r.joined.settled) r.joined.reject(err);
+    this.rooms_.failJoins(err);
     this.ready.reject(err);
     this.ready = deferred();
   }
@@ -399,19 +303,14 @@ export class HubbubClient {
     if (!this.requests.offer(f)) this.outbox.offer(f);
     switch (f.type) {
       case "welcome":
-        this.onWelcome(f);
+        this.pacer.restart(f.limits.ratePerSecond);
+        this.identity.welcome(f);
         break;
       case "identity":
-        this.id_ = f.id;
-        this.rename(f.name);
-        if (f.resume !== undefined) this.setResume(f.resume);
+        this.identity.apply(f);
         break;
       case "users":
-        if (refOf(f) === undefined && this.handshake?.room === f.room) {
-          const hs = this.handshake;
-          this.handshake = null;
-          hs.done.resolve(f);
-        }
+        this.resync.offer(f);
         break;
       case "presence": {
         const r = this.rooms_.get(f.room);
@@ -433,11 +332,9 @@ export class HubbubClient {
         this.events.emit("reset", { room: f.room, epoch: f.epoch });
         break;
       }
-      case "left": {
-        const r = this.rooms_.get(f.room);
-        if (r) this.dropRoom(r, new HubbubError("not_in_room", `left ${f.room}`));
+      case "left":
+        this.rooms_.leave(f.room);
         break;
-      }
       case "shutdown":
       case "ack":
       case "direct":
@@ -454,41 +351,13 @@ export class HubbubClient {
     this.events.emit(f.type, f as never);
   }
 
-  private onWelcome(f: Frame<"welcome">): void {
-    this.conn_ = f.conn;
-    this.id_ = f.id;
-    this.limits_ = f.limits;
-    this.pacer = new TokenBucket(f.limits.ratePerSecond, Math.max(1, f.limits.ratePerSecond * PACE_BURST_FACTOR), Date.now());
-    this.rename(f.name);
-    if (f.resume !== undefined) this.setResume(f.resume);
-  }
-
-  private rename(name: string): void {
-    if (name === this.name_) return;
-    this.name_ = name;
-    this.events.emit("name", name);
-  }
-
-  private setResume(token: string): void {
-    if (token === this.resume_) return;
-    this.resume_ = token;
-    this.events.emit("resume", token);
-  }
-
   // ---- outbound --------------------------------------------------------------------------
 
   /** Writes queued sends in order, paced under the server's rate limit; only when connected. */
   private flush(): void {
-    if (this.link.state.state !== "connected" || !this.pacer || this.flushTimer) return;
+    if (this.link.state.state !== "connected" || !this.pacer.ready) return;
     for (const e of this.outbox.queued()) {
-      if (!this.pacer.take(Date.now())) {
-        const waitMs = Math.ceil(1000 / (this.limits_?.ratePerSecond ?? 1));
-        this.flushTimer = setTimeout(() => {
-          this.flushTimer = null;
-          this.flush();
-        }, waitMs);
-        return;
-      }
+      if (!this.pacer.take()) return;
       if (!this.link.send(e.frame)) return;
       this.outbox.markSent(e);
     }
