@@ -73,7 +73,10 @@ function track(c: Client, frame: string): void {
   const wasComplete = v.size >= trackMembers;
   if (isJoinedFrame(frame)) {
     presence.snapshotBytes += frame.length;
-    applyMembers(v, (JSON.parse(frame) as { users: { id: string }[] }).users, true);
+    const f = JSON.parse(frame) as { room: string; users: { id: string }[]; next?: string };
+    applyMembers(v, f.users, true);
+    // The join answer is the member list's first page: read on, as a client must, while it says `next`.
+    if (f.next !== undefined) c.ws.send(JSON.stringify({ type: "who", room: f.room, after: f.next }));
   } else {
     presence.frames++;
     presence.bytes += frame.length;

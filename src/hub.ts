@@ -135,6 +135,12 @@ export class Hub implements EngineSink {
     return u === undefined ? [] : Array.isArray(u) ? u : [u];
   }
 
+  /** One of the user's sessions here (the first), without building a list: admission asks on every connect. */
+  anySessionOf(userId: string): Session | undefined {
+    const u = this.users.get(userId);
+    return Array.isArray(u) ? u[0] : u;
+  }
+
   // ---- rooms ---------------------------------------------------------------------------------
 
   /**
@@ -165,7 +171,10 @@ export class Hub implements EngineSink {
 
   /** Whether any of the user's sessions here is in the room. */
   userIn(userId: string, room: string): boolean {
-    for (const s of this.sessionsOf(userId)) if (s.rooms.includes(room)) return true;
+    const u = this.users.get(userId);
+    if (u === undefined) return false;
+    if (!Array.isArray(u)) return u.rooms.includes(room);
+    for (const s of u) if (s.rooms.includes(room)) return true;
     return false;
   }
 

@@ -63,18 +63,20 @@ export class Rooms {
     const already = s.rooms.includes(room);
     if (!already && s.rooms.length >= MAX_ROOMS_PER_CONNECTION) return s.fail(ErrorCode.TooManyRooms, `at most ${MAX_ROOMS_PER_CONNECTION} rooms per connection`, ref);
     const first = !already && this.hub.enter(s, room);
-    const undo = (err: unknown): never => {
-      if (this.hub.exit(s, room) && first) void Promise.resolve(this.engine.presence.leave(room, s.member)).catch(() => {});
-      throw err;
-    };
     try {
       const joined = first ? this.engine.presence.join(room, s.member) : undefined;
       const answered = andThen(joined, () => this.answerJoin(s, room, resume, ref));
-      return already ? answered : answered instanceof Promise ? answered.catch(undo) : answered;
+      return already || !(answered instanceof Promise) ? answered : answered.catch((err: unknown) => this.undoJoin(s, room, first, err));
     } catch (err) {
       if (already) throw err;
-      return undo(err);
+      return this.undoJoin(s, room, first, err);
     }
+  }
+
+  /** A join the engine failed: taken back here (and, best effort, in the engine) before the error goes out. */
+  private undoJoin(s: Session, room: string, first: boolean, err: unknown): never {
+    if (this.hub.exit(s, room) && first) void Promise.resolve(this.engine.presence.leave(room, s.member)).catch(() => {});
+    throw err;
   }
 
   private answerJoin(s: Session, room: string, resume: Resume, ref?: Ref): Awaitable<void> {

@@ -4,23 +4,24 @@
 // (nearly always) a task starts here and now, inside Bun's message handler and its cork, with no
 // promise of its own. Bounded: past `maxWaiting` queued tasks, push() refuses (the caller tells
 // the client and counts a strike), so a client cannot pile up work the server holds for it.
+//
+// A base class rather than a member: Session extends it, so a connection's queue costs two
+// fields of the Session and no object or closure of its own (idle memory per connection is a
+// benchmark target, docs/benchmarks.md).
 import type { Ref } from "./shared/protocol.ts";
 
 /** One piece of a connection's work (handling a frame, admit, disconnect). */
 export type Task = () => Promise<void> | void;
 
-/** Called when a task throws or rejects, with the `ref` of the frame it was handling. */
-export type TaskFailed = (err: unknown, ref: Ref | undefined) => void;
-
-export class SerialQueue {
+export abstract class SerialQueue {
   private busy = false;
   /** Tasks waiting for the running one, oldest first; null when none wait (the usual case). */
   private waiting: { task: Task; ref: Ref | undefined }[] | null = null;
 
-  constructor(
-    private readonly maxWaiting: number,
-    private readonly failed: TaskFailed,
-  ) {}
+  /** How many tasks may wait behind the running one. */
+  protected abstract get maxWaiting(): number;
+  /** A task threw or rejected, with the `ref` of the frame it was handling; the queue goes on. */
+  protected abstract taskFailed(err: unknown, ref: Ref | undefined): void;
 
   /** Number of tasks waiting behind the running one. */
   get depth(): number {
@@ -74,7 +75,7 @@ export class SerialQueue {
 
   private report(err: unknown, ref: Ref | undefined): void {
     try {
-      this.failed(err, ref);
+      this.taskFailed(err, ref);
     } catch (handlerErr) {
       console.error("serial queue error handler failed", handlerErr);
     }

@@ -76,7 +76,7 @@ export interface Origin {
   ipBucket: TokenBucket | null;
 }
 
-export class Session {
+export class Session extends SerialQueue {
   /** Connection id: unique per socket (`welcome.conn`), used in logs. */
   readonly conn: string;
   readonly ip: string;
@@ -91,7 +91,6 @@ export class Session {
   /** When the last liveness ping went out (ms). */
   private pingedMs = 0;
   private closing_ = false;
-  private readonly queue: SerialQueue;
   private ws: Socket | null = null;
   /**
    * Rate buckets, made on first use so an idle connection carries none. Lazy creation
@@ -111,13 +110,21 @@ export class Session {
     origin: Origin = { ip: "", ipBucket: null },
     now = Date.now(),
   ) {
+    super();
     this.conn = conn;
     this.userId_ = conn;
     this.handshake_ = handshake;
     this.ip = origin.ip;
     this.ipBucket = origin.ipBucket;
     this.lastSeenMs = now;
-    this.queue = new SerialQueue(MAX_QUEUED_REQUESTS, (err, ref) => this.policy.onError(this, err, ref));
+  }
+
+  protected get maxWaiting(): number {
+    return MAX_QUEUED_REQUESTS;
+  }
+
+  protected taskFailed(err: unknown, ref: Ref | undefined): void {
+    this.policy.onError(this, err, ref);
   }
 
   /**
@@ -252,7 +259,7 @@ export class Session {
    * many already wait; `force` is for the disconnect, which always runs.
    */
   enqueue(task: Task, ref?: Ref, force = false): boolean {
-    return this.queue.push(task, ref, force);
+    return this.push(task, ref, force);
   }
 
   /** The socket has closed (Bun's close handler ran): nothing more is sent. */

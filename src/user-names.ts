@@ -42,7 +42,7 @@ export class UserNames {
    * `name` claimed now. False when another user holds it.
    */
   claim(s: Session, name: string, key: string): Awaitable<boolean> {
-    const tab = this.hub.sessionsOf(s.userId)[0];
+    const tab = this.hub.anySessionOf(s.userId);
     if (tab) {
       s.claimed(tab.name, tab.nameKey, tab.member);
       return true;

@@ -3,7 +3,24 @@
 import { describe, expect, it } from "bun:test";
 import { SerialQueue } from "../src/serial-queue.ts";
 import { Session } from "../src/session.ts";
+import type { Ref } from "../src/shared/protocol.ts";
 import { FakeSocket, handshake, policy } from "./fakes.ts";
+
+/** A queue on its own, with the bound and failure handler a test gives it. */
+class Queue extends SerialQueue {
+  constructor(
+    private readonly bound: number,
+    private readonly onFail: (err: unknown, ref: Ref | undefined) => void,
+  ) {
+    super();
+  }
+  protected get maxWaiting(): number {
+    return this.bound;
+  }
+  protected taskFailed(err: unknown, ref: Ref | undefined): void {
+    this.onFail(err, ref);
+  }
+}
 
 function gate() {
   let open!: () => void;
@@ -13,14 +30,14 @@ function gate() {
 
 describe("SerialQueue", () => {
   it("starts a task at once when nothing is running", () => {
-    const q = new SerialQueue(4, () => {});
+    const q = new Queue(4, () => {});
     let ran = false;
     q.push(() => void (ran = true));
     expect(ran).toBe(true);
   });
 
   it("runs tasks strictly in order across awaits, including tasks queued from inside a task", async () => {
-    const q = new SerialQueue(8, () => {});
+    const q = new Queue(8, () => {});
     const order: string[] = [];
     const a = gate();
     const c = gate();
@@ -49,7 +66,7 @@ describe("SerialQueue", () => {
 
   it("reports a failing task, sync or async, with its ref, and goes on with the next", async () => {
     const errors: [string, unknown][] = [];
-    const q = new SerialQueue(8, (err, ref) => void errors.push([(err as Error).message, ref]));
+    const q = new Queue(8, (err, ref) => void errors.push([(err as Error).message, ref]));
     const done = gate();
     q.push(() => {
       throw new Error("sync");
@@ -67,7 +84,7 @@ describe("SerialQueue", () => {
   });
 
   it("refuses work past its bound while a task is waiting, except when forced", async () => {
-    const q = new SerialQueue(2, () => {});
+    const q = new Queue(2, () => {});
     const g = gate();
     const done = gate();
     q.push(() => g.opened);
