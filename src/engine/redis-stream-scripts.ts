@@ -37,18 +37,25 @@ export const publishScript = new Script(
   local seen = redis.call('GET', KEYS[4])
   if seen then return {0, seen} end
 end
-local created = redis.call('SET', KEYS[2], ARGV[4], 'NX')
+-- A read, not a write, on every message: the epoch is made only when missing (a script is atomic).
+local epoch = redis.call('GET', KEYS[2])
+local created = false
+if not epoch then
+  epoch = ARGV[4]
+  redis.call('SET', KEYS[2], epoch)
+  created = true
+end
 local seq = redis.call('INCR', KEYS[1])
-if seq == 1 then
-  if not created and redis.call('PTTL', KEYS[2]) == -1 then
+if seq == 1 and not created then
+  if redis.call('PTTL', KEYS[2]) == -1 then
     -- A permanent epoch means this numbering had messages: the seq was lost without the epoch.
-    redis.call('SET', KEYS[2], ARGV[4])
+    epoch = ARGV[4]
+    redis.call('SET', KEYS[2], epoch)
     redis.call('DEL', KEYS[3])
   else
     redis.call('PERSIST', KEYS[2])
   end
 end
-local epoch = redis.call('GET', KEYS[2])
 local envelope = ARGV[2] .. cjson.encode(epoch) .. ',"seq":' .. seq .. '}'
 local cap = tonumber(ARGV[3])
 if cap > 0 then
