@@ -214,3 +214,18 @@ describe("throttledLogger", () => {
     ]);
   });
 });
+
+describe("hmacSha256", () => {
+  it("agrees with node:crypto's HMAC-SHA256 for keys shorter than, equal to and longer than a block", async () => {
+    const { createHmac, randomBytes } = await import("node:crypto");
+    const { hmacSha256 } = await import("../src/identity.ts");
+    for (const len of [1, 32, 63, 64, 65, 200]) {
+      for (const message of ["", "a", "é✓ unicode", "x".repeat(1000)]) {
+        const key = randomBytes(len);
+        expect(hmacSha256(key)(message).toString("hex")).toBe(createHmac("sha256", key).update(message).digest("hex"));
+        const text = key.toString("base64url");
+        expect(hmacSha256(text)(message).toString("hex")).toBe(createHmac("sha256", text).update(message).digest("hex"));
+      }
+    }
+  });
+});
