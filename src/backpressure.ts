@@ -7,7 +7,8 @@
 //
 // Signals come from three places: a direct send that Bun queued (-1) or dropped (0), a room
 // publish whose aggregate status showed backpressure (Bun reports the worst subscriber), and the
-// periodic sweep (Hub.sweep), which also re-checks the connections being watched. Bun's getBufferedAmount() lags a burst of publishes, so a suspect room is
+// periodic sweep (Hub.sweep), which re-checks the connections being watched: only those, since
+// a buffer grows only through sends, and every send reports. Bun's getBufferedAmount() lags a burst of publishes, so a suspect room is
 // re-checked on a short timer, never only right after the write.
 import { CloseCode } from "./shared/codes.ts";
 import type { Session } from "./session.ts";
@@ -74,10 +75,15 @@ export class SlowConsumers {
       this.evict(s);
       return true;
     }
-    // Watched: the sweep looks again within SWEEP_INTERVAL_MS even if nothing more is sent.
+    // Watched: the sweep looks again (recheck) even if nothing more is sent.
     const prev = this.backlog.get(s);
     this.backlog.set(s, { since: prev?.since ?? now, bytes: s.bufferedAmount() });
     return false;
+  }
+
+  /** Looks again at every connection being watched (the sweep's part: nothing else is walked). */
+  recheck(now: number): void {
+    for (const s of [...this.backlog.keys()]) this.check(s, now);
   }
 
   /** Forgets a closed connection. */

@@ -7,6 +7,7 @@
 // who, history), messages.ts (chat, direct), user-names.ts (names), admission.ts (connect,
 // disconnect); backpressure.ts decides about slow consumers.
 import { SlowConsumers } from "./backpressure.ts";
+import { IdleWheel } from "./idle-wheel.ts";
 import { CloseCode } from "./shared/codes.ts";
 import type { Config } from "./config.ts";
 import type { ControlMessage, EngineSink, StreamPosition } from "./engine/engine.ts";
@@ -16,6 +17,8 @@ import { encode } from "./shared/protocol.ts";
 import type { Session } from "./session.ts";
 import { roomTopic } from "./topics.ts";
 
+/** The idle wheel's resolution: a silent peer goes within this long after IDLE_TIMEOUT_S. */
+export const IDLE_TICK_MS = 100;
 /** Bun's publish to a room's topic on this node; returns Bun's aggregate status (0 = someone dropped it). */
 export type LocalPublish = (room: string, data: string) => number;
 
@@ -43,6 +46,7 @@ export class Hub implements EngineSink {
   private readonly rooms = new Map<string, LocalRoom>();
   private readonly presenceOut: PresenceCoalescer;
   readonly slow: SlowConsumers;
+  private readonly idle: IdleWheel;
   private localPublish: LocalPublish = () => 0;
   private onControl: (msg: ControlMessage) => void = () => {};
 
@@ -51,6 +55,7 @@ export class Hub implements EngineSink {
       this.publishRoom(room, encode({ type: "presence", room, joins, leaves })),
     );
     this.slow = new SlowConsumers(config.slowConsumerBytes, (room) => this.rooms.get(room)?.sessions ?? []);
+    this.idle = new IdleWheel(IDLE_TICK_MS, (s, now) => this.idleCheck(s, now));
   }
 
   /** Wires Bun's server.publish in once the server exists, and who handles control messages. */
@@ -98,6 +103,7 @@ export class Hub implements EngineSink {
   /** Registers a freshly opened connection (before admission), so sweeps and shutdown see it. */
   connect(s: Session): void {
     this.pending.add(s);
+    this.idle.schedule(s, s.lastSeenMs + this.idleMs / 2);
   }
 
   /** Moves an admitted session into the user index (after it took on its user id). */
@@ -116,6 +122,7 @@ export class Hub implements EngineSink {
    */
   remove(s: Session): { rooms: string[]; lastOfUser: boolean } {
     this.slow.forget(s);
+    this.idle.remove(s);
     if (this.pending.delete(s)) return { rooms: [], lastOfUser: !this.users.has(s.userId) };
     const rooms = [...s.rooms].filter((room) => this.exit(s, room));
     const u = this.users.get(s.userId);
@@ -191,18 +198,33 @@ export class Hub implements EngineSink {
   // ---- housekeeping --------------------------------------------------------------------------
 
   /**
-   * The periodic check of every session: the slow-consumer policy looks at its buffer, and a
-   * session silent past IDLE_TIMEOUT_S is dropped (pinged at half that). Bun's own idle timer
-   * is re-armed by every send, so in a busy room it would never reap a vanished peer.
+   * The periodic housekeeping: connections whose buffer is being watched are looked at again
+   * (backpressure.ts), and those due on the idle wheel are checked for silence. Nothing here
+   * walks every connection.
    */
   sweep(now: number): void {
-    const idleMs = this.config.idleTimeoutS * 1000;
-    for (const s of this.all()) {
-      if (s.closing || this.slow.check(s, now)) continue;
-      const silentMs = now - s.lastSeenMs;
-      if (silentMs > idleMs) s.evict(CloseCode.Idle);
-      else if (silentMs > idleMs / 2) s.pingOnce();
+    this.slow.recheck(now);
+    this.idle.advance(now);
+  }
+
+  private get idleMs(): number {
+    return this.config.idleTimeoutS * 1000;
+  }
+
+  /** A connection due on the idle wheel: dropped past IDLE_TIMEOUT_S of silence, pinged past half of it. */
+  private idleCheck(s: Session, now: number): number | null {
+    if (s.closing) return null;
+    const idleMs = this.idleMs;
+    const silentMs = now - s.lastSeenMs;
+    if (silentMs > idleMs) {
+      s.evict(CloseCode.Idle);
+      return null;
     }
+    if (silentMs > idleMs / 2) {
+      s.pingOnce();
+      return s.lastSeenMs + idleMs + 1;
+    }
+    return s.lastSeenMs + idleMs / 2 + 1;
   }
 
   /** Sends every pending presence diff now. */

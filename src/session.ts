@@ -90,6 +90,7 @@ export class Session extends SerialQueue {
   lastSeenMs: number;
   /** When the last liveness ping went out (ms). */
   private pingedMs = 0;
+  private idleSlot_ = -1;
   private closing_ = false;
   private ws: Socket | null = null;
   /**
@@ -290,6 +291,15 @@ export class Session extends SerialQueue {
   /** Unsent bytes Bun holds for this connection. */
   bufferedAmount(): number {
     return this.ws?.getBufferedAmount() ?? 0;
+  }
+
+  /** The idle wheel's slot this connection is due in (-1: none); set by the wheel only. */
+  get idleSlot(): number {
+    return this.idleSlot_;
+  }
+
+  parkIdleCheck(slot: number): void {
+    this.idleSlot_ = slot;
   }
 
   touch(now = Date.now()): void {

@@ -73,10 +73,12 @@ describe("Hub", () => {
 
   it("leaves a watched backlog alone while it drains, and evicts one that sits over budget past the grace", async () => {
     const { hub, open } = await fakeNode({ slowConsumerBytes: 1000 });
-    const { ws } = await open("slow");
+    const { s, ws } = await open("slow");
     const t0 = Date.now();
+    // Bun queued a frame (-1) and the buffer is over budget: watched, not evicted.
     ws.buffered = 5000;
-    hub.sweep(t0);
+    ws.status = -1;
+    s.send({ type: "pong" });
     expect(ws.closedWith).toBeNull();
     ws.buffered = 4000; // draining: a big reply being read
     hub.sweep(t0 + BACKLOG_GRACE_MS + 1);
@@ -89,7 +91,8 @@ describe("Hub", () => {
     const { hub, open } = await fakeNode({ slowConsumerBytes: 1000 });
     const far = await open("far");
     far.ws.buffered = 10_000_000;
-    hub.sweep(Date.now());
+    far.ws.status = -1;
+    far.s.send({ type: "pong" });
     expect(far.ws.closedWith).toBe(CloseCode.SlowConsumer);
     const dropped = await open("dropped");
     dropped.ws.status = 0;
@@ -97,10 +100,34 @@ describe("Hub", () => {
     expect(dropped.ws.closedWith).toBe(CloseCode.SlowConsumer);
   });
 
-  it("drops a session silent past the idle timeout", async () => {
+  it("pings a session silent past half the idle timeout and drops it past the timeout", async () => {
     const { hub, open } = await fakeNode();
     const { s, ws } = await open("quiet");
-    hub.sweep(s.lastSeenMs + 61_000);
+    let pings = 0;
+    ws.ping = () => ++pings;
+    const t0 = s.lastSeenMs;
+    hub.sweep(t0 + 29_000);
+    expect(pings).toBe(0);
+    hub.sweep(t0 + 31_000);
+    expect(pings).toBe(1);
+    expect(ws.closedWith).toBeNull();
+    hub.sweep(t0 + 61_000);
     expect(ws.closedWith).toBe(CloseCode.Idle);
+  });
+
+  it("keeps a session that is heard from, looking at it about twice per idle timeout, not every sweep", async () => {
+    const { hub, open } = await fakeNode();
+    const { s, ws } = await open("chatty");
+    const t0 = s.lastSeenMs;
+    // Each look at it moves it to another slot of the wheel: count those.
+    let checks = 0;
+    for (let t = t0; t <= t0 + 120_000; t += 100) {
+      if (t % 10_000 < 100) s.touch(t); // heard from every 10 s
+      const before = s.idleSlot;
+      hub.sweep(t);
+      if (s.idleSlot !== before) checks++;
+    }
+    expect(ws.closedWith).toBeNull();
+    expect(checks).toBeLessThanOrEqual(6);
   });
 });
