@@ -28,9 +28,11 @@ export interface EngineSink {
   /**
    * Membership of `room` changed (on this node or another). Called once per change, in the
    * order the engine applied them; the node coalesces these into `presence` frames. A join of
-   * an id already present with another name is a rename.
+   * an id already present with another name is a rename. `origin` is the node that made the
+   * change (for a dead node's leaves, the node that reaped it): exactly one node is the origin
+   * of each change, so per-change side effects (webhooks) happen once in the cluster.
    */
-  presence(room: string, joins: Member[], leaves: Member[]): void;
+  presence(room: string, joins: Member[], leaves: Member[], origin?: string): void;
   /** A control message from a node (this one included). */
   control(msg: ControlMessage): void;
   /**
@@ -91,6 +93,13 @@ export interface HistoryPage extends StreamPosition {
   more: boolean;
 }
 
+/** One page of the rooms that have members, ordered by name (code units). */
+export interface RoomPage {
+  rooms: { room: string; count: number }[];
+  /** The cursor for the following page (the last room here); absent at the end. */
+  next?: string;
+}
+
 export interface MemberPage {
   /** Members in the room, on every node. */
   count: number;
@@ -137,6 +146,8 @@ export interface PresenceStore {
   leave(room: string, member: Member): Awaitable<void>;
   /** One page of the room's members, ordered by id. */
   page(room: string, after: string | undefined, limit: number): Awaitable<MemberPage>;
+  /** Up to `limit` rooms with at least one member on any node, named after `after`, with their member counts. */
+  rooms(after: string | undefined, limit: number): Awaitable<RoomPage>;
 }
 
 export interface NameRegistry {
@@ -146,6 +157,8 @@ export interface NameRegistry {
   release(key: string, memberId: string): Awaitable<void>;
   /** Who holds the name `key`, on any node. */
   lookup(key: string): Awaitable<Member | null>;
+  /** The member (id and current name) of user `userId` if it holds a name, i.e. is connected, on any node. */
+  lookupUser(userId: string): Awaitable<Member | null>;
 }
 
 /** How long (ms) a publish's SendKey is remembered, at the least (the protocol's, shared/limits.ts). */
