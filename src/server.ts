@@ -164,7 +164,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
 
   hub.bind(metrics.instrumentPublish((room, data) => server.publish(roomTopic(room), data)), (msg) => {
     void Promise.resolve()
-      .then(() => services.names.onControl(msg))
+      .then(() => services.onControl(msg))
       .catch((err: unknown) => noisy.warn("control message failed", { type: msg.type, error: String(err) }));
   });
   // An engine that cannot start (Redis unreachable) must leave nothing listening behind.

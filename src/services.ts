@@ -3,11 +3,13 @@
 // commands.
 import { Admission } from "./admission.ts";
 import type { Config } from "./config.ts";
-import type { Engine } from "./engine/engine.ts";
+import type { Awaitable } from "./awaitable.ts";
+import type { ControlMessage, Engine } from "./engine/engine.ts";
 import type { Hub } from "./hub.ts";
 import type { ResumeTokens } from "./identity.ts";
 import { Messages } from "./messages.ts";
 import { Rooms } from "./rooms.ts";
+import { UserControl } from "./user-control.ts";
 import { UserNames } from "./user-names.ts";
 
 export interface Services {
@@ -15,15 +17,32 @@ export interface Services {
   readonly rooms: Rooms;
   readonly messages: Messages;
   readonly names: UserNames;
+  readonly users: UserControl;
+  /** A control message from a node (this one included), to the service it concerns. */
+  onControl(msg: ControlMessage): Awaitable<void>;
 }
 
 /** `tokens`: guests' resume tokens; null with AUTH_SECRET. */
 export function createServices(hub: Hub, engine: Engine, config: Config, tokens: ResumeTokens | null): Services {
   const rooms = new Rooms(hub, engine);
   const names = new UserNames(hub, engine, config, tokens);
+  const users = new UserControl(hub, engine);
   return {
     rooms,
     names,
+    users,
+    onControl(msg) {
+      switch (msg.type) {
+        case "renamed":
+          return names.onControl(msg);
+        case "disconnect":
+          return users.onControl(msg);
+        default: {
+          const never: never = msg;
+          return never;
+        }
+      }
+    },
     messages: new Messages(rooms, engine, config),
     admission: new Admission(hub, rooms, names, engine, config, tokens),
   };

@@ -45,7 +45,9 @@ export interface EngineSink {
 /** Node-to-node instructions about users (not room traffic). */
 export type ControlMessage =
   /** The user took a new display name: every node updates its connections of that user. */
-  { type: "renamed"; userId: string; name: string };
+  | { type: "renamed"; userId: string; name: string }
+  /** Close every connection of the user, on every node, with CloseCode.Disconnected and `reason` (the server API). */
+  | { type: "disconnect"; userId: string; reason: string };
 
 /** A chat message before the engine gives it its room and seq. */
 export interface MessageDraft {
