@@ -11,6 +11,8 @@ import { Messages } from "./messages.ts";
 import { Rooms } from "./rooms.ts";
 import { UserControl } from "./user-control.ts";
 import { UserNames } from "./user-names.ts";
+import { noEvents, type EventSink } from "./webhooks/events.ts";
+import type { MessageHook } from "./webhooks/message-hook.ts";
 
 export interface Services {
   readonly admission: Admission;
@@ -22,9 +24,15 @@ export interface Services {
   onControl(msg: ControlMessage): Awaitable<void>;
 }
 
+/** What the application's backend plugs in (webhooks/): where events go, and the message hook. */
+export interface Extensions {
+  events: EventSink;
+  hook: MessageHook | null;
+}
+
 /** `tokens`: guests' resume tokens; null with AUTH_SECRET. */
-export function createServices(hub: Hub, engine: Engine, config: Config, tokens: ResumeTokens | null): Services {
-  const rooms = new Rooms(hub, engine);
+export function createServices(hub: Hub, engine: Engine, config: Config, tokens: ResumeTokens | null, ext: Extensions = { events: noEvents, hook: null }): Services {
+  const rooms = new Rooms(hub, engine, ext.events);
   const names = new UserNames(hub, engine, config, tokens);
   const users = new UserControl(hub, engine);
   return {
@@ -43,7 +51,7 @@ export function createServices(hub: Hub, engine: Engine, config: Config, tokens:
         }
       }
     },
-    messages: new Messages(rooms, engine, config),
-    admission: new Admission(hub, rooms, names, engine, config, tokens),
+    messages: new Messages(rooms, engine, config, ext.hook),
+    admission: new Admission(hub, rooms, names, engine, config, tokens, ext.events),
   };
 }

@@ -79,5 +79,7 @@ export const ErrorCode = {
    * failure. A chat may or may not have been published (its seq is then in history).
    */
   Unavailable: "unavailable",
+  /** The application's message hook (MESSAGE_HOOK_URL) refused the message; `message` is the backend's. Nothing was published. */
+  Rejected: "rejected",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
