@@ -6,8 +6,9 @@
 //                  client message id), unsequenced room signals, direct delivery to a user, and a
 //                  control channel between nodes
 //   HistoryStore   a room's stream position {seq, epoch} and paged reads of its kept messages
-//   PresenceStore  a room's members across the cluster: join, leave, count and paged listing
-//   NameRegistry   cluster-wide unique names
+//   PresenceStore  a room's members across the cluster: join, leave, count and paged listing,
+//                  and the rooms that have members
+//   NameRegistry   cluster-wide unique names, and who a connected user is by id
 //
 // MemoryEngine (engine/memory.ts) is the single-node default; RedisEngine (engine/redis.ts)
 // implements the same parts for several nodes sharing one Redis. A durable history store goes
