@@ -53,7 +53,13 @@ export class Messages {
         s.send(cid === undefined ? { type: "ack", ref, room: m.room, seq: m.seq, id: m.id } : { type: "ack", ref, room: m.room, seq: m.seq, id: m.id, cid });
       });
     if (!this.hook) return publish(text);
-    return this.hook.check({ room, from: s.member, kind, text }).then((verdict) => (verdict.ok ? publish(verdict.text) : s.reject(verdict.code, verdict.message, ref)));
+    // A rejection is the sender's doing and counts as a strike, like any refused frame; a hook
+    // that failed closed is not, and does not.
+    return this.hook.check({ room, from: s.member, kind, text }).then((verdict) => {
+      if (verdict.ok) return publish(verdict.text);
+      if (verdict.code === ErrorCode.Rejected) return s.fail(verdict.code, verdict.message, ref);
+      return s.reject(verdict.code, verdict.message, ref);
+    });
   }
 
   /** Publishes into `room` as `from` (a connection's member, or a server identity). */

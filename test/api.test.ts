@@ -2,7 +2,13 @@
 // the error shape and status of each bad input, and the OpenAPI document.
 import { describe, expect, it } from "bun:test";
 import { mintToken } from "../src/auth.ts";
-import { API_PREFIX, ROUTES } from "../src/http/api/index.ts";
+import client from "prom-client";
+import { defaultConfig } from "../src/config.ts";
+import { MemoryEngine } from "../src/engine/memory.ts";
+import { API_PREFIX, ROUTES, createApi } from "../src/http/api/index.ts";
+import { Hub } from "../src/hub.ts";
+import { silentLogger } from "../src/log.ts";
+import { createServices } from "../src/services.ts";
 import { MAX_BODY_BYTES } from "../src/http/api/errors.ts";
 import { CloseCode, ErrorCode } from "../src/shared/codes.ts";
 import { TestClient, memoryLogger, startServer } from "./helpers.ts";
@@ -274,5 +280,41 @@ describe("server API: bad input", () => {
     });
     const res = await fetch(`${app.httpUrl}/api/v1/rooms/den/messages`, { method: "POST", headers: { authorization: `Bearer ${API_KEY}` }, body: stream });
     expect(res.status).toBe(413);
+  });
+});
+
+describe("server API in process", () => {
+  // As hono's app.request(): the API is a plain fetch over the real services, called without a port.
+  async function inProcess() {
+    const config = defaultConfig({ apiKey: [API_KEY] });
+    const engine = new MemoryEngine({ historySize: 10 });
+    const hub = new Hub(config);
+    const services = createServices(hub, engine, config, null);
+    await engine.start(hub);
+    const state = { draining: false, ready: true };
+    const handler = createApi({ services, engine, config, state: { draining: () => state.draining, ready: () => state.ready }, log: silentLogger, noisy: silentLogger, registry: new client.Registry() });
+    const request = async (method: string, path: string, body?: unknown) => {
+      const url = `http://hubbub.test/api/v1${path}`;
+      const res = await handler(new Request(url, { method, headers: { authorization: `Bearer ${API_KEY}` }, body: body === undefined ? undefined : JSON.stringify(body) }), new URL(url), { requestIP: () => null });
+      return { status: res.status, headers: res.headers, body: await res.json() };
+    };
+    return { state, request, engine, [Symbol.asyncDispose]: () => engine.close() };
+  }
+
+  it("posts and reads back without a server", async () => {
+    await using app = await inProcess();
+    expect((await app.request("POST", "/rooms/den/messages", { text: "no socket needed" })).status).toBe(201);
+    expect((await app.request("GET", "/rooms/den/messages")).body.messages.map((m: { text: string }) => m.text)).toEqual(["no socket needed"]);
+  });
+
+  it("answers 503 with Retry-After while draining or while the engine is not ready", async () => {
+    await using app = await inProcess();
+    app.state.ready = false;
+    const down = await app.request("GET", "/rooms");
+    expect([down.status, down.body.error.code, down.headers.get("retry-after")]).toEqual([503, ErrorCode.Unavailable, "1"]);
+    app.state.ready = true;
+    app.state.draining = true;
+    const draining = await app.request("POST", "/rooms/den/messages", { text: "too late" });
+    expect([draining.status, draining.body.error.message]).toEqual([503, "the server is shutting down"]);
   });
 });
