@@ -47,18 +47,20 @@ export class Messages {
     const room = this.rooms.memberRoom(s, rawRoom, ref);
     if (room === null) return;
     const key = cid === undefined ? undefined : { userId: s.userId, cid };
-    const publish = (final: string) =>
-      andThen(this.postAs(room, s.member, kind, final, key), ({ message: m }) => {
-        if (ref === undefined) return;
-        s.send(cid === undefined ? { type: "ack", ref, room: m.room, seq: m.seq, id: m.id } : { type: "ack", ref, room: m.room, seq: m.seq, id: m.id, cid });
-      });
-    if (!this.hook) return publish(text);
+    if (!this.hook) return this.publishChat(s, room, kind, text, key, ref);
     // A rejection is the sender's doing and counts as a strike, like any refused frame; a hook
     // that failed closed is not, and does not.
     return this.hook.check({ room, from: s.member, kind, text }).then((verdict) => {
-      if (verdict.ok) return publish(verdict.text);
+      if (verdict.ok) return this.publishChat(s, room, kind, verdict.text, key, ref);
       if (verdict.code === ErrorCode.Rejected) return s.fail(verdict.code, verdict.message, ref);
       return s.reject(verdict.code, verdict.message, ref);
+    });
+  }
+
+  private publishChat(s: Session, room: string, kind: MessageKind, text: string, key: SendKey | undefined, ref: Ref | undefined): Awaitable<void> {
+    return andThen(this.postAs(room, s.member, kind, text, key), ({ message: m }) => {
+      if (ref === undefined) return;
+      s.send(key === undefined ? { type: "ack", ref, room: m.room, seq: m.seq, id: m.id } : { type: "ack", ref, room: m.room, seq: m.seq, id: m.id, cid: key.cid });
     });
   }
 

@@ -39,7 +39,10 @@ export class Rooms {
    * published it, so this node reports it (once in the cluster; never a cid's retry).
    */
   post(room: string, draft: MessageDraft, key?: SendKey): Awaitable<Published> {
-    return andThen(this.engine.broker.publish(room, draft, key), (p) => {
+    const published = this.engine.broker.publish(room, draft, key);
+    // Without webhooks the chat path is exactly the engine's publish.
+    if (this.events === noEvents) return published;
+    return andThen(published, (p) => {
       if (!p.duplicate) {
         const { type: _, ...data } = p.message;
         this.events.emit("message.created", data, p.message.ts);
