@@ -28,7 +28,7 @@ const body = fc.oneof(nearBody, value, fc.string({ maxLength: 60 }).map((raw) =>
 const segment = fc.oneof(fc.constantFrom("den", "DEN", "nobody", "~system", "%", "%00", "..", "a%2Fb"), nasty.map((s) => encodeURIComponent(s.toWellFormed())));
 const query = fc.dictionary(fc.constantFrom("before", "after", "limit", "cursor", "x"), fc.oneof(nasty, fc.integer().map(String)), { maxKeys: 3 });
 const call = fc.tuple(
-  fc.constantFrom("POST /rooms/{}/messages", "GET /rooms/{}/messages", "GET /rooms/{}/members", "GET /rooms", "POST /users/{}/messages", "POST /users/{}/disconnect", "POST /tokens", "PUT /rooms/{}/messages"),
+  fc.constantFrom("POST /rooms/{}/messages", "GET /rooms/{}/messages", "GET /rooms/{}/members", "GET /rooms", "GET /users/{}", "POST /users/{}/messages", "POST /users/{}/disconnect", "POST /tokens", "PUT /rooms/{}/messages"),
   segment,
   query,
   body,

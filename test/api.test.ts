@@ -186,7 +186,9 @@ describe("server API: users and tokens", () => {
     for (const tab of [tab1, tab2]) {
       expect(await tab.next("direct")).toMatchObject({ id: r.body.id, from: { id: "~exporter", name: "exporter" }, to: { id: tab1.id, name: "alice" }, text: "your export is ready" });
     }
+    expect((await api(app, "GET", `/users/${tab1.id}`)).body).toEqual({ user: { id: tab1.id, name: "alice" } });
     for (const id of ["nobody-here", "~system", "~exporter"]) {
+      expect((await api(app, "GET", `/users/${encodeURIComponent(id)}`)).status).toBe(404);
       const missing = await api(app, "POST", `/users/${encodeURIComponent(id)}/messages`, { text: "hi" });
       expect([missing.status, missing.body.error.code]).toEqual([404, ErrorCode.NoSuchUser]);
     }

@@ -76,6 +76,7 @@ export const RoomsPage = z.object({
   next: z.string().optional().describe("the `cursor` of the next page; absent on the last"),
 });
 export const DirectSent = z.object({ id: z.string(), ts: z.number(), from: Member, to: Member, duplicate: z.boolean() });
+export const ConnectedUser = z.object({ user: Member.describe("the user's id and current name") });
 export const DisconnectAccepted = z.object({ user: Member.describe("the user, as it was connected") });
 export const Token = z.object({ token: z.string().describe("an HS256 JWT for `?token=` or the `bearer.` subprotocol"), expiresAt: z.number().describe("ms since the Unix epoch") });
 export const ErrorBody = z.object({ error: z.object({ code: z.string().describe("a WebSocket protocol error code, or not_found, method_not_allowed, payload_too_large, not_configured"), message: z.string() }) });

@@ -10,7 +10,7 @@ import { apiError, json, statusOf } from "./errors.ts";
 import { isServerId, serverIdentity } from "./identities.ts";
 import { API_SENDER } from "./rooms.ts";
 import { route } from "./route.ts";
-import { DirectSent, Disconnect, DisconnectAccepted, PostUserMessage } from "./schemas.ts";
+import { ConnectedUser, DirectSent, Disconnect, DisconnectAccepted, PostUserMessage } from "./schemas.ts";
 
 const USER = { id: "the user id: a token's `sub`, or a guest's id" };
 
@@ -22,6 +22,18 @@ function connected(engine: Engine, id: string): Awaitable<{ ok: true; user: Memb
 }
 
 export const userRoutes = [
+  route({
+    method: "GET",
+    path: "/users/{id}",
+    operationId: "getUser",
+    summary: "Whether a user is connected, on any node, and under which name.",
+    params: USER,
+    ok: { status: 200, schema: ConnectedUser, description: "connected" },
+    errors: [404],
+    handle({ params, d }) {
+      return andThen(connected(d.engine, params.id!), (target) => (target.ok ? json(200, { user: target.user }) : target.response));
+    },
+  }),
   route({
     method: "POST",
     path: "/users/{id}/messages",
