@@ -1,7 +1,11 @@
 // The server API and webhooks on a cluster of two nodes sharing a real redis-server: a request
 // to one node acts on users and rooms of every node, and each event is sent once.
 import { afterAll, beforeAll, expect, it } from "bun:test";
+import { RedisClient } from "bun";
 import { mintToken } from "../src/auth.ts";
+import { redisKeys } from "../src/engine/redis-keys.ts";
+import { RedisEngine } from "../src/engine/redis.ts";
+import { silentLogger } from "../src/log.ts";
 import { CloseCode } from "../src/shared/codes.ts";
 import type { App } from "../src/server.ts";
 import type { WebhookEvent } from "../src/webhooks/events.ts";
@@ -9,6 +13,7 @@ import { API_KEY, api } from "./api-helpers.ts";
 import { TestClient, startServer, until } from "./helpers.ts";
 import { clusterConfig, describeRedis, startRedis, uniquePrefix, type RedisServer } from "./redis.ts";
 import { TEST_WEBHOOK_SECRET, startReceiver } from "./webhook-receiver.ts";
+import { RecordingSink } from "./engine-contract.ts";
 
 const SECRET = "a-cluster-auth-secret-long-enough-0002";
 
@@ -42,6 +47,26 @@ describeRedis("server API on a cluster", () => {
     // A room emptied leaves the listing.
     await cat.close();
     await until(async () => (await api(a, "GET", "/rooms")).body.rooms.length === 1, 3000, "the emptied room to leave the listing");
+  });
+
+  it("prunes from the room listing a room its index holds without members (a dead node's)", async () => {
+    const prefix = uniquePrefix("prune");
+    const engine = new RedisEngine({ url: redis.url, prefix, historySize: 10, nodeTtlMs: 1000, log: silentLogger });
+    await engine.start(new RecordingSink());
+    try {
+      const raw = new RedisClient(redis.url);
+      await raw.connect();
+      const keys = redisKeys(prefix);
+      await engine.presence.join("alive", { id: "u1", name: "one" });
+      // What a reaped node leaves: the room indexed, its members gone.
+      await raw.send("ZADD", [keys.rooms, "0", "ghost"]);
+      await raw.send("ZADD", [keys.rooms, "0", "another-ghost"]);
+      expect(await engine.presence.rooms(undefined, 1)).toEqual({ rooms: [{ room: "alive", count: 1 }] });
+      expect(await raw.send("ZRANGE", [keys.rooms, "0", "-1"])).toEqual(["alive"]);
+      raw.close();
+    } finally {
+      await engine.close();
+    }
   });
 
   it("sends a direct message through node A to a user on node B", async () => {
