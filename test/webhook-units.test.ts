@@ -20,7 +20,7 @@ function tempDir(): string & Disposable {
 describe("SqliteOutbox", () => {
   it("hands events back in order, removes up to a seq, and keeps them across a reopen", () => {
     using dir = tempDir();
-    const box = new SqliteOutbox({ dataDir: String(dir), maxEvents: 100, dropped: () => {} });
+    const box = new SqliteOutbox({ dataDir: String(dir), maxEvents: 100, dropped: () => {}, lost: () => {} });
     box.append(["a", "b"]);
     box.append(["c"]);
     const head = box.head(10);
@@ -28,14 +28,14 @@ describe("SqliteOutbox", () => {
     box.remove(head[0]!.seq);
     expect(box.size).toBe(2);
     box.close();
-    const again = new SqliteOutbox({ dataDir: String(dir), maxEvents: 100, dropped: () => {} });
+    const again = new SqliteOutbox({ dataDir: String(dir), maxEvents: 100, dropped: () => {}, lost: () => {} });
     expect(again.head(10).map((e) => e.json)).toEqual(["b", "c"]);
     again.close();
   });
 
   it("drops the oldest past maxEvents and reports how many", () => {
     let dropped = 0;
-    const box = new SqliteOutbox({ dataDir: "", maxEvents: 3, dropped: (n) => (dropped += n) });
+    const box = new SqliteOutbox({ dataDir: "", maxEvents: 3, dropped: (n) => (dropped += n), lost: () => {} });
     box.append(["1", "2", "3", "4", "5"]);
     expect(box.head(10).map((e) => e.json)).toEqual(["3", "4", "5"]);
     expect([box.size, dropped]).toEqual([3, 2]);
@@ -44,10 +44,10 @@ describe("SqliteOutbox", () => {
 
   it("is held by one process at a time", () => {
     using dir = tempDir();
-    const first = new SqliteOutbox({ dataDir: String(dir), maxEvents: 10, dropped: () => {} });
-    expect(() => new SqliteOutbox({ dataDir: String(dir), maxEvents: 10, dropped: () => {} })).toThrow("in use by another process");
+    const first = new SqliteOutbox({ dataDir: String(dir), maxEvents: 10, dropped: () => {}, lost: () => {} });
+    expect(() => new SqliteOutbox({ dataDir: String(dir), maxEvents: 10, dropped: () => {}, lost: () => {} })).toThrow("in use by another process");
     first.close();
-    new SqliteOutbox({ dataDir: String(dir), maxEvents: 10, dropped: () => {} }).close();
+    new SqliteOutbox({ dataDir: String(dir), maxEvents: 10, dropped: () => {}, lost: () => {} }).close();
   });
 });
 

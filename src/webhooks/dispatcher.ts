@@ -63,22 +63,30 @@ export class Dispatcher {
     await this.done;
   }
 
+  /** The loop, kept alive through an outbox that fails (a disk error): logged, then tried again after a pause. */
   private async run(): Promise<void> {
     while (!this.stopped) {
-      let batch = this.o.outbox.head(MAX_BATCH_EVENTS);
-      if (batch.length === 0) {
-        await this.sleep(Number.POSITIVE_INFINITY);
-        continue;
+      try {
+        await this.once();
+      } catch (err) {
+        this.o.log.error("webhook delivery loop failed; retrying", { error: String((err as Error)?.message ?? err) });
+        await this.sleep(this.o.retryBaseMs ?? RETRY_BASE_MS, true);
       }
-      // Give a burst its window to fill the batch.
-      const windowLeft = batch[0]!.queuedAt + BATCH_WINDOW_MS - Date.now();
-      if (batch.length < MAX_BATCH_EVENTS && windowLeft > 0) {
-        await this.sleep(windowLeft, true);
-        if (this.stopped) break;
-        batch = this.o.outbox.head(MAX_BATCH_EVENTS);
-      }
-      await this.deliver(batch);
     }
+  }
+
+  /** Takes the next batch (waiting for one) and delivers it. */
+  private async once(): Promise<void> {
+    let batch = this.o.outbox.head(MAX_BATCH_EVENTS);
+    if (batch.length === 0) return this.sleep(Number.POSITIVE_INFINITY);
+    // Give a burst its window to fill the batch.
+    const windowLeft = batch[0]!.queuedAt + BATCH_WINDOW_MS - Date.now();
+    if (batch.length < MAX_BATCH_EVENTS && windowLeft > 0) {
+      await this.sleep(windowLeft, true);
+      if (this.stopped) return;
+      batch = this.o.outbox.head(MAX_BATCH_EVENTS);
+    }
+    await this.deliver(batch);
   }
 
   /** Sends one batch until it is delivered, expires, or the dispatcher stops. */

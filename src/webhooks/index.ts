@@ -62,6 +62,10 @@ export function createWebhooks(config: Config, d: WebhookDeps): Webhooks {
       metrics.dropped("queue_full", n);
       d.noisy.warn("webhook queue full: oldest events dropped", { dropped: n, max: config.webhookQueueSize });
     },
+    lost: (n, err) => {
+      metrics.dropped("write_failed", n);
+      d.noisy.error("webhook events could not be written to the outbox and are lost", { lost: n, error: String((err as Error)?.message ?? err) });
+    },
   });
   outbox = box;
   const dispatcher = new Dispatcher({

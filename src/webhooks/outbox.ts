@@ -43,6 +43,8 @@ export interface OutboxOptions {
   maxEvents: number;
   /** How many oldest events were dropped to stay within maxEvents. */
   dropped(n: number): void;
+  /** Events that could not be written (a full or failing disk) and are lost; chat goes on. */
+  lost(n: number, err: unknown): void;
 }
 
 export class SqliteOutbox implements Outbox {
@@ -106,9 +108,15 @@ export class SqliteOutbox implements Outbox {
     if (this.closed || this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    this.db.transaction(() => {
-      for (const e of batch) this.insert.run(e.json, e.at);
-    })();
+    try {
+      this.db.transaction(() => {
+        for (const e of batch) this.insert.run(e.json, e.at);
+      })();
+    } catch (err) {
+      // Runs from setImmediate: a throw would take the process down with it.
+      this.opts.lost(batch.length, err);
+      return;
+    }
     this.count += batch.length;
     const over = this.count - this.opts.maxEvents;
     if (over > 0) {
