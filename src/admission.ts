@@ -15,6 +15,7 @@ import { PROTOCOL_VERSION } from "./shared/limits.ts";
 import { ROOM_RULE } from "./shared/names.ts";
 import type { Session } from "./session.ts";
 import { checkName, type UserNames } from "./user-names.ts";
+import { noEvents, type EventSink } from "./webhooks/events.ts";
 
 /** Longest `epoch` accepted in the handshake. */
 const MAX_EPOCH_LENGTH = 64;
@@ -27,6 +28,8 @@ export class Admission {
     private readonly engine: Engine,
     private readonly config: Config,
     private readonly tokens: ResumeTokens | null,
+    /** Where user.connected / user.disconnected go (webhooks). */
+    private readonly events: EventSink = noEvents,
   ) {}
 
   /**
@@ -53,8 +56,11 @@ export class Admission {
     const hs = s.handshake;
     if (!hs) return;
     if (hs.auth && !hs.auth.ok) return refuse(s, ErrorCode.Unauthorized, "a valid token is required", CloseCode.Unauthorized);
-    const room = hs.room === null ? DEFAULT_ROOM : normalizeRoom(hs.room);
+    const allowed = hs.auth?.ok ? hs.auth.identity.rooms : undefined;
+    if (allowed) s.limitRooms(allowed);
+    const room = hs.room === null ? (allowed?.[0] ?? DEFAULT_ROOM) : normalizeRoom(hs.room);
     if (room === null) return refuse(s, ErrorCode.InvalidRoom, ROOM_RULE, CloseCode.BadHandshake);
+    if (!s.mayJoin(room)) return refuse(s, ErrorCode.Unauthorized, `your token does not allow room ${room}`, CloseCode.BadHandshake);
     const since = hs.since === null ? undefined : parseSeq(hs.since);
     if (since === null) return refuse(s, ErrorCode.InvalidMessage, "since must be a non-negative integer", CloseCode.BadHandshake);
     if (hs.epoch !== null && (hs.epoch.length === 0 || hs.epoch.length > MAX_EPOCH_LENGTH)) {
@@ -80,6 +86,7 @@ export class Admission {
       if (!ok) return refuse(s, ErrorCode.NameTaken, `the name ${requested} is taken`, CloseCode.NameTaken);
       s.handshakeDone();
       this.hub.admit(s);
+      if (this.hub.sessionsOf(s.userId).length === 1) this.events.emit("user.connected", { user: s.member, node: this.engine.nodeId });
       const c = this.config;
       s.send({
         type: "welcome", protocol: PROTOCOL_VERSION, conn: s.conn, ...this.names.identity(s),
@@ -96,7 +103,9 @@ export class Admission {
    */
   async disconnect(s: Session): Promise<void> {
     const member = s.member;
+    const admitted = this.hub.sessionsOf(s.userId).includes(s);
     const { rooms, lastOfUser } = this.hub.remove(s);
+    if (admitted && lastOfUser) this.events.emit("user.disconnected", { user: member, node: this.engine.nodeId });
     // allSettled: one failed leave (an engine outage) must not keep the name from being released.
     const failed = (await Promise.allSettled(rooms.map((room) => this.engine.presence.leave(room, member)))).filter((r) => r.status === "rejected");
     if (lastOfUser) await this.names.release(s.userId, s.nameKey);

@@ -3,7 +3,7 @@
 // audited library: constant-time HMAC compare, claim checks), never hand-written crypto.
 // Nothing here logs; callers log `reason` codes only, never a token or a query string.
 import { SignJWT, jwtVerify } from "jose";
-import { normalizeName } from "./names.ts";
+import { SERVER_ID_PREFIX, normalizeName, normalizeRoom } from "./names.ts";
 
 import { SUBPROTOCOL } from "./shared/limits.ts";
 
@@ -25,6 +25,8 @@ export interface Identity {
   userId: string;
   /** The token's `name` claim, NFC-normalised: the display name. */
   name: string;
+  /** The token's `rooms` claim: the only rooms this user may join; absent = any room. */
+  rooms?: readonly string[];
 }
 
 /** `reason` is a short fixed code for logs and metrics; it never contains the token. */
@@ -54,10 +56,13 @@ export function createAuthenticator(secret: string, audience = ""): Authenticato
         return { ok: false, reason: String((err as { code?: string }).code ?? "invalid").toLowerCase() };
       }
       const sub = payload.sub;
-      if (typeof sub !== "string" || sub.length === 0 || sub.length > MAX_SUB_LENGTH) return { ok: false, reason: "bad_sub" };
+      if (typeof sub !== "string" || sub.length === 0 || sub.length > MAX_SUB_LENGTH || sub.startsWith(SERVER_ID_PREFIX)) return { ok: false, reason: "bad_sub" };
       const name = typeof payload.name === "string" ? normalizeName(payload.name) : null;
       if (name === null) return { ok: false, reason: "bad_name" };
-      return { ok: true, identity: { userId: sub, name } };
+      if (payload.rooms === undefined) return { ok: true, identity: { userId: sub, name } };
+      const rooms = Array.isArray(payload.rooms) ? payload.rooms.map((r) => (typeof r === "string" ? normalizeRoom(r) : null)) : [null];
+      if (rooms.length === 0 || rooms.includes(null)) return { ok: false, reason: "bad_rooms" };
+      return { ok: true, identity: { userId: sub, name, rooms: rooms as string[] } };
     },
   };
 }
@@ -93,9 +98,9 @@ export function parseTtl(raw: string): number | null {
 }
 
 /** Mints a token for `sub` with display name `name`, valid for `ttlS` seconds (for tests and `hubbub token`). */
-export async function mintToken(secret: string, sub: string, name: string, ttlS: number, opts: { audience?: string; now?: number } = {}): Promise<string> {
+export async function mintToken(secret: string, sub: string, name: string, ttlS: number, opts: { audience?: string; now?: number; rooms?: readonly string[] } = {}): Promise<string> {
   const iat = Math.floor((opts.now ?? Date.now()) / 1000);
-  let jwt = new SignJWT({ name }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setSubject(sub).setIssuedAt(iat).setExpirationTime(iat + ttlS);
+  let jwt = new SignJWT(opts.rooms ? { name, rooms: [...opts.rooms] } : { name }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setSubject(sub).setIssuedAt(iat).setExpirationTime(iat + ttlS);
   if (opts.audience) jwt = jwt.setAudience(opts.audience);
   return jwt.sign(new TextEncoder().encode(secret));
 }

@@ -31,6 +31,49 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const ENGINES = ["memory", "redis"] as const;
 
+// ---- the server API and webhooks (docs/api.md) ----------------------------------------------
+
+/** Webhook event types, for WEBHOOK_EVENTS (webhooks/events.ts defines their payloads). */
+export const WEBHOOK_EVENT_TYPES = ["message.created", "member.joined", "member.left", "user.connected", "user.disconnected"] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** A comma list of API keys (rotation: several may be valid at once), each 32+ characters. */
+const apiKeys = z.string().transform((raw, ctx) => {
+  const keys = raw.split(",").map((k) => k.trim()).filter(Boolean);
+  if (keys.some((k) => k.length < 32)) {
+    ctx.addIssue({ code: "custom", message: "each key must be at least 32 characters" });
+    return z.NEVER;
+  }
+  return keys as readonly string[];
+});
+/** Empty, or an http(s) URL. */
+const optionalUrl = z.union([z.literal(""), z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" })]);
+/** Empty, or a Standard Webhooks secret: `whsec_` and base64 of 24-64 bytes. */
+const webhookSecret = z.union([
+  z.literal(""),
+  z.string().regex(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, "must be whsec_ followed by base64 of 24-64 random bytes (openssl rand -base64 32)"),
+]);
+/** A comma list of event types; empty = every type. */
+const eventTypes = z.string().transform((raw, ctx) => {
+  const types = raw.split(",").map((t) => t.trim()).filter(Boolean);
+  const bad = types.find((t) => !(WEBHOOK_EVENT_TYPES as readonly string[]).includes(t));
+  if (bad !== undefined) {
+    ctx.addIssue({ code: "custom", message: `unknown event type ${JSON.stringify(bad)}; known: ${WEBHOOK_EVENT_TYPES.join(", ")}` });
+    return z.NEVER;
+  }
+  return (types.length ? types : [...WEBHOOK_EVENT_TYPES]) as readonly WebhookEventType[];
+});
+/** A duration such as `90s`, `15m`, `1h`, `7d` (plain numbers are seconds), as milliseconds. */
+const duration = z.string().transform((raw, ctx) => {
+  const m = /^(\d{1,9})([smhd]?)$/.exec(raw);
+  const s = m ? Number(m[1]) * { "": 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as "" | "s" | "m" | "h" | "d"] : 0;
+  if (s <= 0) {
+    ctx.addIssue({ code: "custom", message: "must be a duration such as 90s, 15m, 1h or 2d" });
+    return z.NEVER;
+  }
+  return s * 1000;
+});
+
 const SETTINGS = {
   port: { env: "PORT", schema: int(0, 65535), default: "3000", help: "listen port (0 = any free port, logged at start)" },
   host: { env: "HOST", schema: z.string().min(1), default: "0.0.0.0", help: "listen address" },
@@ -130,6 +173,39 @@ const SETTINGS = {
     env: "NODE_TTL_MS", schema: int(100, 600_000), default: "15000",
     help: "a node silent this long (ms) counts as dead: its users leave and its names free up",
   },
+  // ---- server API and webhooks (docs/api.md)
+  apiKey: {
+    env: "API_KEY", schema: apiKeys, default: "", secret: true,
+    help: "turns on the server API at /api/v1: one key, or a comma list during rotation, each 32+ characters",
+  },
+  apiRateLimit: {
+    env: "API_RATE_LIMIT", schema: int(1, 1_000_000), default: "200",
+    help: "server API requests per second per key (token bucket, burst 2x); more get 429",
+  },
+  webhookUrl: { env: "WEBHOOK_URL", schema: optionalUrl, default: "", help: "where events are POSTed in signed batches; empty = no webhooks" },
+  webhookSecret: {
+    env: "WEBHOOK_SECRET", schema: webhookSecret, default: "", secret: true,
+    help: "Standard Webhooks signing secret (whsec_<base64>) for webhooks and the message hook",
+  },
+  webhookEvents: { env: "WEBHOOK_EVENTS", schema: eventTypes, default: "", help: "comma list of event types to send; empty = all" },
+  webhookRetryForMs: {
+    env: "WEBHOOK_RETRY_FOR", schema: duration, default: "1h",
+    help: "how long a failing batch is retried (backoff with jitter) before it is dropped and counted",
+  },
+  webhookTimeoutMs: { env: "WEBHOOK_TIMEOUT_MS", schema: int(100, 120_000), default: "5000", help: "a webhook POST not answered in this many ms counts as failed" },
+  webhookQueueSize: {
+    env: "WEBHOOK_QUEUE_SIZE", schema: int(100, 100_000_000), default: "100000",
+    help: "events kept waiting at most (in DATA_DIR/webhooks.db); past it the oldest are dropped and counted",
+  },
+  messageHookUrl: {
+    env: "MESSAGE_HOOK_URL", schema: optionalUrl, default: "",
+    help: "asked to allow, reject or replace every chat before it is published (needs WEBHOOK_SECRET); empty = off",
+  },
+  messageHookTimeoutMs: { env: "MESSAGE_HOOK_TIMEOUT_MS", schema: int(10, 60_000), default: "500", help: "the message hook's deadline in ms" },
+  messageHookFail: {
+    env: "MESSAGE_HOOK_FAIL", schema: z.enum(["open", "closed"]), default: "open",
+    help: "when the hook fails or times out: open = publish the message as sent, closed = refuse it",
+  },
 } as const satisfies Record<string, Setting>;
 
 type Settings = typeof SETTINGS;
@@ -193,6 +269,10 @@ export function loadConfig(env: Record<string, string | undefined>, argv: string
   // One port cannot carry both servers (0 means "any free port" for each, two different ones).
   if (out.metricsPort !== null && out.metricsPort !== 0 && out.metricsPort === out.port) {
     return { ok: false, error: `invalid setting METRICS_PORT (--metrics-port) = ${JSON.stringify(String(out.metricsPort))}: must differ from PORT` };
+  }
+  // Signed deliveries need their secret; an unsigned hook would let anyone forge Hubbub's calls.
+  for (const [k, env] of [["webhookUrl", "WEBHOOK_URL (--webhook-url)"], ["messageHookUrl", "MESSAGE_HOOK_URL (--message-hook-url)"]] as const) {
+    if (out[k] !== "" && out.webhookSecret === "") return { ok: false, error: `invalid setting ${env}: needs WEBHOOK_SECRET (--webhook-secret), whsec_<base64>` };
   }
   out.allowedOrigins = parseOriginPolicy(out.allowedOrigins as string);
   return { ok: true, config: Object.freeze(out) as Config };

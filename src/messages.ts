@@ -1,6 +1,9 @@
 // Messages: chat into a room and direct messages between users. A send that carries a `cid` is
 // idempotent: a retry (after a reconnect, on any node) gets the original ack and is not
 // published again. The sender's answer is the `ack` (chat) or its own copy of the `direct`.
+// The session-independent half (checkText, postAs, directAs) is what the server API calls;
+// a connection's requests go through the same code. With MESSAGE_HOOK_URL a connection's chat
+// waits for the backend's verdict first (webhooks/message-hook.ts); without it, nothing waits.
 import { andThen, type Awaitable } from "./awaitable.ts";
 import { CidCache } from "./cid-cache.ts";
 import type { Config } from "./config.ts";
@@ -8,9 +11,17 @@ import type { Engine } from "./engine/engine.ts";
 import { nameKey, normalizeName } from "./names.ts";
 import type { Rooms } from "./rooms.ts";
 import { ErrorCode } from "./shared/codes.ts";
-import type { DirectMessageFrame, MessageKind, Ref } from "./shared/protocol.ts";
+import type { DirectMessageFrame, Member, MessageKind, Ref } from "./shared/protocol.ts";
 import { codePointLength } from "./shared/protocol.ts";
 import type { Session } from "./session.ts";
+import type { Published, SendKey } from "./engine/engine.ts";
+import type { MessageHook } from "./webhooks/message-hook.ts";
+
+/** Why a text cannot be sent, in the protocol's terms. */
+export interface TextProblem {
+  code: ErrorCode;
+  message: string;
+}
 
 export class Messages {
   private counter = 0;
@@ -21,6 +32,8 @@ export class Messages {
     private readonly rooms: Rooms,
     private readonly engine: Engine,
     private readonly config: Config,
+    /** The application's message hook; null when MESSAGE_HOOK_URL is unset. */
+    private readonly hook: MessageHook | null = null,
   ) {}
 
   /** A message id unique in the cluster: the node id and a counter. */
@@ -30,14 +43,55 @@ export class Messages {
 
   /** Publishes a chat message to a room the session is in, and acks it when it carried a ref. */
   say(s: Session, rawRoom: string | undefined, kind: MessageKind, text: string, cid: string | undefined, ref: Ref | undefined): Awaitable<void> {
-    if (!this.checkText(s, text, ref)) return;
+    if (!this.checkTextFor(s, text, ref)) return;
     const room = this.rooms.memberRoom(s, rawRoom, ref);
     if (room === null) return;
-    const draft = { id: this.nextId(), ts: Date.now(), from: s.member, kind, text };
-    return andThen(this.rooms.post(room, draft, cid === undefined ? undefined : { userId: s.userId, cid }), ({ message: m }) => {
-      if (ref === undefined) return;
-      s.send(cid === undefined ? { type: "ack", ref, room: m.room, seq: m.seq, id: m.id } : { type: "ack", ref, room: m.room, seq: m.seq, id: m.id, cid });
+    const key = cid === undefined ? undefined : { userId: s.userId, cid };
+    if (!this.hook) return this.publishChat(s, room, kind, text, key, ref);
+    // A rejection is the sender's doing and counts as a strike, like any refused frame; a hook
+    // that failed closed is not, and does not.
+    return this.hook.check({ room, from: s.member, kind, text }).then((verdict) => {
+      if (verdict.ok) return this.publishChat(s, room, kind, verdict.text, key, ref);
+      if (verdict.code === ErrorCode.Rejected) return s.fail(verdict.code, verdict.message, ref);
+      return s.reject(verdict.code, verdict.message, ref);
     });
+  }
+
+  private publishChat(s: Session, room: string, kind: MessageKind, text: string, key: SendKey | undefined, ref: Ref | undefined): Awaitable<void> {
+    return andThen(this.postAs(room, s.member, kind, text, key), ({ message: m }) => {
+      if (ref === undefined) return;
+      s.send(key === undefined ? { type: "ack", ref, room: m.room, seq: m.seq, id: m.id } : { type: "ack", ref, room: m.room, seq: m.seq, id: m.id, cid: key.cid });
+    });
+  }
+
+  /** Publishes into `room` as `from` (a connection's member, or a server identity). */
+  postAs(room: string, from: Member, kind: MessageKind, text: string, key?: SendKey): Awaitable<Published> {
+    return this.rooms.post(room, { id: this.nextId(), ts: Date.now(), from, kind, text }, key);
+  }
+
+  /**
+   * A direct message from `from` to every connection of `target`, on any node; `fromConn` (the
+   * sending connection) is left out of the sender's copies. Idempotent per `key`. Answers the
+   * sender's copy (with the cid), and whether it was a retry (then nothing was sent).
+   */
+  directAs(from: Member, target: Member, text: string, key?: SendKey, fromConn?: string): Awaitable<{ frame: DirectMessageFrame; duplicate: boolean }> {
+    const seen = key && this.directs.get(key);
+    if (seen) return { frame: seen, duplicate: true };
+    const frame: DirectMessageFrame = { type: "direct", id: this.nextId(), ts: Date.now(), from, to: target, text };
+    // The cid is the sender's business: their own connections' copies carry it, the recipient's not.
+    const mine: DirectMessageFrame = key === undefined ? frame : { ...frame, cid: key.cid };
+    if (key) this.directs.set(key, mine);
+    const toRecipient = target.id === from.id ? undefined : this.engine.broker.sendToUser(target.id, frame);
+    return andThen(toRecipient, () => andThen(this.engine.broker.sendToUser(from.id, mine, fromConn), () => ({ frame: mine, duplicate: false })));
+  }
+
+  /** Whether `text` may be sent: not blank, at most MAX_TEXT_LENGTH code points. */
+  checkText(text: string): TextProblem | null {
+    if (text.trim().length === 0) return { code: ErrorCode.InvalidMessage, message: "text must not be empty" };
+    if (text.length > this.config.maxTextLength && codePointLength(text) > this.config.maxTextLength) {
+      return { code: ErrorCode.TextTooLong, message: `text is over ${this.config.maxTextLength} characters` };
+    }
+    return null;
   }
 
   /**
@@ -46,34 +100,21 @@ export class Messages {
    * copy with the `ref`.
    */
   direct(s: Session, to: string, text: string, cid: string | undefined, ref: Ref | undefined): Awaitable<void> {
-    if (!this.checkText(s, text, ref)) return;
+    if (!this.checkTextFor(s, text, ref)) return;
     const key = cid === undefined ? undefined : { userId: s.userId, cid };
     const seen = key && this.directs.get(key);
     if (seen) return s.send(withRef(seen, ref));
     const name = normalizeName(to);
     return andThen(name === null ? null : this.engine.names.lookup(nameKey(name)), (target) => {
       if (target === null) return s.fail(ErrorCode.NoSuchUser, `no user is called ${to.slice(0, 64)}`, ref);
-      const frame: DirectMessageFrame = { type: "direct", id: this.nextId(), ts: Date.now(), from: s.member, to: target, text };
-      // The cid is the sender's business: their own connections' copies carry it, the recipient's not.
-      const mine: DirectMessageFrame = cid === undefined ? frame : { ...frame, cid };
-      if (key) this.directs.set(key, mine);
-      const toRecipient = target.id === s.userId ? undefined : this.engine.broker.sendToUser(target.id, frame);
-      return andThen(toRecipient, () =>
-        andThen(this.engine.broker.sendToUser(s.userId, mine, s.conn), () => s.send(withRef(mine, ref))),
-      );
+      return andThen(this.directAs(s.member, target, text, key, s.conn), ({ frame }) => s.send(withRef(frame, ref)));
     });
   }
 
-  private checkText(s: Session, text: string, ref: Ref | undefined): boolean {
-    if (text.trim().length === 0) {
-      s.fail(ErrorCode.InvalidMessage, "text must not be empty", ref);
-      return false;
-    }
-    if (text.length > this.config.maxTextLength && codePointLength(text) > this.config.maxTextLength) {
-      s.fail(ErrorCode.TextTooLong, `text is over ${this.config.maxTextLength} characters`, ref);
-      return false;
-    }
-    return true;
+  private checkTextFor(s: Session, text: string, ref: Ref | undefined): boolean {
+    const problem = this.checkText(text);
+    if (problem) s.fail(problem.code, problem.message, ref);
+    return problem === null;
   }
 }
 

@@ -41,6 +41,8 @@ export interface Metrics {
   /** The Prometheus text exposition. */
   render(): Promise<string>;
   readonly contentType: string;
+  /** The registry, for the parts that keep metrics of their own (webhooks/metrics.ts, the server API). */
+  readonly registry: client.Registry;
   /** Stops the lag probe (shutdown). */
   stop(): void;
 }
@@ -156,6 +158,7 @@ export function createMetrics(hub: Hub, engine: Engine): Metrics {
     },
     render: () => registry.metrics(),
     contentType: registry.contentType,
+    registry,
     stop: () => clearInterval(lagProbe),
   };
 }

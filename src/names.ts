@@ -9,3 +9,10 @@ export function guestName(digits = 4): string {
   const bytes = crypto.getRandomValues(new Uint8Array(Math.ceil(digits / 2)));
   return `guest-${Buffer.from(bytes).toString("hex").slice(0, digits)}`;
 }
+
+/**
+ * User ids that start with this are the server's own identities (the server API's `system` and
+ * bot names: `~<name key>`). Guest ids are hex and auth.ts refuses a token whose `sub` starts
+ * with it, so no user can be one, or be mistaken for one.
+ */
+export const SERVER_ID_PREFIX = "~";

@@ -3,7 +3,7 @@
 // the session requests (join, leave, who, history) answer the client with exactly one reply
 // carrying its `ref`. Membership of this node is the Hub's; the cluster's is the engine's.
 import { andThen, type Awaitable } from "./awaitable.ts";
-import type { Engine, HistoryPage, MemberPage, MessageDraft, Published, SendKey } from "./engine/engine.ts";
+import type { Engine, HistoryPage, HistoryQuery, MemberPage, MessageDraft, Published, RoomPage, SendKey } from "./engine/engine.ts";
 import type { Hub } from "./hub.ts";
 import { historyFrame, isRecovery, usersFrame } from "./replies.ts";
 import { ErrorCode } from "./shared/codes.ts";
@@ -11,6 +11,7 @@ import { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT, MAX_ROOMS_PER_CONNECTION, MAX
 import { ROOM_RULE, normalizeRoom } from "./shared/names.ts";
 import type { Ref } from "./shared/protocol.ts";
 import type { Session } from "./session.ts";
+import { noEvents, type EventSink } from "./webhooks/events.ts";
 
 /** Where a join resumes: the last seq the client saw, in which epoch. */
 export interface Resume {
@@ -22,6 +23,8 @@ export class Rooms {
   constructor(
     private readonly hub: Hub,
     private readonly engine: Engine,
+    /** Where message.created goes (webhooks); nowhere by default. */
+    private readonly events: EventSink = noEvents,
   ) {}
 
   // ---- the server's side: no session needed ---------------------------------------------------
@@ -31,9 +34,40 @@ export class Rooms {
     return this.engine.presence.page(room, after, limit);
   }
 
-  /** Publishes a message into a room (from a member, or from a server identity). */
+  /**
+   * Publishes a message into a room (from a member, or from a server identity). This node
+   * published it, so this node reports it (once in the cluster; never a cid's retry).
+   */
   post(room: string, draft: MessageDraft, key?: SendKey): Awaitable<Published> {
-    return this.engine.broker.publish(room, draft, key);
+    const published = this.engine.broker.publish(room, draft, key);
+    // Without webhooks the chat path is exactly the engine's publish.
+    if (this.events === noEvents) return published;
+    return andThen(published, (p) => {
+      if (!p.duplicate) {
+        const { type: _, ...data } = p.message;
+        this.events.emit("message.created", data, p.message.ts);
+      }
+      return p;
+    });
+  }
+
+  /** A page of a room's kept messages: `after` reads forward, else the newest (before `before`). */
+  messages(room: string, q: { before?: number; after?: number; limit?: number }): Awaitable<HistoryPage> {
+    const limit = q.limit ?? DEFAULT_HISTORY_LIMIT;
+    const query: HistoryQuery = q.after !== undefined ? { after: q.after, limit } : q.before !== undefined ? { before: q.before, limit } : { limit };
+    return this.engine.history.page(room, query);
+  }
+
+  /** Whether user `userId` is in `room` on any node (reads the member list page by page). */
+  has(room: string, userId: string): Awaitable<boolean> {
+    const from = (after?: string): Awaitable<boolean> =>
+      andThen(this.members(room, after), (p) => p.users.some((u) => u.id === userId) || (p.next !== undefined && from(p.next)));
+    return from();
+  }
+
+  /** A page of the rooms with members, across the cluster, ordered by name. */
+  list(after: string | undefined, limit: number): Awaitable<RoomPage> {
+    return this.engine.presence.rooms(after, limit);
   }
 
   /** Takes every connection of a user on this node out of a room; each is told `left`. */
@@ -60,6 +94,7 @@ export class Rooms {
   join(s: Session, raw: string, resume: Resume, ref?: Ref): Awaitable<void> {
     const room = normalizeRoom(raw);
     if (room === null) return s.fail(ErrorCode.InvalidRoom, ROOM_RULE, ref);
+    if (!s.mayJoin(room)) return s.fail(ErrorCode.Unauthorized, `your token does not allow room ${room}`, ref);
     const already = s.rooms.includes(room);
     if (!already && s.rooms.length >= MAX_ROOMS_PER_CONNECTION) return s.fail(ErrorCode.TooManyRooms, `at most ${MAX_ROOMS_PER_CONNECTION} rooms per connection`, ref);
     const first = !already && this.hub.enter(s, room);
@@ -119,9 +154,7 @@ export class Rooms {
   history(s: Session, raw: string, q: { before?: number; after?: number; limit?: number }, ref?: Ref): Awaitable<void> {
     const room = this.memberRoom(s, raw, ref);
     if (room === null) return;
-    const limit = q.limit ?? DEFAULT_HISTORY_LIMIT;
-    const query = q.after !== undefined ? { after: q.after, limit } : q.before !== undefined ? { before: q.before, limit } : { limit };
-    return andThen(this.engine.history.page(room, query), (page) => s.send(historyFrame(room, page, q.after !== undefined, { ref })));
+    return andThen(this.messages(room, q), (page) => s.send(historyFrame(room, page, q.after !== undefined, { ref })));
   }
 
   /**

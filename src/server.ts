@@ -8,10 +8,12 @@ import { CloseCode, ErrorCode } from "./shared/codes.ts";
 import type { Config } from "./config.ts";
 import { createConnectionHandlers } from "./connection.ts";
 import { createEngine } from "./engine/create.ts";
-import type { Engine } from "./engine/engine.ts";
+import type { Engine, EngineSink } from "./engine/engine.ts";
 import { Hub } from "./hub.ts";
 import { createResumeTokens, loadGuestSecret } from "./identity.ts";
+import { createApi } from "./http/api/index.ts";
 import { createServices } from "./services.ts";
+import { createWebhooks, type WebhookTimings, type Webhooks } from "./webhooks/index.ts";
 import { createMetricsOnlyRoutes, createRoutes } from "./http/routes.ts";
 import { createUpgrade, type ServingState } from "./http/upgrade.ts";
 import { IpLimits } from "./ip-limits.ts";
@@ -41,6 +43,8 @@ export interface AppDeps {
   log?: Logger;
   /** Verifies tokens; default: HS256 with AUTH_SECRET when it is set, none otherwise (anonymous). */
   authenticator?: Authenticator;
+  /** Webhook timings (tests): shorter retries and leave grace than the defaults. */
+  webhookTimings?: WebhookTimings;
 }
 
 export interface App {
@@ -50,6 +54,8 @@ export interface App {
   readonly metrics: Metrics;
   /** Open sockets by client address (MAX_CONNECTIONS, MAX_CONNECTIONS_PER_IP). */
   readonly limits: IpLimits;
+  /** Webhooks and the message hook (absent parts are no-ops). */
+  readonly webhooks: Webhooks;
   /** The separate /metrics server when METRICS_PORT is set. */
   readonly metricsServer: Server<undefined> | null;
   /** `ws://host:port/ws` as bound (the real port when PORT=0). */
@@ -74,7 +80,16 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
   const limits = new IpLimits({ maxConnections: config.maxConnections, maxPerIp: config.maxConnectionsPerIp, ipRatePerSecond: config.ipRateLimit });
   const auth = deps.authenticator ?? (config.authSecret ? createAuthenticator(config.authSecret, config.audience) : null);
   const tokens = config.authSecret ? null : createResumeTokens(loadGuestSecret(config.guestSecret, config.dataDir, log));
-  const services = createServices(hub, engine, config, tokens);
+  // Webhooks first: their outbox may refuse to open (a DATA_DIR another server holds).
+  const webhooks = createWebhooks(config, {
+    log,
+    noisy,
+    registry: metrics.registry,
+    nodeId: engine.nodeId,
+    isMember: (room, userId) => services.rooms.has(room, userId),
+    timings: deps.webhookTimings,
+  });
+  const services = createServices(hub, engine, config, tokens, { events: webhooks.events, hook: webhooks.hook });
   const policy: SessionPolicy = {
     ratePerSecond: config.rateLimit,
     joinsPerSecond: config.joinRateLimit,
@@ -112,9 +127,10 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     noisy,
     newSession: (handshake, origin) => new Session(newConnectionId(), handshake, policy, origin),
   });
-  const routes = createRoutes({ state, metrics: config.metricsPort === null ? metricsRoute : null, upgrade });
+  const api = config.apiKey.length > 0 ? createApi({ services, engine, config, state, log, noisy, registry: metrics.registry }) : null;
+  const routes = createRoutes({ state, metrics: config.metricsPort === null ? metricsRoute : null, upgrade, api });
 
-  const server = listen("port", config.port, () => Bun.serve<Session>({
+  const server = listenOrClose(webhooks, () => listen("port", config.port, () => Bun.serve<Session>({
     port: config.port,
     hostname: config.host,
     development: false,
@@ -146,7 +162,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
       // small frame that inflates past MAX_PAYLOAD_BYTES still closes with 1009 (test/hardening).
       perMessageDeflate: config.compression,
     },
-  }));
+  })));
   let metricsServer: Server<undefined> | null = null;
   try {
     const metricsPort = config.metricsPort;
@@ -159,17 +175,32 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     }));
   } catch (err) {
     await server.stop(true);
+    await webhooks.close();
     throw err;
   }
 
   hub.bind(metrics.instrumentPublish((room, data) => server.publish(roomTopic(room), data)), (msg) => {
     void Promise.resolve()
-      .then(() => services.names.onControl(msg))
+      .then(() => services.onControl(msg))
       .catch((err: unknown) => noisy.warn("control message failed", { type: msg.type, error: String(err) }));
   });
   // An engine that cannot start (Redis unreachable) must leave nothing listening behind.
-  await engine.start(hub).catch(async (err: unknown) => {
-    await Promise.all([server.stop(true), metricsServer?.stop(true)]);
+  // With webhooks the engine's presence changes also feed member.joined / member.left; without,
+  // the Hub is the sink itself and the delivery path has no extra call.
+  const sink: EngineSink = config.webhookUrl
+    ? {
+        publishRoom: (room, data) => hub.publishRoom(room, data),
+        sendToUser: (userId, data, except) => hub.sendToUser(userId, data, except),
+        presence(room, joins, leaves, origin) {
+          hub.presence(room, joins, leaves);
+          webhooks.presence(room, joins, leaves, origin);
+        },
+        control: (msg) => hub.control(msg),
+        restarted: (room, pos) => hub.restarted(room, pos),
+      }
+    : hub;
+  await engine.start(sink).catch(async (err: unknown) => {
+    await Promise.all([server.stop(true), metricsServer?.stop(true), webhooks.close()]);
     throw err;
   });
   const sweep = setInterval(() => hub.sweep(Date.now()), SWEEP_INTERVAL_MS);
@@ -202,6 +233,8 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
       await server.stop(true);
       await metricsServer?.stop(true);
       await engine.close().catch((err) => log.error("engine close failed", { error: String(err) }));
+      // After the engine: the last leaves are in. Undelivered events stay in DATA_DIR/webhooks.db.
+      await webhooks.close().catch((err) => log.error("webhooks close failed", { error: String(err) }));
       log.info("stopped", { clean: closed });
     })();
     return stopping;
@@ -213,6 +246,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     engine,
     metrics,
     limits,
+    webhooks,
     metricsServer,
     httpUrl,
     wsUrl: `${httpUrl.replace(/^http/, "ws")}/ws`,
@@ -232,6 +266,16 @@ function listen<S>(what: string, port: number, serve: () => S): S {
     return serve();
   } catch (err) {
     if ((err as { code?: string }).code === "EADDRINUSE") throw new Error(`${what} ${port} is already in use`);
+    throw err;
+  }
+}
+
+/** Runs `start`; if it throws, what was opened before it (the webhook outbox) is closed first. */
+function listenOrClose<S>(opened: { close(): Promise<void> }, start: () => S): S {
+  try {
+    return start();
+  } catch (err) {
+    void opened.close();
     throw err;
   }
 }

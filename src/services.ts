@@ -3,28 +3,55 @@
 // commands.
 import { Admission } from "./admission.ts";
 import type { Config } from "./config.ts";
-import type { Engine } from "./engine/engine.ts";
+import type { Awaitable } from "./awaitable.ts";
+import type { ControlMessage, Engine } from "./engine/engine.ts";
 import type { Hub } from "./hub.ts";
 import type { ResumeTokens } from "./identity.ts";
 import { Messages } from "./messages.ts";
 import { Rooms } from "./rooms.ts";
+import { UserControl } from "./user-control.ts";
 import { UserNames } from "./user-names.ts";
+import { noEvents, type EventSink } from "./webhooks/events.ts";
+import type { MessageHook } from "./webhooks/message-hook.ts";
 
 export interface Services {
   readonly admission: Admission;
   readonly rooms: Rooms;
   readonly messages: Messages;
   readonly names: UserNames;
+  readonly users: UserControl;
+  /** A control message from a node (this one included), to the service it concerns. */
+  onControl(msg: ControlMessage): Awaitable<void>;
+}
+
+/** What the application's backend plugs in (webhooks/): where events go, and the message hook. */
+export interface Extensions {
+  events: EventSink;
+  hook: MessageHook | null;
 }
 
 /** `tokens`: guests' resume tokens; null with AUTH_SECRET. */
-export function createServices(hub: Hub, engine: Engine, config: Config, tokens: ResumeTokens | null): Services {
-  const rooms = new Rooms(hub, engine);
+export function createServices(hub: Hub, engine: Engine, config: Config, tokens: ResumeTokens | null, ext: Extensions = { events: noEvents, hook: null }): Services {
+  const rooms = new Rooms(hub, engine, ext.events);
   const names = new UserNames(hub, engine, config, tokens);
+  const users = new UserControl(hub, engine);
   return {
     rooms,
     names,
-    messages: new Messages(rooms, engine, config),
-    admission: new Admission(hub, rooms, names, engine, config, tokens),
+    users,
+    onControl(msg) {
+      switch (msg.type) {
+        case "renamed":
+          return names.onControl(msg);
+        case "disconnect":
+          return users.onControl(msg);
+        default: {
+          const never: never = msg;
+          return never;
+        }
+      }
+    },
+    messages: new Messages(rooms, engine, config, ext.hook),
+    admission: new Admission(hub, rooms, names, engine, config, tokens, ext.events),
   };
 }

@@ -101,6 +101,8 @@ export class Session extends SerialQueue {
   private joinBucket: TokenBucket | null = null;
   private requestBucket: TokenBucket | null = null;
   private strikes: TokenBucket | null = null;
+  /** The rooms a token allows (its `rooms` claim); null = any room. */
+  private allowedRooms_: ReadonlySet<string> | null = null;
   /** `member`, kept while the id and name are unchanged: engines store it, so one object serves them all. */
   private memberCache: Member | null = null;
 
@@ -159,6 +161,16 @@ export class Session extends SerialQueue {
   /** Takes on the user id admission settled on. */
   identify(userId: string): void {
     this.userId_ = userId;
+  }
+
+  /** Limits the rooms this connection may join (a token's `rooms` claim). */
+  limitRooms(rooms: readonly string[]): void {
+    this.allowedRooms_ = new Set(rooms);
+  }
+
+  /** Whether this connection may join `room` (a normalised room name). */
+  mayJoin(room: string): boolean {
+    return this.allowedRooms_ === null || this.allowedRooms_.has(room);
   }
 
   /** The handshake is done with (admitted or refused): its parameters are dropped. */

@@ -14,6 +14,7 @@ interface Presence {
   room: string;
   joins: Member[];
   leaves: Member[];
+  origin?: string;
 }
 
 /** A frame handed to every local connection of one user (`except` one connection, if given). */
@@ -38,8 +39,8 @@ export class RecordingSink implements EngineSink {
     this.users.push(exceptConn === undefined ? { userId, data } : { userId, data, except: exceptConn });
   }
 
-  presence(room: string, joins: Member[], leaves: Member[]): void {
-    this.presences.push({ room, joins, leaves });
+  presence(room: string, joins: Member[], leaves: Member[], origin?: string): void {
+    this.presences.push(origin === undefined ? { room, joins, leaves } : { room, joins, leaves, origin });
   }
 
   control(msg: ControlMessage): void {
@@ -318,6 +319,28 @@ export function engineContract(name: string, create: EngineFactory): void {
       await n.engine.presence.leave("who", m("a0"));
       expect(await n.engine.presence.page("who", "a", 2)).toEqual({ count: 7, users: ["aa", "ab"].map(m), next: "ab" });
     });
+
+    it("lists the rooms that have members, by name, paged, with counts; an emptied room drops out", async () => {
+      await using n = await start(create);
+      for (const room of ["rc", "ra", "rb", "rd"]) await n.engine.presence.join(room, alice);
+      await n.engine.presence.join("rb", bob);
+      expect(await n.engine.presence.rooms(undefined, 10)).toEqual({ rooms: [{ room: "ra", count: 1 }, { room: "rb", count: 2 }, { room: "rc", count: 1 }, { room: "rd", count: 1 }] });
+      expect(await n.engine.presence.rooms(undefined, 2)).toEqual({ rooms: [{ room: "ra", count: 1 }, { room: "rb", count: 2 }], next: "rb" });
+      expect(await n.engine.presence.rooms("rb", 2)).toEqual({ rooms: [{ room: "rc", count: 1 }, { room: "rd", count: 1 }] });
+      expect(await n.engine.presence.rooms("rd", 2)).toEqual({ rooms: [] });
+      await n.engine.presence.leave("rc", alice);
+      await n.engine.presence.leave("rb", alice);
+      expect(await n.engine.presence.rooms(undefined, 10)).toEqual({ rooms: [{ room: "ra", count: 1 }, { room: "rb", count: 1 }, { room: "rd", count: 1 }] });
+      expect(await n.engine.presence.rooms("ra", 1)).toEqual({ rooms: [{ room: "rb", count: 1 }], next: "rb" });
+    });
+
+    it("names the origin node of each presence change", async () => {
+      await using n = await start(create);
+      await n.engine.presence.join("o", alice);
+      await n.engine.presence.leave("o", alice);
+      await n.sink.presenceWhere((p) => p.room === "o" && p.leaves.length > 0, "the leave");
+      expect(n.sink.presences.filter((p) => p.room === "o").map((p) => p.origin)).toEqual([n.engine.nodeId, n.engine.nodeId]);
+    });
   });
 
   describe(`NameRegistry contract: ${name}`, () => {
@@ -344,6 +367,20 @@ export function engineContract(name: string, create: EngineFactory): void {
       expect(await n.engine.names.lookup("alice")).toBeNull();
       expect(await n.engine.names.claim("alice", bob)).toBe(true);
       expect(await n.engine.names.lookup("alice")).toEqual(bob);
+    });
+
+    it("looks a connected user up by id: its current name, through a rename, until released", async () => {
+      await using n = await start(create);
+      expect(await n.engine.names.lookupUser(alice.id)).toBeNull();
+      await n.engine.names.claim("alice", alice);
+      expect(await n.engine.names.lookupUser(alice.id)).toEqual(alice);
+      const renamed = { id: alice.id, name: "alicia" };
+      await n.engine.names.claim("alicia", renamed);
+      await n.engine.names.release("alice", alice.id);
+      expect(await n.engine.names.lookupUser(alice.id)).toEqual(renamed);
+      await n.engine.names.release("alicia", alice.id);
+      expect(await n.engine.names.lookupUser(alice.id)).toBeNull();
+      expect(await n.engine.names.lookupUser(bob.id)).toBeNull();
     });
   });
 

@@ -51,7 +51,7 @@ export async function fakeNode(overrides: Partial<Config> = {}) {
   const hub = new Hub(config);
   const services = createServices(hub, engine, config, createResumeTokens("t".repeat(32)));
   const published: [string, ServerFrame][] = [];
-  hub.bind((room, data) => (published.push([roomTopic(room), JSON.parse(data)]), data.length), (msg) => void services.names.onControl(msg));
+  hub.bind((room, data) => (published.push([roomTopic(room), JSON.parse(data)]), data.length), (msg) => void services.onControl(msg));
   await engine.start(hub);
   const sessionPolicy = policy({ sent: (s, status) => hub.slow.sent(s, status) });
   let n = 0;

@@ -167,7 +167,8 @@ export class Link {
   private closed(code: number, reason: string): void {
     this.teardown(new HubbubError(ClientErrorCode.ConnectionLost, `connection closed (${code}${reason ? ` ${reason}` : ""})`));
     if (this.stopped) return;
-    if (code === CloseCode.BadHandshake || code === CloseCode.Unauthorized || (code === CloseCode.NameTaken && !this.everConnected)) {
+    // 4403: the application's backend removed this user; coming back by itself would undo that.
+    if (code === CloseCode.BadHandshake || code === CloseCode.Unauthorized || code === CloseCode.Disconnected || (code === CloseCode.NameTaken && !this.everConnected)) {
       return this.refuse(new HubbubError(ClientErrorCode.Refused, `the server refused the connection (${code} ${reason})`));
     }
     // 4409 after having connected: a stale connection may still hold the name until the

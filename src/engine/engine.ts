@@ -6,8 +6,9 @@
 //                  client message id), unsequenced room signals, direct delivery to a user, and a
 //                  control channel between nodes
 //   HistoryStore   a room's stream position {seq, epoch} and paged reads of its kept messages
-//   PresenceStore  a room's members across the cluster: join, leave, count and paged listing
-//   NameRegistry   cluster-wide unique names
+//   PresenceStore  a room's members across the cluster: join, leave, count and paged listing,
+//                  and the rooms that have members
+//   NameRegistry   cluster-wide unique names, and who a connected user is by id
 //
 // MemoryEngine (engine/memory.ts) is the single-node default; RedisEngine (engine/redis.ts)
 // implements the same parts for several nodes sharing one Redis. A durable history store goes
@@ -28,9 +29,11 @@ export interface EngineSink {
   /**
    * Membership of `room` changed (on this node or another). Called once per change, in the
    * order the engine applied them; the node coalesces these into `presence` frames. A join of
-   * an id already present with another name is a rename.
+   * an id already present with another name is a rename. `origin` is the node that made the
+   * change (for a dead node's leaves, the node that reaped it): exactly one node is the origin
+   * of each change, so per-change side effects (webhooks) happen once in the cluster.
    */
-  presence(room: string, joins: Member[], leaves: Member[]): void;
+  presence(room: string, joins: Member[], leaves: Member[], origin?: string): void;
   /** A control message from a node (this one included). */
   control(msg: ControlMessage): void;
   /**
@@ -43,7 +46,9 @@ export interface EngineSink {
 /** Node-to-node instructions about users (not room traffic). */
 export type ControlMessage =
   /** The user took a new display name: every node updates its connections of that user. */
-  { type: "renamed"; userId: string; name: string };
+  | { type: "renamed"; userId: string; name: string }
+  /** Close every connection of the user, on every node, with CloseCode.Disconnected and `reason` (the server API). */
+  | { type: "disconnect"; userId: string; reason: string };
 
 /** A chat message before the engine gives it its room and seq. */
 export interface MessageDraft {
@@ -89,6 +94,13 @@ export interface HistoryPage extends StreamPosition {
   messages: MessageFrame[];
   /** More kept messages lie beyond the page in the direction read (newer with `after`, older otherwise). */
   more: boolean;
+}
+
+/** One page of the rooms that have members, ordered by name (code units). */
+export interface RoomPage {
+  rooms: { room: string; count: number }[];
+  /** The cursor for the following page (the last room here); absent at the end. */
+  next?: string;
 }
 
 export interface MemberPage {
@@ -137,6 +149,8 @@ export interface PresenceStore {
   leave(room: string, member: Member): Awaitable<void>;
   /** One page of the room's members, ordered by id. */
   page(room: string, after: string | undefined, limit: number): Awaitable<MemberPage>;
+  /** Up to `limit` rooms with at least one member on any node, named after `after`, with their member counts. */
+  rooms(after: string | undefined, limit: number): Awaitable<RoomPage>;
 }
 
 export interface NameRegistry {
@@ -146,6 +160,8 @@ export interface NameRegistry {
   release(key: string, memberId: string): Awaitable<void>;
   /** Who holds the name `key`, on any node. */
   lookup(key: string): Awaitable<Member | null>;
+  /** The member (id and current name) of user `userId` if it holds a name, i.e. is connected, on any node. */
+  lookupUser(userId: string): Awaitable<Member | null>;
 }
 
 /** How long (ms) a publish's SendKey is remembered, at the least (the protocol's, shared/limits.ts). */

@@ -12,7 +12,7 @@ import type { DirectMessageFrame, Member, MessageFrame } from "../shared/protoco
 import { encode } from "../shared/protocol.ts";
 import type {
   Broker, ControlMessage, Engine, EngineSink, HistoryPage, HistoryQuery, HistoryStore, MemberPage, MessageDraft,
-  NameRegistry, PresenceStore, Published, SendKey, StreamPosition,
+  NameRegistry, PresenceStore, Published, RoomPage, SendKey, StreamPosition,
 } from "./engine.ts";
 
 export interface MemoryEngineOptions {
@@ -81,49 +81,71 @@ class MemoryBroker implements Broker, HistoryStore {
 
 class MemoryPresence implements PresenceStore {
   /** Rooms with members. */
-  private readonly rooms = new Map<string, MemberList>();
+  private readonly byRoom = new Map<string, MemberList>();
 
-  constructor(private readonly out: Outlet) {}
+  constructor(
+    private readonly out: Outlet,
+    /** This node: the origin of every change (there is no other). */
+    private readonly nodeId: string,
+  ) {}
 
   join(room: string, member: Member): void {
-    let list = this.rooms.get(room);
-    if (!list) this.rooms.set(room, (list = new MemberList()));
-    if (list.set(member)) this.out.sink?.presence(room, [member], []);
+    let list = this.byRoom.get(room);
+    if (!list) this.byRoom.set(room, (list = new MemberList()));
+    if (list.set(member)) this.out.sink?.presence(room, [member], [], this.nodeId);
   }
 
   leave(room: string, member: Member): void {
-    const list = this.rooms.get(room);
+    const list = this.byRoom.get(room);
     const gone = list?.delete(member.id);
     if (!gone) return;
-    if (list!.size === 0) this.rooms.delete(room);
-    this.out.sink?.presence(room, [], [gone]);
+    if (list!.size === 0) this.byRoom.delete(room);
+    this.out.sink?.presence(room, [], [gone], this.nodeId);
   }
 
   page(room: string, after: string | undefined, limit: number): MemberPage {
-    return this.rooms.get(room)?.page(after, limit) ?? { count: 0, users: [] };
+    return this.byRoom.get(room)?.page(after, limit) ?? { count: 0, users: [] };
+  }
+
+  /** Sorted at each call: cheap for thousands of rooms, and the server API is not a hot path. */
+  rooms(after: string | undefined, limit: number): RoomPage {
+    const names = [...this.byRoom.keys()].filter((r) => after === undefined || r > after).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const rooms = names.slice(0, Math.max(0, limit)).map((room) => ({ room, count: this.byRoom.get(room)!.size }));
+    return names.length > rooms.length && rooms.length > 0 ? { rooms, next: rooms[rooms.length - 1]!.room } : { rooms };
   }
 
   get roomCount(): number {
-    return this.rooms.size;
+    return this.byRoom.size;
   }
 }
 
 class MemoryNames implements NameRegistry {
   private readonly names = new Map<string, Member>();
+  /** user id → the key it last claimed (checked against `names` on lookup, so never stale). */
+  private readonly byUser = new Map<string, string>();
 
   claim(key: string, member: Member): boolean {
     const holder = this.names.get(key);
     if (holder && holder.id !== member.id) return false;
     this.names.set(key, member);
+    this.byUser.set(member.id, key);
     return true;
   }
 
   release(key: string, memberId: string): void {
-    if (this.names.get(key)?.id === memberId) this.names.delete(key);
+    if (this.names.get(key)?.id !== memberId) return;
+    this.names.delete(key);
+    if (this.byUser.get(memberId) === key) this.byUser.delete(memberId);
   }
 
   lookup(key: string): Member | null {
     return this.names.get(key) ?? null;
+  }
+
+  lookupUser(userId: string): Member | null {
+    const key = this.byUser.get(userId);
+    const m = key === undefined ? undefined : this.names.get(key);
+    return m?.id === userId ? m : null;
   }
 }
 
@@ -138,7 +160,7 @@ export class MemoryEngine implements Engine {
   constructor(opts: MemoryEngineOptions) {
     this.nodeId = opts.nodeId ?? crypto.randomUUID().slice(0, 8);
     this.broker = this.history = new MemoryBroker(this.out, opts.historySize, crypto.randomUUID().replaceAll("-", "").slice(0, 16));
-    this.presence = new MemoryPresence(this.out);
+    this.presence = new MemoryPresence(this.out, this.nodeId);
   }
 
   get ready(): boolean {

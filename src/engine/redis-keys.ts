@@ -16,7 +16,11 @@
 //                                        can be on several nodes; the last one's leave removes it)
 //   P:cid:<len>:<user id>:<cid>  string  the envelope a send with this SendKey published (PX
 //                                        IDEMPOTENCY_WINDOW_MS): a retry answers it, publishing nothing
+//   P:rooms                      zset    rooms with members (score 0, so ordered by name); the
+//                                        join and leave scripts keep it, a listing prunes strays
 //   P:names                      hash    name key → holder JSON {"id","name"}
+//   P:user-names                 hash    user id → the name key it last claimed (checked against
+//                                        P:names on reading; a dead node's entries go stale, harmlessly)
 //   P:name-refs                  hash    name key → how many nodes hold it (same reason)
 //   P:nodes                      zset    node id → time (ms, Redis clock) after which it counts as dead
 //   P:node:<node>:rooms          set     rooms the node has members in (what to clean if it dies)
@@ -34,7 +38,9 @@ export interface RedisKeys {
   roomMembers(room: string): string;
   roomRefs(room: string): string;
   sendKey(userId: string, cid: string): string;
+  readonly rooms: string;
   readonly names: string;
+  readonly userNames: string;
   readonly nameRefs: string;
   readonly nodes: string;
   nodeRooms(node: string): string;
@@ -55,7 +61,9 @@ export function redisKeys(prefix: string): RedisKeys {
     roomMembers: (room) => `${p}room:${room}:members`,
     roomRefs: (room) => `${p}room:${room}:refs`,
     sendKey: (userId, cid) => `${p}cid:${userId.length}:${userId}:${cid}`,
+    rooms: `${p}rooms`,
     names: `${p}names`,
+    userNames: `${p}user-names`,
     nameRefs: `${p}name-refs`,
     nodes: `${p}nodes`,
     nodeRooms: (node) => `${p}node:${node}:rooms`,

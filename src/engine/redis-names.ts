@@ -19,4 +19,8 @@ export class RedisNames implements NameRegistry {
   lookup(key: string): Promise<Member | null> {
     return this.own.lookup(key);
   }
+
+  lookupUser(userId: string): Promise<Member | null> {
+    return this.own.lookupUser(userId);
+  }
 }

@@ -64,7 +64,7 @@ export class Ownership {
     const k = this.keys;
     return joinScript.run(
       this.send,
-      [k.roomMembers(room), k.nodeRoomMembers(this.nodeId, room), k.nodeRooms(this.nodeId), k.roomRefs(room)],
+      [k.roomMembers(room), k.nodeRoomMembers(this.nodeId, room), k.nodeRooms(this.nodeId), k.roomRefs(room), k.rooms],
       [m.id, memberJson(m), room, k.roomChannel(room), presenceEnvelope(this.nodeId, room, [m], [])],
     );
   }
@@ -73,7 +73,7 @@ export class Ownership {
     const k = this.keys;
     return leaveScript.run(
       this.send,
-      [k.roomMembers(room), k.nodeRoomMembers(this.nodeId, room), k.nodeRooms(this.nodeId), k.roomRefs(room)],
+      [k.roomMembers(room), k.nodeRoomMembers(this.nodeId, room), k.nodeRooms(this.nodeId), k.roomRefs(room), k.rooms],
       [id, room, k.roomChannel(room), openLeavesEnvelope(this.nodeId, room)],
     );
   }
@@ -107,18 +107,26 @@ export class Ownership {
     return this.holder(key);
   }
 
+  /** The member user `userId` is, if it holds a name on any node (checked against the name's holder). */
+  async lookupUser(userId: string): Promise<Member | null> {
+    const key = await this.send("HGET", [this.keys.userNames, userId]);
+    if (typeof key !== "string") return null;
+    const m = await this.holder(key);
+    return m?.id === userId ? m : null;
+  }
+
   private async holder(key: string): Promise<Member | null> {
     return parseMemberJson(await this.send("HGET", [this.keys.names, key]));
   }
 
   private async writeClaim(key: string, m: Member): Promise<boolean> {
     const k = this.keys;
-    return (await claimScript.run(this.send, [k.names, k.nodeNames(this.nodeId), k.nameRefs], [key, m.id, memberJson(m)])) === 1;
+    return (await claimScript.run(this.send, [k.names, k.nodeNames(this.nodeId), k.nameRefs, k.userNames], [key, m.id, memberJson(m)])) === 1;
   }
 
   private writeRelease(key: string, memberId: string): Promise<unknown> {
     const k = this.keys;
-    return releaseScript.run(this.send, [k.names, k.nodeNames(this.nodeId), k.nameRefs], [key, memberId]);
+    return releaseScript.run(this.send, [k.names, k.nodeNames(this.nodeId), k.nameRefs, k.userNames], [key, memberId]);
   }
 
   // ---- recovery ------------------------------------------------------------------------------
@@ -159,7 +167,8 @@ export class Ownership {
     const args: string[] = [node, force ? "1" : "0"];
     for (const room of rooms) {
       keys.push(k.nodeRoomMembers(node, room), k.roomMembers(room), k.roomRefs(room));
-      args.push(room, k.roomChannel(room), openLeavesEnvelope(node, room));
+      // Published as this node's: the reaper is the origin of these leaves (EngineSink.presence).
+      args.push(room, k.roomChannel(room), openLeavesEnvelope(this.nodeId, room));
     }
     return Number(await reapScript.run(this.send, keys, args));
   }

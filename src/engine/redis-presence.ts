@@ -5,13 +5,13 @@
 // rooms of thousands, not of millions.
 import type { Logger } from "../log.ts";
 import type { Member } from "../shared/protocol.ts";
-import type { MemberPage, PresenceStore } from "./engine.ts";
+import type { MemberPage, PresenceStore, RoomPage } from "./engine.ts";
 import type { Channels } from "./redis-channels.ts";
 import { parseMemberJson } from "./redis-envelope.ts";
 import type { RedisHistory } from "./redis-history.ts";
 import type { RedisKeys } from "./redis-keys.ts";
 import type { Ownership } from "./redis-ownership.ts";
-import type { Send } from "./redis-scripts.ts";
+import { pruneRoomScript, type Send } from "./redis-scripts.ts";
 import type { Sequencer } from "./redis-sequencer.ts";
 
 /** After a room's last local member leaves, the node stays subscribed this long (a rename may be a leave then a join). */
@@ -65,6 +65,30 @@ export class RedisPresence implements PresenceStore {
     const page: MemberPage = { count: all.length, users };
     if (from + users.length < all.length && users.length > 0) page.next = users[users.length - 1]!.id;
     return page;
+  }
+
+  /**
+   * A page of the rooms index (P:rooms, ordered by name) with each room's member count. A
+   * room found empty (its last member left with a dead node, which the reap does not unindex)
+   * is pruned and skipped, so a page may take a few reads.
+   */
+  async rooms(after: string | undefined, limit: number): Promise<RoomPage> {
+    const out: { room: string; count: number }[] = [];
+    let from = after === undefined ? "-" : `(${after}`;
+    for (;;) {
+      const want = Math.max(0, limit - out.length) + 1;
+      const names = (await this.d.send("ZRANGEBYLEX", [this.d.keys.rooms, from, "+", "LIMIT", "0", String(want)])) as string[];
+      const counts = (await Promise.all(names.map((room) => this.d.send("HLEN", [this.d.keys.roomMembers(room)])))) as number[];
+      for (let i = 0; i < names.length; i++) {
+        const room = names[i]!;
+        if (Number(counts[i]) > 0) {
+          if (out.length === limit) return { rooms: out, next: out[out.length - 1]!.room };
+          out.push({ room, count: Number(counts[i]) });
+        } else await pruneRoomScript.run(this.d.send, [this.d.keys.rooms, this.d.keys.roomMembers(room)], [room]);
+      }
+      if (names.length < want) return { rooms: out };
+      from = `(${names[names.length - 1]}`;
+    }
   }
 
   /** Rooms with local members that are not tracked yet (joined during an outage): track them, and want their channel. */

@@ -32,6 +32,18 @@ export class Script {
   }
 }
 
+/**
+ * Takes a room off the rooms index if it has no members (a listing found a stray). KEYS: rooms
+ * index, room members. ARGV: room. Returns 1 when it was taken off.
+ */
+export const pruneRoomScript = new Script(
+  "prune-room",
+  `if redis.call('HLEN', KEYS[2]) > 0 then
+  return 0
+end
+return redis.call('ZREM', KEYS[1], ARGV[1])`,
+);
+
 /** Redis's clock in ms, so node deadlines do not depend on each node's clock. */
 const NOW_MS = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
@@ -39,8 +51,8 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 /**
  * This node now holds a member in the room: counts the node in, stores the member, and
  * publishes the join when it changed what the cluster sees (a new member, or a new name).
- * KEYS: room members, node's room set, node's rooms, room refs. ARGV: id, member JSON, room,
- * channel, join envelope.
+ * KEYS: room members, node's room set, node's rooms, room refs, rooms index. ARGV: id, member
+ * JSON, room, channel, join envelope.
  */
 export const joinScript = new Script(
   "join",
@@ -48,6 +60,7 @@ export const joinScript = new Script(
   redis.call('HINCRBY', KEYS[4], ARGV[1], 1)
 end
 redis.call('SADD', KEYS[3], ARGV[3])
+redis.call('ZADD', KEYS[5], 0, ARGV[3])
 if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
   return 0
 end
@@ -59,8 +72,8 @@ return 1`,
 /**
  * This node no longer holds a member in the room: counts the node out and, when it was the
  * last node holding the member, removes it and publishes the leave (built from the member
- * JSON Redis held). KEYS: room members, node's room set, node's rooms, room refs. ARGV: id,
- * room, channel, open leaves envelope.
+ * JSON Redis held), and takes an emptied room off the rooms index. KEYS: room members, node's
+ * room set, node's rooms, room refs, rooms index. ARGV: id, room, channel, open leaves envelope.
  */
 export const leaveScript = new Script(
   "leave",
@@ -79,14 +92,17 @@ if not old then
   return 0
 end
 redis.call('HDEL', KEYS[1], ARGV[1])
+if redis.call('HLEN', KEYS[1]) == 0 then
+  redis.call('ZREM', KEYS[5], ARGV[2])
+end
 redis.call('PUBLISH', ARGV[3], ARGV[4] .. old .. ']}')
 return 1`,
 );
 
 /**
  * Claims a name key for a member unless another member holds it; the same member may hold it
- * from several nodes. Returns 1 or 0. KEYS: names, node's names, name refs. ARGV: name key,
- * member id, member JSON.
+ * from several nodes. Returns 1 or 0. KEYS: names, node's names, name refs, user names. ARGV:
+ * name key, member id, member JSON.
  */
 export const claimScript = new Script(
   "claim",
@@ -95,6 +111,7 @@ if cur and cjson.decode(cur).id ~= ARGV[2] then
   return 0
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+redis.call('HSET', KEYS[4], ARGV[2], ARGV[1])
 if redis.call('SADD', KEYS[2], ARGV[1]) == 1 then
   redis.call('HINCRBY', KEYS[3], ARGV[1], 1)
 end
@@ -104,7 +121,7 @@ return 1`,
 /**
  * This node lets go of a name key its member held; the name is free once no node holds it.
  * A key nobody holds any more is only dropped from the node's set. KEYS: names, node's names,
- * name refs. ARGV: name key, member id.
+ * name refs, user names. ARGV: name key, member id.
  */
 export const releaseScript = new Script(
   "release",
@@ -121,6 +138,9 @@ if redis.call('HINCRBY', KEYS[3], ARGV[1], -1) > 0 then
 end
 redis.call('HDEL', KEYS[3], ARGV[1])
 redis.call('HDEL', KEYS[1], ARGV[1])
+if redis.call('HGET', KEYS[4], ARGV[2]) == ARGV[1] then
+  redis.call('HDEL', KEYS[4], ARGV[2])
+end
 return 1`,
 );
 

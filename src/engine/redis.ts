@@ -129,7 +129,7 @@ export class RedisEngine implements Engine {
         return this.sink?.publishRoom(e.room, e.data);
       case "presence":
         if (channel !== k.roomChannel(e.room)) break;
-        return this.sink?.presence(e.room, e.joins, e.leaves);
+        return this.sink?.presence(e.room, e.joins, e.leaves, e.node);
       case "direct":
         if (channel !== k.directChannel) break;
         return this.sink?.sendToUser(e.to, encode(e.frame), e.except);

@@ -3,6 +3,8 @@
 // HTML import, which only Bun.serve's `routes` can bundle and serve.
 import type { Server } from "bun";
 import type { Session } from "../session.ts";
+import { ApiErrorCode, apiError } from "./api/errors.ts";
+import type { ApiHandler } from "./api/index.ts";
 import type { ServingState, UpgradeHandler } from "./upgrade.ts";
 
 /** Bun's fetch contract: a Response, or undefined once the request was upgraded. */
@@ -16,13 +18,16 @@ export interface RouteDeps {
   metrics: MetricsHandler | null;
   /** The /ws admission pipeline (upgrade.ts). */
   upgrade: UpgradeHandler;
+  /** The server API under /api/ (http/api/), or null when API_KEY is unset (then 404 there). */
+  api?: ApiHandler | null;
 }
 
 const notFound = () => new Response("not found\n", { status: 404 });
 
-export function createRoutes({ state, metrics, upgrade }: RouteDeps): Fetch {
+export function createRoutes({ state, metrics, upgrade, api = null }: RouteDeps): Fetch {
   return (req, srv) => {
     const url = new URL(req.url);
+    if (url.pathname.startsWith("/api/")) return api ? api(req, url, srv) : apiError(404, ApiErrorCode.NotFound, "the server API is off: set API_KEY to turn it on");
     switch (url.pathname) {
       case "/ws":
         return upgrade(req, url, srv);

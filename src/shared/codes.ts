@@ -26,6 +26,8 @@ export const CloseCode = {
   Idle: 4000,
   /** 1013: admission could not finish (a cluster node lost Redis meanwhile); an `unavailable` error frame came first. Reconnect: yes, after a backoff. */
   TryAgainLater: 1013,
+  /** 4403: the application's backend disconnected this user (the server API's `users/{id}/disconnect`, on every node); the reason is the backend's. Reconnect: not automatically. */
+  Disconnected: 4403,
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
@@ -41,6 +43,7 @@ export const CloseReason: Record<CloseCode, string> = {
   [CloseCode.Unauthorized]: "unauthorized",
   [CloseCode.Idle]: "idle timeout",
   [CloseCode.TryAgainLater]: "try again later",
+  [CloseCode.Disconnected]: "disconnected by the server",
 };
 
 /** Codes carried by `error` frames. After an error the connection stays open unless a close follows. */
@@ -76,5 +79,7 @@ export const ErrorCode = {
    * failure. A chat may or may not have been published (its seq is then in history).
    */
   Unavailable: "unavailable",
+  /** The application's message hook (MESSAGE_HOOK_URL) refused the message; `message` is the backend's. Nothing was published. */
+  Rejected: "rejected",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
