@@ -21,6 +21,8 @@ export class Messages {
     private readonly rooms: Rooms,
     private readonly engine: Engine,
     private readonly config: Config,
+    /** A member's message is going out to `room` (typing.ts drops their waiting typing report). */
+    private readonly spoke: (room: string, userId: string) => void = () => {},
   ) {}
 
   /** A message id unique in the cluster: the node id and a counter. */
@@ -33,6 +35,7 @@ export class Messages {
     if (!this.checkText(s, text, ref)) return;
     const room = this.rooms.memberRoom(s, rawRoom, ref);
     if (room === null) return;
+    this.spoke(room, s.userId);
     const draft = { id: this.nextId(), ts: Date.now(), from: s.member, kind, text };
     return andThen(this.rooms.post(room, draft, cid === undefined ? undefined : { userId: s.userId, cid }), ({ message: m }) => {
       if (ref === undefined) return;

@@ -11,7 +11,8 @@ import { createEngine } from "./engine/create.ts";
 import type { Engine } from "./engine/engine.ts";
 import { Hub } from "./hub.ts";
 import { createResumeTokens, loadGuestSecret } from "./identity.ts";
-import { createServices } from "./services.ts";
+import type { ReadMarkerStore } from "./read-markers.ts";
+import { createServices, onControl } from "./services.ts";
 import { createMetricsOnlyRoutes, createRoutes } from "./http/routes.ts";
 import { createUpgrade, type ServingState } from "./http/upgrade.ts";
 import { IpLimits } from "./ip-limits.ts";
@@ -41,6 +42,8 @@ export interface AppDeps {
   log?: Logger;
   /** Verifies tokens; default: HS256 with AUTH_SECRET when it is set, none otherwise (anonymous). */
   authenticator?: Authenticator;
+  /** Where read markers are kept (read-markers.ts); default: in memory, for the life of the process. */
+  markers?: ReadMarkerStore;
 }
 
 export interface App {
@@ -74,7 +77,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
   const limits = new IpLimits({ maxConnections: config.maxConnections, maxPerIp: config.maxConnectionsPerIp, ipRatePerSecond: config.ipRateLimit });
   const auth = deps.authenticator ?? (config.authSecret ? createAuthenticator(config.authSecret, config.audience) : null);
   const tokens = config.authSecret ? null : createResumeTokens(loadGuestSecret(config.guestSecret, config.dataDir, log));
-  const services = createServices(hub, engine, config, tokens);
+  const services = createServices(hub, engine, config, tokens, deps.markers);
   const policy: SessionPolicy = {
     ratePerSecond: config.rateLimit,
     joinsPerSecond: config.joinRateLimit,
@@ -164,7 +167,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
 
   hub.bind(metrics.instrumentPublish((room, data) => server.publish(roomTopic(room), data)), (msg) => {
     void Promise.resolve()
-      .then(() => services.names.onControl(msg))
+      .then(() => onControl(services, msg))
       .catch((err: unknown) => noisy.warn("control message failed", { type: msg.type, error: String(err) }));
   });
   // An engine that cannot start (Redis unreachable) must leave nothing listening behind.
@@ -198,6 +201,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
       clearInterval(sweep);
       metrics.stop();
       hub.stop();
+      services.typing.stop();
       if (closed) await Promise.race([server.stop(), Bun.sleep(Math.max(0, deadline - Date.now()))]);
       await server.stop(true);
       await metricsServer?.stop(true);

@@ -93,7 +93,7 @@ export class UserNames {
   }
 
   /** Another node renamed one of our users (or this one did: then nothing is left to do). */
-  onControl(msg: ControlMessage): Awaitable<void> {
+  onControl(msg: Extract<ControlMessage, { type: "renamed" }>): Awaitable<void> {
     const tabs = this.hub.sessionsOf(msg.userId);
     const tab = tabs[0];
     if (!tab || tab.name === msg.name) return;

@@ -4,7 +4,7 @@ import { defaultConfig, type Config } from "../src/config.ts";
 import { MemoryEngine } from "../src/engine/memory.ts";
 import { Hub } from "../src/hub.ts";
 import { createResumeTokens } from "../src/identity.ts";
-import { createServices } from "../src/services.ts";
+import { createServices, onControl } from "../src/services.ts";
 import type { ServerFrame } from "../src/shared/protocol.ts";
 import { Session, type Handshake, type SessionPolicy, type Socket } from "../src/session.ts";
 import { roomTopic } from "../src/topics.ts";
@@ -51,7 +51,7 @@ export async function fakeNode(overrides: Partial<Config> = {}) {
   const hub = new Hub(config);
   const services = createServices(hub, engine, config, createResumeTokens("t".repeat(32)));
   const published: [string, ServerFrame][] = [];
-  hub.bind((room, data) => (published.push([roomTopic(room), JSON.parse(data)]), data.length), (msg) => void services.names.onControl(msg));
+  hub.bind((room, data) => (published.push([roomTopic(room), JSON.parse(data)]), data.length), (msg) => void onControl(services, msg));
   await engine.start(hub);
   const sessionPolicy = policy({ sent: (s, status) => hub.slow.sent(s, status) });
   let n = 0;

@@ -43,7 +43,9 @@ export interface EngineSink {
 /** Node-to-node instructions about users (not room traffic). */
 export type ControlMessage =
   /** The user took a new display name: every node updates its connections of that user. */
-  { type: "renamed"; userId: string; name: string };
+  | { type: "renamed"; userId: string; name: string }
+  /** The user's read marker for `room` moved (read-markers.ts): their connections but `exceptConn` are told. */
+  | { type: "read"; userId: string; room: string; seq: number; exceptConn: string };
 
 /** A chat message before the engine gives it its room and seq. */
 export interface MessageDraft {

@@ -32,7 +32,10 @@ const PresenceEnvelope = z.object({ ...Base, type: z.literal("presence"), room: 
 const SignalEnvelope = z.object({ ...Base, type: z.literal("signal"), room: z.string(), data: z.string() });
 /** A frame for every connection of user `to`, but connection `except`. */
 const DirectEnvelope = z.object({ ...Base, type: z.literal("direct"), to: z.string(), except: z.string().optional(), frame: DirectSchema });
-const ControlSchema = z.discriminatedUnion("type", [z.object({ type: z.literal("renamed"), userId: z.string(), name: z.string() })]) satisfies z.ZodType<ControlMessage>;
+const ControlSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("renamed"), userId: z.string(), name: z.string() }),
+  z.object({ type: z.literal("read"), userId: z.string(), room: z.string(), seq: z.number().int().min(0).safe(), exceptConn: z.string() }),
+]) satisfies z.ZodType<ControlMessage>;
 /** A control message; `n` numbers the sender's control messages, so it knows its own echo. */
 const ControlEnvelope = z.object({ ...Base, type: z.literal("control"), n: z.number().int().min(0), msg: ControlSchema });
 /** A node's health-check ping to itself: proves its subscription still delivers. */
