@@ -53,7 +53,7 @@ describe.skipIf(skipBrowser)("web page features", () => {
     // The divider sits before the first unread message; the mention is marked.
     expect(await tab1.locator("#messages .divider + li.msg .text").textContent()).toBe("one");
     expect(await tab1.locator("#messages li.mentioned").count()).toBe(1);
-    expect(await tab1.locator("#messages li.mentioned .mention.me").textContent()).toBe("@alice");
+    expect(await tab1.locator("#messages li.mentioned .mention.mine").textContent()).toBe("@alice");
     await tab2.locator('#rooms [data-key="#den"] .unread').waitFor({ state: "detached" });
     expect(await tab2.title()).toBe("Hubbub");
     // tab1 looks away; a new message is unread in both tabs, and still after a reload.

@@ -56,7 +56,7 @@ function inline(text: string, me: string | null): Node[] {
     else if (m[5]) {
       whole = whole.replace(URL_TAIL, "");
       node = safeLink(whole);
-    } else if (m[6]) node = el("span", { class: m[6].slice(1).toLowerCase() === lower ? "mention me" : "mention" }, whole);
+    } else if (m[6]) node = el("span", { class: m[6].slice(1).toLowerCase() === lower ? "mention mine" : "mention" }, whole);
     if (!node) continue;
     if (start > at) out.push(document.createTextNode(text.slice(at, start)));
     out.push(node);
