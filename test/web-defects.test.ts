@@ -100,7 +100,7 @@ describe.skipIf(skipBrowser)("web page defects", () => {
     await confirmed(page, "filler 39").waitFor();
     expect(await atBottom(page)).toBe(true);
     await page.$eval("#messages", (l) => (l.scrollTop -= 300));
-    await page.waitForFunction(() => document.querySelector<HTMLElement>("#jump")?.hidden === true);
+    await page.locator('#messages[data-stuck="false"]').waitFor();
     await bob.send("while you were up there");
     await page.locator("#jump:not([hidden])").waitFor();
     expect(await atBottom(page)).toBe(false);
@@ -112,6 +112,7 @@ describe.skipIf(skipBrowser)("web page defects", () => {
     });
     expect(await page.isHidden("#jump")).toBe(true);
     await page.$eval("#messages", (l) => (l.scrollTop -= 300));
+    await page.locator('#messages[data-stuck="false"]').waitFor();
     await bob.send("another one");
     await page.click("#jump");
     expect(await atBottom(page)).toBe(true);

@@ -195,6 +195,8 @@ export class MessageList {
   private scrolled(): void {
     const l = this.list;
     this.stuck = l.scrollHeight - l.scrollTop - l.clientHeight < STICK_PX;
+    // Where the reader is, for the stylesheet and for tests that must wait until a scroll was seen.
+    l.dataset.stuck = String(this.stuck);
     if (this.stuck) this.jump.hidden = true;
     const c = this.shown;
     if (!c) return;
@@ -205,6 +207,7 @@ export class MessageList {
   private toEnd(): void {
     this.list.scrollTop = this.list.scrollHeight;
     this.stuck = true;
+    this.list.dataset.stuck = "true";
     this.jump.hidden = true;
   }
 
