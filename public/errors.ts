@@ -35,6 +35,8 @@ export function human(err: unknown): string {
       return "This may or may not have been delivered. Check before sending it again.";
     case ClientErrorCode.Closed:
       return "Not connected.";
+    case ClientErrorCode.Refused:
+      return /protocol/.test(err.message) ? "This page and the server speak different versions of the chat protocol. Reload the page." : "The server turned this connection away. Reload the page to try again.";
     default:
       return capitalise(err.message) + (/[.!?]$/.test(err.message) ? "" : ".");
   }

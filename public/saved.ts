@@ -44,7 +44,13 @@ export function storedPlaces(): Places | null {
   }
 }
 
+let lastStored = "";
+
+/** Remembers the places (the page calls it on every render; storage is written only on a change). */
 export function storePlaces(p: Places): void {
+  const json = JSON.stringify(p);
+  if (json === lastStored) return;
+  lastStored = json;
   save(PLACES_KEY, JSON.stringify({ rooms: p.rooms, dms: p.dms }));
   save(CURRENT_KEY, p.current, true);
 }
