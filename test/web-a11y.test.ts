@@ -2,7 +2,7 @@
 // errors and no failed requests on load (the favicon is inline), and axe-core (run inside the
 // page) finds no WCAG 2.1 A/AA violations (labels, roles, names, contrast) in the light and dark
 // themes, at desktop and phone sizes, with a conversation, the name dialog, and a drawer open.
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { startServer } from "./helpers.ts";
@@ -32,6 +32,11 @@ describe.skipIf(skipBrowser)("web page health", () => {
   let browser: Browser & AsyncDisposable;
   beforeAll(async () => {
     browser = await launchBrowser();
+  }, 30_000);
+  // A test that times out has its Chromium killed by bun: the next one gets a fresh browser
+  // instead of failing for want of one.
+  beforeEach(async () => {
+    if (!browser.isConnected()) browser = await launchBrowser();
   }, 30_000);
   afterAll(() => browser?.close());
 

@@ -1,6 +1,6 @@
 // The defects a new user hit in the web page (docs: /work/shared/reviews, issue 15), each one
 // checked in headless Chromium against a real server. Every test here failed before its fix.
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { mintToken } from "../src/auth.ts";
 import { startServer } from "./helpers.ts";
@@ -13,6 +13,11 @@ describe.skipIf(skipBrowser)("web page defects", () => {
   let browser: Browser & AsyncDisposable;
   beforeAll(async () => {
     browser = await launchBrowser();
+  }, 30_000);
+  // A test that times out has its Chromium killed by bun: the next one gets a fresh browser
+  // instead of failing for want of one.
+  beforeEach(async () => {
+    if (!browser.isConnected()) browser = await launchBrowser();
   }, 30_000);
   afterAll(() => browser?.close());
 

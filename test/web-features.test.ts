@@ -2,7 +2,7 @@
 // indicators and read markers between browser contexts and tabs, unread counts and the divider,
 // mentions, formatting and safe links, multi-line input, grouping, scrollback, the dark theme,
 // the Ctrl+K switcher and the phone layout.
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test";
 import type { Browser } from "playwright-core";
 import { startServer } from "./helpers.ts";
 import { PHONE, confirmed, connectedPage, launchBrowser, openChat, say, skipBrowser } from "./browser.ts";
@@ -12,6 +12,11 @@ describe.skipIf(skipBrowser)("web page features", () => {
   let browser: Browser & AsyncDisposable;
   beforeAll(async () => {
     browser = await launchBrowser();
+  }, 30_000);
+  // A test that times out has its Chromium killed by bun: the next one gets a fresh browser
+  // instead of failing for want of one.
+  beforeEach(async () => {
+    if (!browser.isConnected()) browser = await launchBrowser();
   }, 30_000);
   afterAll(() => browser?.close());
 
