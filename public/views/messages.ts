@@ -126,7 +126,11 @@ export class MessageList {
       this.dividerDrawn = false;
       const nodes: Node[] = [];
       for (let i = 0; i < c.lines.length; i++) nodes.push(...this.nodes(c, i));
+      // A redraw is not news: out of the live region while it happens, so a screen reader
+      // announces new messages, not a whole conversation on every switch.
+      this.list.removeAttribute("aria-live");
       this.list.replaceChildren(...nodes);
+      requestAnimationFrame(() => this.list.setAttribute("aria-live", "polite"));
       if (!switched && oldFirst && c.lines.indexOf(oldFirst) > 0 && !this.stuck) {
         // Older messages went in above: keep what the reader was looking at in place.
         this.list.scrollTop = prevTop + (this.list.scrollHeight - prevHeight);
