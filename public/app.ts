@@ -1,32 +1,39 @@
 // The web client: wires the SDK's events to the page's model and views. No logic of its own
-// beyond that wiring; see conversations.ts (model), dispatch.ts (input), views/ (rendering).
-import { ErrorCode, HubbubClient, HubbubError, normalizeRoom, type Member } from "hubbub/client";
+// beyond that wiring; see conversations.ts (model), dispatch.ts (input), views/ (rendering),
+// name.ts and saved.ts (what the browser remembers), errors.ts (wording of failures).
+import { HubbubClient, HubbubError, normalizeRoom, type Member } from "hubbub/client";
 import { Composer } from "./composer.ts";
-import { Conversations, roomKey } from "./conversations.ts";
+import { Conversations, roomKey, type Conversation, type PendingLine } from "./conversations.ts";
 import { dispatch } from "./dispatch.ts";
 import { byId } from "./dom.ts";
-import { askName, storeName, storeResume, storedName, storedResume } from "./name.ts";
+import { human } from "./errors.ts";
+import { NameDialog, storeName, storeResume, storedName, storedResume } from "./name.ts";
+import { forgetToken, storePlaces, storedPlaces, takeToken } from "./saved.ts";
+import { installTheme } from "./theme.ts";
+import { Drawers } from "./views/drawers.ts";
+import { mentions } from "./views/markup.ts";
 import { MessageList } from "./views/messages.ts";
 import { renderPeople } from "./views/people.ts";
 import { renderSidebar } from "./views/sidebar.ts";
 import { StatusView } from "./views/status.ts";
-import { toast } from "./views/toasts.ts";
+import { installSwitcher } from "./views/switcher.ts";
+import { Toasts } from "./views/toasts.ts";
+import { typingText } from "./views/typing.ts";
 
 const ui = {
   rooms: byId<HTMLUListElement>("rooms"),
   dms: byId<HTMLUListElement>("dms"),
-  messages: byId<HTMLOListElement>("messages"),
   users: byId<HTMLUListElement>("users"),
   title: byId("title"),
   leave: byId<HTMLButtonElement>("leave"),
   rename: byId<HTMLButtonElement>("rename"),
-  toasts: byId("toasts"),
-  input: byId<HTMLInputElement>("input"),
-  joinForm: byId<HTMLFormElement>("join-form"),
-  joinInput: byId<HTMLInputElement>("join-input"),
   retry: byId<HTMLButtonElement>("retry"),
+  empty: byId("empty"),
+  typing: byId("typing"),
+  peopleToggle: byId<HTMLButtonElement>("open-people"),
 };
-const SERVER_CODES = new Set<string>(Object.values(ErrorCode));
+/** Until the first welcome the server's limit is unknown; this is its default. */
+const DEFAULT_MAX_TEXT = 4000;
 
 let client: HubbubClient | null = null;
 let renderQueued = false;
@@ -34,119 +41,232 @@ const model = new Conversations(() => {
   if (renderQueued) return;
   renderQueued = true;
   queueMicrotask(render);
-});
+}, mentions);
 const me = () => ({ id: client?.id ?? null, name: client?.name ?? null });
-const messageList = new MessageList(ui.messages, me);
+model.me = me;
+const toasts = new Toasts(byId("toasts"));
+const names = new NameDialog();
+const drawers = new Drawers();
 const status = new StatusView(byId("status"));
-const composer = new Composer(byId<HTMLFormElement>("composer"), ui.input, (line) => {
-  if (!client) return;
-  const c = client;
-  dispatch(line, { client: c, model, open, notice }).catch(report);
+const resend = new WeakMap<PendingLine, () => Promise<unknown>>();
+const loadingOlder = new Set<string>();
+const messageList = new MessageList(byId<HTMLOListElement>("messages"), byId<HTMLButtonElement>("jump"), {
+  me,
+  atBottom: () => markRead(),
+  needOlder: (c) => loadOlder(c),
+  retry: (c, line) => {
+    const send = resend.get(line);
+    model.settle(c, line);
+    if (send) pending(c, line.text, line.action, send);
+  },
+  discard: (c, line) => model.settle(c, line),
+});
+const composer = new Composer(byId<HTMLFormElement>("composer"), byId<HTMLTextAreaElement>("input"), byId("counter"), {
+  maxLength: () => client?.limits?.maxTextLength ?? DEFAULT_MAX_TEXT,
+  typing: () => {
+    const conv = model.active;
+    if (conv?.type === "room") client?.notifyTyping(conv.name);
+  },
+  submit: (line) => {
+    if (!client) return Promise.reject(new Error("not connected"));
+    return dispatch(line, { client, model, open, notice, pending }).catch((err: unknown) => {
+      toasts.show(human(err));
+      throw err;
+    });
+  },
 });
 
 function render(): void {
   renderQueued = false;
   const conv = model.active;
+  if (conv) model.settleDivider(conv);
   renderSidebar(ui.rooms, ui.dms, model, open);
   messageList.render(conv);
-  ui.title.textContent = conv ? (conv.type === "room" ? `#${conv.name}` : `@${conv.name}`) : "";
+  ui.empty.hidden = conv !== undefined;
+  composer.enabled = conv !== undefined;
+  ui.title.textContent = conv ? (conv.type === "room" ? `#${conv.name}` : `@${conv.name}`) : "No conversation";
   ui.leave.textContent = conv?.type === "dm" ? "Close" : "Leave";
   ui.leave.hidden = !conv;
   const roomUsers: Member[] = conv?.type === "room" && client ? client.users(conv.name) : [];
   renderPeople(ui.users, roomUsers, client?.id ?? null, (name) => open(model.dm(name).key));
+  ui.peopleToggle.hidden = conv?.type !== "room";
+  ui.typing.textContent = conv?.type === "room" && client ? typingText(client.typing(conv.name)) : "";
   ui.rename.textContent = client?.name ?? "";
-  ui.input.placeholder = conv?.type === "dm" ? `Message @${conv.name}` : "Message, or /help for commands";
+  ui.rename.setAttribute("aria-label", `${client?.name ?? ""}: change your name`);
+  composer.placeholder = conv?.type === "dm" ? `Message @${conv.name}` : conv ? `Message #${conv.name}, or /help for commands` : "Join a room first";
+  const unread = model.list().reduce((n, c) => n + model.unread(c), 0);
+  const mentioned = model.list().some((c) => model.unreadMentions(c) > 0);
+  document.title = unread > 0 ? `(${unread}${mentioned ? " @" : ""}) Hubbub` : "Hubbub";
+  markRead();
+  if (client) storePlaces({ rooms: client.rooms, dms: model.list("dm").map((c) => c.name), current: model.current });
+}
+
+/** The room on screen is read up to its last message, while the reader can see its end. */
+function markRead(): void {
+  const conv = model.active;
+  if (!client || conv?.type !== "room" || document.visibilityState !== "visible" || !messageList.atBottom) return;
+  const last = model.lastSeq(conv);
+  if (last > conv.lastRead && client.rooms.includes(conv.name)) client.markRead(conv.name, last);
 }
 
 function open(key: string): void {
   model.select(key);
+  drawers.close();
   composer.focus();
 }
 
 function notice(text: string): void {
   const conv = model.active ?? (client?.rooms[0] ? model.room(client.rooms[0]) : undefined);
   if (conv) model.add(conv, { kind: "notice", text, ts: Date.now() });
+  else toasts.show(text);
 }
 
-/** Server errors are shown from the `error` event; this reports only the client's own. */
-function report(err: unknown): void {
-  if (err instanceof HubbubError && SERVER_CODES.has(err.code)) return;
-  toast(ui.toasts, err instanceof Error ? err.message : String(err));
+function pending(conv: Conversation, text: string, action: boolean, send: () => Promise<unknown>): void {
+  const line = model.addPending(conv, text, action);
+  resend.set(line, send);
+  messageList.stickNext();
+  send().then(
+    () => model.settle(conv, line),
+    (err: unknown) => model.fail(conv, line, human(err)),
+  );
 }
 
-function start(name: string): void {
-  // On a server with AUTH_SECRET, the page is opened as /?token=…: the token names the user (the
-  // SDK offers it as a subprotocol, never in the /ws URL). Otherwise the kept resume token
-  // makes a reload or another tab the same user.
-  const token = new URLSearchParams(location.search).get("token") ?? undefined;
+function loadOlder(c: Conversation): void {
+  const first = model.firstSeq(c);
+  if (!client || first === null || loadingOlder.has(c.key) || !client.rooms.includes(c.name)) return;
+  if (first <= 1) {
+    c.older = false;
+    return;
+  }
+  loadingOlder.add(c.key);
+  client
+    .history(c.name, { before: first })
+    .then((page) => model.prepend(c, page.messages, page.more && page.messages.length > 0))
+    .catch(() => undefined)
+    .finally(() => loadingOlder.delete(c.key));
+}
+
+function start(name: string | null, token: string | undefined): void {
+  const places = storedPlaces();
+  const rooms = (places?.rooms ?? []).map((r) => normalizeRoom(r)).filter((r): r is string => r !== null);
   const resume = token === undefined ? (storedResume() ?? undefined) : undefined;
-  const c = new HubbubClient({ url: new URL("/ws", location.href.replace(/^http/, "ws")), name, token, resume, history: true });
+  const c = new HubbubClient({ url: new URL("/ws", location.href.replace(/^http/, "ws")), name: name ?? undefined, token, resume, history: true, rooms: rooms.length ? rooms : undefined });
   client = c;
+  /** The ref-less error frame that came before a refusal's close: it says why. */
+  let refusal: HubbubError | null = null;
   c.on("state", (s) => {
     status.show(s);
     ui.retry.hidden = s.state !== "reconnecting";
-    if (s.state === "offline" && s.error) restartWithNewName(s.error);
+    if (s.state === "connected") ui.rename.hidden = token !== undefined;
+    if (s.state === "offline" && s.error) refused(refusal ?? s.error, c.name, token);
   });
-  c.on("rooms", (rooms) => {
-    for (const room of rooms) model.room(room);
-    for (const conv of model.list("room")) if (!rooms.includes(conv.name)) model.remove(conv.key);
+  c.on("rooms", (list) => {
+    for (const room of list) model.room(room);
+    for (const conv of model.list("room")) if (!list.includes(conv.name)) model.remove(conv.key);
   });
-  c.on("message", (m) => model.add(model.room(m.room), { kind: "message", msg: m }, m.from.id === c.id));
-  c.on("direct", (d) => {
-    const own = d.from.id === c.id;
-    model.add(model.dm((own ? d.to : d.from).name), { kind: "direct", msg: d }, own);
+  c.on("message", (m) => model.add(model.room(m.room), { kind: "message", msg: m }));
+  c.on("direct", (d) => model.add(model.dm((d.from.id === c.id ? d.to : d.from).name), { kind: "direct", msg: d }));
+  c.on("lastRead", ({ room, seq }) => {
+    const conv = model.get(roomKey(room));
+    if (conv) model.setLastRead(conv, seq);
   });
+  c.on("typists", render);
   c.on("notice", (n) => notice(n.text));
-  c.on("error", (e) => toast(ui.toasts, e.message));
+  // Errors that answer a request of ours reach the caller's rejection (shown once, there); the
+  // rest are the server's own news, or the reason for a refusal.
+  c.on("error", (e) => {
+    if (e.ref !== undefined) return;
+    if (c.state.state !== "connected") refusal = new HubbubError(e.code, e.message);
+    else if (e.code !== "not_in_room") toasts.show(human(new HubbubError(e.code, e.message)));
+  });
   c.on("resume", storeResume);
-  c.on("reset", ({ room }) => model.add(model.room(room), { kind: "notice", text: "The server restarted; the room's history starts again here.", ts: Date.now() }));
+  c.on("reset", ({ room }) => {
+    const conv = model.room(room);
+    model.restarted(conv);
+    model.add(conv, { kind: "notice", text: "The server restarted; the room's history starts again here.", ts: Date.now() });
+  });
   c.on("gap", ({ room, fromSeq, toSeq }) => model.add(model.room(room), { kind: "notice", text: `${toSeq - fromSeq + 1} messages were missed while offline.`, ts: Date.now() }));
   c.on("roster", render);
   // Renames come from this tab or another of the same user (an `identity` frame).
   c.on("name", (n) => {
-    storeName(n);
+    if (token === undefined) storeName(n);
     render();
   });
   for (const room of c.rooms) model.room(room);
+  for (const peer of places?.dms ?? []) model.dm(peer);
+  if (places?.current && model.get(places.current)) model.select(places.current);
+  composer.focus();
   c.connect().catch(() => {});
 }
 
-function restartWithNewName(err: HubbubError): void {
+/** The server turned this connection away for good: say why, and offer the way on. */
+function refused(err: HubbubError, name: string | null, token: string | undefined): void {
   client = null;
-  void askName(`Could not join with that name: ${err.message}. Try another.`).then((name) => {
-    storeName(name);
-    start(name);
-  });
+  ui.rename.hidden = true;
+  if (err.code === "unauthorized") {
+    forgetToken();
+    status.note("offline", "not signed in");
+    byId<HTMLDialogElement>("blocked").showModal();
+    return;
+  }
+  if ((err.code === "name_taken" || err.code === "invalid_name") && token === undefined) {
+    const problem = err.code === "name_taken" ? `Someone else is using “${name ?? ""}” right now. Pick another name.` : human(err);
+    status.note("offline", "pick a name");
+    void names.ask("retry", { problem, value: name ?? "" }).then((next) => {
+      if (next !== null) storeName(next);
+      start(next, undefined);
+    });
+    return;
+  }
+  status.note("offline", "offline");
+  toasts.show(`Could not connect: ${human(err)}`);
 }
 
 ui.leave.addEventListener("click", () => {
   const conv = model.active;
   if (!conv || !client) return;
   if (conv.type === "dm") model.remove(conv.key);
-  else client.leave(conv.name).catch(report);
+  else client.leave(conv.name).catch((err: unknown) => toasts.show(human(err)));
 });
 
-ui.joinForm.addEventListener("submit", (e) => {
-  e.preventDefault();
-  const room = normalizeRoom(ui.joinInput.value.trim());
-  if (!client) return;
-  if (room === null) return toast(ui.toasts, "Room names are 1–32 of a-z, 0-9, _ and -, starting with a letter or digit.");
-  ui.joinInput.value = "";
-  client.join(room, { history: true }).then(() => open(roomKey(room)), report);
-});
+for (const [formId, inputId] of [["join-form", "join-input"], ["empty-join", "empty-join-input"]] as const) {
+  const input = byId<HTMLInputElement>(inputId);
+  byId<HTMLFormElement>(formId).addEventListener("submit", (e) => {
+    e.preventDefault();
+    const raw = input.value.trim();
+    if (!client || !raw) return;
+    const room = normalizeRoom(raw);
+    if (room === null) return toasts.show(human(new HubbubError("invalid_room", raw)));
+    input.value = "";
+    client.join(room, { history: true }).then(
+      () => open(roomKey(room)),
+      (err: unknown) => toasts.show(human(err)),
+    );
+  });
+}
 
 ui.rename.addEventListener("click", () => {
   const c = client;
   if (!c) return;
-  void askName("", c.name ?? "").then((name) => c.setName(name).catch(report));
+  void names.ask("rename", { value: c.name ?? "" }).then((name) => {
+    if (name !== null && name !== c.name) c.setName(name).catch((err: unknown) => toasts.show(human(err)));
+    composer.focus();
+  });
 });
 
 ui.retry.addEventListener("click", () => client?.reconnectNow());
 window.addEventListener("online", () => client?.reconnectNow());
+document.addEventListener("visibilitychange", markRead);
+installTheme();
+installSwitcher(model, open);
 
+const token = takeToken() ?? undefined;
 const remembered = storedName();
-if (remembered) start(remembered);
-else void askName().then((name) => {
-  storeName(name);
-  start(name);
-});
+if (token !== undefined || remembered !== null || storedResume() !== null) start(remembered, token);
+else {
+  status.note("waiting", "not connected");
+  void names.ask("first").then((name) => {
+    if (name !== null) storeName(name);
+    start(name, undefined);
+  });
+}

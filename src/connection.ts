@@ -80,6 +80,11 @@ export function handleFrame(services: Services, s: Session, data: string | Buffe
       return run(s, "request", f.ref, () => rooms.who(s, f.room, f.after, f.limit, f.ref));
     case "history":
       return run(s, "request", f.ref, () => rooms.history(s, f.room, f, f.ref));
+    // Typing reports and read markers are requests like any other (REQUEST_RATE_LIMIT).
+    case "typing":
+      return run(s, "request", f.ref, () => services.typing.report(s, f.room, f.ref));
+    case "read":
+      return run(s, "request", f.ref, () => services.reads.mark(s, f.room, f.seq, f.ref));
     case "ping":
       return run(s, "request", f.ref, () => s.send(f.ref === undefined ? { type: "pong" } : { type: "pong", ref: f.ref }));
     default: {

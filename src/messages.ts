@@ -34,6 +34,8 @@ export class Messages {
     private readonly config: Config,
     /** The application's message hook; null when MESSAGE_HOOK_URL is unset. */
     private readonly hook: MessageHook | null = null,
+    /** A member's message is going out to `room` (typing.ts drops their waiting typing report). */
+    private readonly spoke: (room: string, userId: string) => void = () => {},
   ) {}
 
   /** A message id unique in the cluster: the node id and a counter. */
@@ -58,6 +60,7 @@ export class Messages {
   }
 
   private publishChat(s: Session, room: string, kind: MessageKind, text: string, key: SendKey | undefined, ref: Ref | undefined): Awaitable<void> {
+    this.spoke(room, s.userId);
     return andThen(this.postAs(room, s.member, kind, text, key), ({ message: m }) => {
       if (ref === undefined) return;
       s.send(key === undefined ? { type: "ack", ref, room: m.room, seq: m.seq, id: m.id } : { type: "ack", ref, room: m.room, seq: m.seq, id: m.id, cid: key.cid });

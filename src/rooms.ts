@@ -5,6 +5,7 @@
 import { andThen, type Awaitable } from "./awaitable.ts";
 import type { Engine, HistoryPage, HistoryQuery, MemberPage, MessageDraft, Published, RoomPage, SendKey } from "./engine/engine.ts";
 import type { Hub } from "./hub.ts";
+import type { ReadMarkerStore } from "./read-markers.ts";
 import { historyFrame, isRecovery, usersFrame } from "./replies.ts";
 import { ErrorCode } from "./shared/codes.ts";
 import { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT, MAX_ROOMS_PER_CONNECTION, MAX_WHO_LIMIT } from "./shared/limits.ts";
@@ -25,6 +26,8 @@ export class Rooms {
     private readonly engine: Engine,
     /** Where message.created goes (webhooks); nowhere by default. */
     private readonly events: EventSink = noEvents,
+    /** Read markers, for a join's `lastRead` (read-markers.ts); none: joins carry no `lastRead`. */
+    private readonly markers: ReadMarkerStore | null = null,
   ) {}
 
   // ---- the server's side: no session needed ---------------------------------------------------
@@ -118,7 +121,9 @@ export class Rooms {
     const replayed = resume.since === undefined ? undefined : this.replay(s, room, resume.since, resume.epoch);
     return andThen(replayed, () =>
       andThen(this.engine.history.position(room), (pos) =>
-        andThen(this.members(room), (page) => s.send(usersFrame(room, pos, page, ref))),
+        andThen(this.members(room), (page) =>
+          andThen(this.markers?.get(s.userId, room), (read) => s.send(usersFrame(room, pos, page, ref, read?.epoch === pos.epoch ? read.seq : undefined))),
+        ),
       ),
     );
   }

@@ -12,6 +12,7 @@ import type { Engine, EngineSink } from "./engine/engine.ts";
 import { Hub } from "./hub.ts";
 import { createResumeTokens, loadGuestSecret } from "./identity.ts";
 import { createApi } from "./http/api/index.ts";
+import type { ReadMarkerStore } from "./read-markers.ts";
 import { createServices } from "./services.ts";
 import { createWebhooks, type WebhookTimings, type Webhooks } from "./webhooks/index.ts";
 import { createMetricsOnlyRoutes, createRoutes } from "./http/routes.ts";
@@ -45,6 +46,8 @@ export interface AppDeps {
   authenticator?: Authenticator;
   /** Webhook timings (tests): shorter retries and leave grace than the defaults. */
   webhookTimings?: WebhookTimings;
+  /** Where read markers are kept (read-markers.ts); default: in memory, for the life of the process. */
+  markers?: ReadMarkerStore;
 }
 
 export interface App {
@@ -89,7 +92,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     isMember: (room, userId) => services.rooms.has(room, userId),
     timings: deps.webhookTimings,
   });
-  const services = createServices(hub, engine, config, tokens, { events: webhooks.events, hook: webhooks.hook });
+  const services = createServices(hub, engine, config, tokens, { events: webhooks.events, hook: webhooks.hook, markers: deps.markers });
   const policy: SessionPolicy = {
     ratePerSecond: config.rateLimit,
     joinsPerSecond: config.joinRateLimit,
@@ -229,6 +232,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
       clearInterval(sweep);
       metrics.stop();
       hub.stop();
+      services.typing.stop();
       if (closed) await Promise.race([server.stop(), Bun.sleep(Math.max(0, deadline - Date.now()))]);
       await server.stop(true);
       await metricsServer?.stop(true);

@@ -8,7 +8,9 @@ import type { ControlMessage, Engine } from "./engine/engine.ts";
 import type { Hub } from "./hub.ts";
 import type { ResumeTokens } from "./identity.ts";
 import { Messages } from "./messages.ts";
+import { MemoryReadMarkers, ReadMarkers, type ReadMarkerStore } from "./read-markers.ts";
 import { Rooms } from "./rooms.ts";
+import { Typing } from "./typing.ts";
 import { UserControl } from "./user-control.ts";
 import { UserNames } from "./user-names.ts";
 import { noEvents, type EventSink } from "./webhooks/events.ts";
@@ -20,38 +22,51 @@ export interface Services {
   readonly messages: Messages;
   readonly names: UserNames;
   readonly users: UserControl;
+  readonly typing: Typing;
+  readonly reads: ReadMarkers;
   /** A control message from a node (this one included), to the service it concerns. */
   onControl(msg: ControlMessage): Awaitable<void>;
 }
 
-/** What the application's backend plugs in (webhooks/): where events go, and the message hook. */
+/**
+ * What the application's backend plugs in (webhooks/): where events go, and the message hook;
+ * and where read markers are kept (default: memory, for the life of the process).
+ */
 export interface Extensions {
   events: EventSink;
   hook: MessageHook | null;
+  markers?: ReadMarkerStore;
 }
 
 /** `tokens`: guests' resume tokens; null with AUTH_SECRET. */
 export function createServices(hub: Hub, engine: Engine, config: Config, tokens: ResumeTokens | null, ext: Extensions = { events: noEvents, hook: null }): Services {
-  const rooms = new Rooms(hub, engine, ext.events);
+  const markers = ext.markers ?? new MemoryReadMarkers();
+  const rooms = new Rooms(hub, engine, ext.events, markers);
   const names = new UserNames(hub, engine, config, tokens);
   const users = new UserControl(hub, engine);
+  const typing = new Typing(rooms, engine, config.presenceIntervalMs);
+  const reads = new ReadMarkers(markers, rooms, engine, hub);
   return {
     rooms,
     names,
     users,
+    typing,
+    reads,
     onControl(msg) {
       switch (msg.type) {
         case "renamed":
           return names.onControl(msg);
         case "disconnect":
           return users.onControl(msg);
+        case "read":
+          return reads.onControl(msg);
         default: {
           const never: never = msg;
           return never;
         }
       }
     },
-    messages: new Messages(rooms, engine, config, ext.hook),
+    messages: new Messages(rooms, engine, config, ext.hook, (room, userId) => typing.spoke(room, userId)),
     admission: new Admission(hub, rooms, names, engine, config, tokens, ext.events),
   };
 }

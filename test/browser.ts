@@ -2,7 +2,7 @@
 // playwright-core, which never downloads a browser. Without Chromium the tests skip with a
 // clear message, except in CI (CI is set), where they must run: .ci/run installs it.
 import { existsSync } from "node:fs";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { chromium, type Browser, type Page, type WebSocketRoute } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -22,9 +22,25 @@ export async function launchBrowser(): Promise<Browser & AsyncDisposable> {
   return Object.assign(browser, { [Symbol.asyncDispose]: () => browser.close() });
 }
 
+/** A phone's viewport (an iPhone 13/14's CSS pixels). */
+export const PHONE = { width: 390, height: 844 };
+
+/**
+ * Every console error and failed or 4xx/5xx request of a page, from now on. The page must load
+ * and run with none; tests that expect some (a server that went away) filter them.
+ */
+export function watchProblems(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("console", (m) => void (m.type() === "error" && problems.push(`console: ${m.text()}`)));
+  page.on("pageerror", (e) => void problems.push(`page error: ${e.message}`));
+  page.on("requestfailed", (r) => void problems.push(`failed: ${r.url()} ${r.failure()?.errorText ?? ""}`));
+  page.on("response", (r) => void (r.status() >= 400 && problems.push(`${r.status()}: ${r.url()}`)));
+  return problems;
+}
+
 /** Opens the web client at `url` in a fresh profile, picks `name` in the dialog, waits until connected. */
-export async function openChat(browser: Browser, url: string, name: string, viewport = { width: 1100, height: 720 }): Promise<Page> {
-  const context = await browser.newContext({ viewport });
+export async function openChat(browser: Browser, url: string, name: string, viewport = { width: 1100, height: 720 }, options: { colorScheme?: "light" | "dark" } = {}): Promise<Page> {
+  const context = await browser.newContext({ viewport, colorScheme: options.colorScheme ?? "light" });
   const page = await context.newPage();
   page.on("pageerror", (err) => console.error(`page error (${name}):`, err));
   await page.goto(url);
@@ -44,6 +60,11 @@ export async function say(page: Page, line: string): Promise<void> {
   await page.press("#input", "Enter");
 }
 
+/** The message line showing `text`, once the server confirmed it (pending lines have no seq). */
+export function confirmed(page: Page, text: string) {
+  return page.locator("#messages li.msg[data-seq]", { hasText: text }).first();
+}
+
 /** The texts of the message lines on screen, in order. */
 export function shownTexts(page: Page): Promise<string[]> {
   return page.$$eval("#messages li.msg .text", (els) => els.map((e) => e.textContent ?? ""));
@@ -52,4 +73,34 @@ export function shownTexts(page: Page): Promise<string[]> {
 /** The names in the People list. */
 export function shownUsers(page: Page): Promise<string[]> {
   return page.$$eval("#users li", (els) => els.map((e) => (e.textContent ?? "").replace(" (you)", "").trim()));
+}
+
+/**
+ * Puts the page's WebSockets under the test's control (before the page connects): `cut()` drops
+ * the live connection and refuses new ones (each attempt is closed at once with 1013) until
+ * `restore()`. The server keeps running, so what the page sends meanwhile waits in its outbox.
+ */
+export async function gatePage(page: Page): Promise<{ cut(): Promise<void>; restore(): void }> {
+  let blocked = false;
+  const live = new Set<WebSocketRoute>();
+  await page.routeWebSocket(/\/ws/, (ws) => {
+    if (blocked) return void ws.close({ code: 1013, reason: "blocked by the test" });
+    live.add(ws);
+    ws.connectToServer();
+  });
+  return {
+    async cut() {
+      blocked = true;
+      for (const ws of live) await ws.close({ code: 1013, reason: "cut by the test" });
+      live.clear();
+    },
+    restore() {
+      blocked = false;
+    },
+  };
+}
+
+/** Whether the message list is scrolled to (within a few px of) its end. */
+export function atBottom(page: Page): Promise<boolean> {
+  return page.$eval("#messages", (l) => l.scrollHeight - l.scrollTop - l.clientHeight < 8);
 }

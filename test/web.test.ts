@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { SHRUG } from "../src/shared/slash.ts";
 import { TestClient, spawnServer, startServer } from "./helpers.ts";
-import { connectedPage, launchBrowser, openChat, say, shownTexts, shownUsers, skipBrowser } from "./browser.ts";
+import { confirmed, connectedPage, launchBrowser, openChat, say, shownTexts, shownUsers, skipBrowser } from "./browser.ts";
 import { messagesIn, nextEvent, record, sdkClient } from "./sdk.ts";
 
 const line = (page: Page, text: string) => page.locator("#messages li.msg", { hasText: text }).first();
@@ -171,6 +171,9 @@ describe.skipIf(skipBrowser)("web client in Chromium", () => {
     await page.waitForSelector('#status[data-state="reconnecting"]');
     expect(await page.textContent("#status")).toMatch(/^reconnecting/);
     await say(page, "typed while offline");
+    // Shown at once, as pending, until the server has it.
+    await page.locator("#messages li.pending", { hasText: "typed while offline" }).waitFor();
+    expect(await page.textContent("#messages li.pending .state")).toBe("Sending…");
 
     await using second = await spawnServer({ PORT: port });
     if (bob.state.state !== "connected") await nextEvent(bob, "state", (s) => s.state === "connected");
@@ -182,7 +185,8 @@ describe.skipIf(skipBrowser)("web client in Chromium", () => {
     // flake). Either way the page must end up connected.
     await page.click("#retry", { timeout: 2000 }).catch(() => undefined);
     await connectedPage(page);
-    await line(page, "typed while offline").waitFor();
+    await confirmed(page, "typed while offline").waitFor();
+    await page.locator("#messages li.pending").waitFor({ state: "detached" });
     await messagesIn(heard, bob, "lobby", 4);
     expect(await shownTexts(page)).toEqual(["before 1", "before 2", "after 1", "after 2", "after 3", "typed while offline"]);
     expect(heard.texts("lobby")).toEqual(["after 1", "after 2", "after 3", "typed while offline"]);

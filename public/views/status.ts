@@ -1,4 +1,5 @@
-// The connection state line: "connected", "connecting…", "reconnecting in 3s", "offline".
+// The connection state pill: "connected", "connecting…", "reconnecting in 3s", "offline". It
+// never wraps (phone.css shortens it further); the full words are its accessible text.
 import type { ConnectionState } from "hubbub/client";
 
 /** How often the reconnect countdown is redrawn, ms. */
@@ -23,5 +24,13 @@ export class StatusView {
       return;
     }
     this.node.textContent = s.state === "connecting" ? "connecting…" : s.state;
+  }
+
+  /** A state of the page's own, before any connection (waiting for a name, or refused). */
+  note(state: string, text: string): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.node.dataset.state = state;
+    this.node.textContent = text;
   }
 }

@@ -7,9 +7,9 @@
 // exists: browsers, Bun, Node 22+. It imports only src/shared/ (the zod schemas' types, never
 // zod itself).
 import { DEFAULT_BACKOFF } from "../shared/backoff.ts";
-import { MAX_HISTORY_LIMIT } from "../shared/limits.ts";
+import { MAX_HISTORY_LIMIT, TYPING_INTERVAL_MS } from "../shared/limits.ts";
 import { DEFAULT_ROOM, NAME_RULE, ROOM_RULE, normalizeName, normalizeRoom } from "../shared/names.ts";
-import type { AckFrame, ClientFrame, Limits, Member, ServerFrame } from "../shared/protocol.ts";
+import type { AckFrame, ClientFrame, Limits, Member, MessageFrame, ServerFrame } from "../shared/protocol.ts";
 import { runCommand } from "./command.ts";
 import { deferred, type Deferred } from "./deferred.ts";
 import { Emitter, type Listener } from "./emitter.ts";
@@ -21,11 +21,13 @@ import { Identity } from "./identity.ts";
 import { Link } from "./link.ts";
 import { Outbox } from "./outbox.ts";
 import { Pacer } from "./pacer.ts";
+import { ReadMarkers } from "./reads.ts";
 import { Requests } from "./requests.ts";
 import type { HistoryPage, HubbubClientOptions, MemberPage } from "./options.ts";
 import { Resync } from "./resync.ts";
 import { Rooms } from "./rooms.ts";
 import type { Unref } from "./sync.ts";
+import { Typists } from "./typing.ts";
 
 const closedError = () => new HubbubError(ClientErrorCode.Closed, "the client was closed");
 const lostError = () => new HubbubError(ClientErrorCode.ConnectionLost, "not connected");
@@ -53,6 +55,13 @@ export class HubbubClient {
   private finished = false;
   private readonly pacer = new Pacer(() => this.flush());
   private closing: Promise<void> | null = null;
+  private readonly typists = new Typists((room, users) => this.events.emit("typists", { room, users }));
+  /** When (ms) this client last sent `typing` per room. */
+  private readonly typedAt = new Map<string, number>();
+  private readonly reads = new ReadMarkers({
+    send: (room, seq) => this.requestOf({ type: "read", room, seq }, "read").then((f) => f.seq),
+    changed: (room, seq) => this.events.emit("lastRead", { room, seq }),
+  });
 
   constructor(options: HubbubClientOptions) {
     this.url = options.url;
@@ -65,12 +74,17 @@ export class HubbubClient {
     this.resync = new Resync(this.rooms_, {
       request: (frame, reply) => this.requestOf(frame, reply),
       emit: (type, event) => this.events.emit(type, event),
-      deliver: (m) => this.events.emit("message", m),
+      deliver: (m) => this.deliver(m),
+      lastRead: (room, seq, reset) => {
+        if (reset) this.reads.reset(room);
+        if (seq !== undefined) this.reads.raise(room, seq, true);
+      },
       leave: (room) => void this.request({ type: "leave", room }).catch(() => {}),
       connected: () => {
         this.link.connected();
         this.ready.resolve();
         this.flush();
+        this.reads.flush();
       },
     });
     const linkOptions = {
@@ -129,6 +143,14 @@ export class HubbubClient {
   users(room: string): Member[] {
     return this.rooms_.users(room);
   }
+  /** Who is typing in a room now (this user's other tabs left out), in the order they started. */
+  typing(room: string): Member[] {
+    return this.typists.in(normalizeRoom(room) ?? room);
+  }
+  /** This user's read marker for a room: the highest seq marked read (here, in another tab, or before a reconnect); 0 when none. */
+  lastRead(room: string): number {
+    return this.reads.get(normalizeRoom(room) ?? room);
+  }
   /** Messages accepted by send()/direct() and not settled yet. */
   get pending(): number {
     return this.outbox.size;
@@ -180,6 +202,8 @@ export class HubbubClient {
     const target = room === undefined ? this.rooms_.first : normalizeRoom(room);
     if (!target) return Promise.reject(new HubbubError(room === undefined ? "not_in_room" : "invalid_room", `cannot send to ${room ?? "no room"}`));
     const done = this.outbox.chat(text, target);
+    // The message ends this typing spell (the server forgets it too): the next keystroke reports at once.
+    this.typedAt.delete(target);
     this.flush();
     return done;
   }
@@ -192,6 +216,32 @@ export class HubbubClient {
     return done;
   }
 
+  /**
+   * Tells the room's members this user is typing (call it on every keystroke): sent at most once
+   * per TYPING_INTERVAL_MS per room, and only while connected (a stale "typing" is worse than
+   * none). True when a frame went out.
+   */
+  notifyTyping(room?: string, now = Date.now()): boolean {
+    const name = room === undefined ? this.rooms_.first : normalizeRoom(room);
+    if (!name || !this.rooms_.get(name) || this.link.state.state !== "connected") return false;
+    const last = this.typedAt.get(name);
+    if (last !== undefined && now - last < TYPING_INTERVAL_MS) return false;
+    this.typedAt.set(name, now);
+    return this.link.send({ type: "typing", room: name });
+  }
+
+  /**
+   * Marks a room read up to `seq` (a message's seq): raises the marker at once (`lastRead`
+   * event) and sends it to the server when connected, or at the next connect. The server keeps
+   * the highest and tells this user's other tabs, so their unread counts clear too.
+   */
+  markRead(room: string, seq: number): void {
+    const name = this.roomName(room);
+    if (!this.rooms_.get(name)) throw new HubbubError("not_in_room", `not in room ${name}`);
+    this.reads.raise(name, seq);
+    if (this.link.state.state === "connected") this.reads.flush();
+  }
+
   /** Joins a room (now, or at the next connect) and resolves with its user list once synced. */
   async join(room: string, opts: { history?: boolean } = {}): Promise<Member[]> {
     const name = this.roomName(room);
@@ -201,11 +251,13 @@ export class HubbubClient {
     return this.users(name);
   }
 
-  /** Leaves a room (default: the first). Resolves once the server confirmed, or at once when offline. */
+  /** Leaves a room (default: the first). Resolves once the server confirmed, or at once when offline; rejects not_in_room for a room the client is not in. */
   async leave(room?: string): Promise<void> {
-    const name = room === undefined ? this.rooms_.first : normalizeRoom(room);
+    const name = room === undefined ? this.rooms_.first : this.roomName(room);
     const r = name ? this.rooms_.leave(name) : undefined;
-    if (!r) return;
+    if (!r) throw new HubbubError("not_in_room", name ? `you are not in #${name}` : "you are not in any room");
+    this.typists.clear(r.name);
+    this.reads.reset(r.name);
     // A room still syncing is left when its sync ends (syncRoom); one not on the server yet needs nothing.
     if (r.syncing || !this.link.open || this.link.state.state === "connecting") return;
     await this.request({ type: "leave", room: r.name }).catch(() => {});
@@ -275,6 +327,7 @@ export class HubbubClient {
   /** The socket is gone: requests on it fail, sends in flight go back to the queue. */
   private lost(err: HubbubError): void {
     this.pacer.cancel();
+    this.typists.clear();
     this.resync.lost(err);
     this.requests.failAll(err);
     this.outbox.disconnected();
@@ -320,8 +373,14 @@ export class HubbubClient {
         break;
       }
       case "message":
-        for (const m of this.rooms_.get(f.room)?.live(f) ?? []) this.events.emit("message", m);
+        for (const m of this.rooms_.get(f.room)?.live(f) ?? []) this.deliver(m);
         return;
+      case "typing":
+        if (this.rooms_.get(f.room)) this.typists.apply(f.room, f.users, this.id);
+        break;
+      case "read":
+        if (this.rooms_.get(f.room)) this.reads.raise(f.room, f.seq, true);
+        break;
       case "history":
         this.rooms_.get(f.room)?.offerReplay(f);
         break;
@@ -334,6 +393,8 @@ export class HubbubClient {
       }
       case "left":
         this.rooms_.leave(f.room);
+        this.typists.clear(f.room);
+        this.reads.reset(f.room);
         break;
       case "shutdown":
       case "ack":
@@ -349,6 +410,12 @@ export class HubbubClient {
       }
     }
     this.events.emit(f.type, f as never);
+  }
+
+  /** One message of a room's stream, to the app; its sender is no longer typing. */
+  private deliver(m: MessageFrame): void {
+    this.typists.spoke(m.room, m.from.id);
+    this.events.emit("message", m);
   }
 
   // ---- outbound --------------------------------------------------------------------------

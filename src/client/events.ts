@@ -41,4 +41,8 @@ export interface ClientEvents extends FrameEvents {
   reset: { room: string; epoch: string };
   /** Messages of a room (in its current epoch) that were missed and could not be recovered. */
   gap: { room: string; fromSeq: number; toSeq: number };
+  /** Who is typing in a room changed (this user's other tabs left out); see `typing(room)`. */
+  typists: { room: string; users: Member[] };
+  /** This user's read marker for a room moved: marked here, in another tab, or told by a join's answer. */
+  lastRead: { room: string; seq: number };
 }

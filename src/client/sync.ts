@@ -17,6 +17,8 @@ export interface SyncHost {
   request<K extends "users" | "history">(frame: Unref<ClientFrame>, reply: K): Promise<Frame<K>>;
   emit<K extends keyof ClientEvents>(type: K, event: ClientEvents[K]): void;
   deliver(m: MessageFrame): void;
+  /** The user's read marker from a join's answer (`seq`), and whether the room's numbering restarted (old markers void). */
+  lastRead(room: string, seq: number | undefined, reset: boolean): void;
 }
 
 /** Joins (or rejoins) `r` and delivers what it missed. */
@@ -51,6 +53,7 @@ export async function finishSync(host: SyncHost, r: RoomState, resume: ResumePoi
     replay = { epoch: first.epoch, recovered: first.recovered === true, messages };
   }
   const { messages, reset, gap } = r.endSync(users, replay);
+  host.lastRead(r.name, users.lastRead, reset);
   if (reset) host.emit("reset", { room: r.name, epoch: users.epoch });
   if (gap) host.emit("gap", { room: r.name, ...gap });
   for (const m of messages) host.deliver(m);

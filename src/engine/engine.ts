@@ -48,7 +48,9 @@ export type ControlMessage =
   /** The user took a new display name: every node updates its connections of that user. */
   | { type: "renamed"; userId: string; name: string }
   /** Close every connection of the user, on every node, with CloseCode.Disconnected and `reason` (the server API). */
-  | { type: "disconnect"; userId: string; reason: string };
+  | { type: "disconnect"; userId: string; reason: string }
+  /** The user's read marker for `room` moved (read-markers.ts): their connections but `exceptConn` are told. */
+  | { type: "read"; userId: string; room: string; seq: number; exceptConn: string };
 
 /** A chat message before the engine gives it its room and seq. */
 export interface MessageDraft {

@@ -35,6 +35,7 @@ const DirectEnvelope = z.object({ ...Base, type: z.literal("direct"), to: z.stri
 const ControlSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("renamed"), userId: z.string(), name: z.string() }),
   z.object({ type: z.literal("disconnect"), userId: z.string(), reason: z.string() }),
+  z.object({ type: z.literal("read"), userId: z.string(), room: z.string(), seq: z.number().int().min(0).safe(), exceptConn: z.string() }),
 ]) satisfies z.ZodType<ControlMessage>;
 /** A control message; `n` numbers the sender's control messages, so it knows its own echo. */
 const ControlEnvelope = z.object({ ...Base, type: z.literal("control"), n: z.number().int().min(0), msg: ControlSchema });

@@ -5,7 +5,7 @@
 import type { ServerFrame, ServerFrameType } from "./protocol.ts";
 
 const TYPES: ReadonlySet<string> = new Set<ServerFrameType>([
-  "welcome", "identity", "users", "presence", "message", "ack", "direct", "history", "left", "notice", "epoch", "ok", "error", "shutdown", "pong",
+  "welcome", "identity", "users", "presence", "message", "ack", "direct", "history", "left", "notice", "epoch", "ok", "error", "shutdown", "pong", "typing", "read",
 ]);
 
 /** One server frame, or null for anything that is not a JSON object of a known type. */

@@ -26,3 +26,10 @@ export const MAX_HISTORY_LIMIT = 200;
 export const DEFAULT_HISTORY_LIMIT = 50;
 /** A `who` page (and the `users` snapshot on joining) holds at most this many members. */
 export const MAX_WHO_LIMIT = 1000;
+
+/** A client sends `typing` for a room at most once per this many ms while the user types (the server drops more frequent ones). */
+export const TYPING_INTERVAL_MS = 2000;
+/** A user listed in a `typing` frame counts as typing for this long (ms), unless their message comes first. Three intervals: a typist refreshes well before it runs out. */
+export const TYPING_TTL_MS = 3 * TYPING_INTERVAL_MS;
+/** Rooms with more members than this get no typing frames (a big room's typing is noise and costs every member a frame). */
+export const MAX_TYPING_ROOM_MEMBERS = 100;

@@ -48,15 +48,20 @@ export const HistoryRequestFrame = z
   })
   .refine((f) => f.before === undefined || f.after === undefined, { message: "give `before` or `after`, not both", path: ["before"] });
 export const PingFrame = z.object({ type: z.literal("ping"), ref: Ref.optional() });
+// Typing indicators and read markers (src/typing.ts, src/read-markers.ts).
+/** "I am typing in `room`": shown to the room's members for TYPING_TTL_MS, or until my next message. */
+export const TypingFrame = z.object({ type: z.literal("typing"), room: RawName, ref: Ref.optional() });
+/** "I have read `room` up to `seq`": kept per user and room, and told to the user's other connections. */
+export const ReadFrame = z.object({ type: z.literal("read"), room: RawName, seq: Seq, ref: Ref.optional() });
 
-export const ClientFrame = z.discriminatedUnion("type", [ChatFrame, DirectFrame, JoinFrame, LeaveFrame, NickFrame, WhoFrame, HistoryRequestFrame, PingFrame]);
+export const ClientFrame = z.discriminatedUnion("type", [ChatFrame, DirectFrame, JoinFrame, LeaveFrame, NickFrame, WhoFrame, HistoryRequestFrame, PingFrame, TypingFrame, ReadFrame]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ChatFrame = z.infer<typeof ChatFrame>;
 export type DirectFrame = z.infer<typeof DirectFrame>;
 export type ClientFrameType = ClientFrame["type"];
 
 /** Every client frame type (for metering and docs). */
-export const CLIENT_TYPES: ReadonlySet<string> = new Set(["chat", "direct", "join", "leave", "nick", "who", "history", "ping"] satisfies ClientFrameType[]);
+export const CLIENT_TYPES: ReadonlySet<string> = new Set(["chat", "direct", "join", "leave", "nick", "who", "history", "ping", "typing", "read"] satisfies ClientFrameType[]);
 
 // ---- server → client ------------------------------------------------------------------------
 
@@ -87,6 +92,8 @@ export const UsersFrame = z.object({
   count: z.number().int().min(0),
   users: z.array(Member),
   next: z.string().optional(),
+  /** On a join's answer: the highest seq this user has marked read in the room (its `read` marker), when it has one. */
+  lastRead: Seq.optional(),
   ref: Ref.optional(),
 });
 export const PresenceFrame = z.object({ type: z.literal("presence"), room: z.string(), joins: z.array(Member), leaves: z.array(Member) });
@@ -129,10 +136,14 @@ export const OkFrame = z.object({ type: z.literal("ok"), ref: Ref });
 export const ErrorFrame = z.object({ type: z.literal("error"), code: z.enum(Object.values(ErrorCode) as [ErrorCode, ...ErrorCode[]]), message: z.string(), ref: Ref.optional() });
 export const ShutdownFrame = z.object({ type: z.literal("shutdown"), reason: z.string(), retryAfterMs: z.number() });
 export const PongFrame = z.object({ type: z.literal("pong"), ref: Ref.optional() });
+/** Who is typing in a room: each listed user for TYPING_TTL_MS from this frame, or until their next message there. */
+export const TypingUsersFrame = z.object({ type: z.literal("typing"), room: z.string(), users: z.array(Member) });
+/** This user's read marker for a room: the answer to `read` (with its ref), and to the user's other connections. */
+export const ReadMarkerFrame = z.object({ type: z.literal("read"), room: z.string(), seq: Seq, ref: Ref.optional() });
 
 export const ServerFrame = z.discriminatedUnion("type", [
   WelcomeFrame, IdentityFrame, UsersFrame, PresenceFrame, MessageFrame, AckFrame, DirectMessageFrame, HistoryFrame,
-  LeftFrame, NoticeFrame, EpochFrame, OkFrame, ErrorFrame, ShutdownFrame, PongFrame,
+  LeftFrame, NoticeFrame, EpochFrame, OkFrame, ErrorFrame, ShutdownFrame, PongFrame, TypingUsersFrame, ReadMarkerFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];
@@ -146,6 +157,8 @@ export type ErrorFrame = z.infer<typeof ErrorFrame>;
 export type WelcomeFrame = z.infer<typeof WelcomeFrame>;
 export type Limits = z.infer<typeof Limits>;
 export type MessageKind = z.infer<typeof MessageKind>;
+export type TypingUsersFrame = z.infer<typeof TypingUsersFrame>;
+export type ReadMarkerFrame = z.infer<typeof ReadMarkerFrame>;
 
 /** Every server frame type: shared/decode.ts checks the discriminant against this list. */
 export const SERVER_TYPES = ServerFrame.options.map((o) => o.shape.type.value);

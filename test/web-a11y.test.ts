@@ -1,0 +1,93 @@
+// The page loads clean and passes an accessibility check, in headless Chromium: no console
+// errors and no failed requests on load (the favicon is inline), and axe-core (run inside the
+// page) finds no WCAG 2.1 A/AA violations (labels, roles, names, contrast) in the light and dark
+// themes, at desktop and phone sizes, with a conversation, the name dialog, and a drawer open.
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
+import { startServer } from "./helpers.ts";
+import { PHONE, confirmed, launchBrowser, openChat, say, skipBrowser, watchProblems } from "./browser.ts";
+import { sdkClient } from "./sdk.ts";
+
+const AXE = join(import.meta.dir, "../node_modules/axe-core/axe.min.js");
+
+interface Violation {
+  id: string;
+  impact: string;
+  help: string;
+  nodes: { target: string[]; failureSummary?: string }[];
+}
+
+async function axe(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const run = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Violation[] }> } }).axe.run;
+    const r = await run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+    return r.violations;
+  });
+  return violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} at ${n.target.join(" ")}: ${n.failureSummary ?? ""}`));
+}
+
+describe.skipIf(skipBrowser)("web page health", () => {
+  let browser: Browser & AsyncDisposable;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+  }, 30_000);
+  // A test that times out has its Chromium killed by bun: the next one gets a fresh browser
+  // instead of failing for want of one.
+  beforeEach(async () => {
+    if (!browser.isConnected()) browser = await launchBrowser();
+  }, 30_000);
+  afterAll(() => browser?.close());
+
+  it("loads with no console error and no failed request, and the name dialog passes axe", async () => {
+    await using app = await startServer();
+    const page = await (await browser.newContext()).newPage();
+    const problems = watchProblems(page);
+    await page.goto(app.httpUrl);
+    await page.locator("#name-dialog[open]").waitFor();
+    expect(await axe(page)).toEqual([]);
+    await page.fill("#name-input", "alice");
+    await page.press("#name-input", "Enter");
+    await page.waitForSelector('#status[data-state="connected"]');
+    await page.reload();
+    await page.waitForSelector('#status[data-state="connected"]');
+    expect(problems).toEqual([]);
+    await page.context().close();
+  }, 30_000);
+
+  for (const [label, viewport, colorScheme] of [
+    ["desktop, light", { width: 1200, height: 760 }, "light"],
+    ["desktop, dark", { width: 1200, height: 760 }, "dark"],
+    ["phone, light", PHONE, "light"],
+    ["phone, dark", PHONE, "dark"],
+  ] as const) {
+    it(`passes axe with a conversation on screen (${label})`, async () => {
+      await using app = await startServer({ presenceIntervalMs: 10 });
+      await using bob = await sdkClient(app, { name: "bob", rooms: ["lobby", "den"] });
+      const page = await openChat(browser, app.httpUrl, "alice", viewport, { colorScheme });
+      const problems = watchProblems(page);
+      await say(page, "/join den");
+      await page.waitForFunction(() => document.querySelector("#title")?.textContent === "#den");
+      await page.evaluate(() => document.querySelector<HTMLButtonElement>('#rooms [data-key="#lobby"]')!.click());
+      await page.waitForFunction(() => document.querySelector("#title")?.textContent === "#lobby");
+      await bob.send("hi **alice**, see https://example.com and `code`");
+      await bob.send("@alice are you there?");
+      await bob.send("news in den", "den");
+      await bob.direct("alice", "psst");
+      await say(page, "/me waves");
+      await say(page, "/help");
+      await page.locator("#messages .columns").waitFor();
+      await confirmed(page, "are you there").waitFor();
+      await page.locator('#rooms [data-key="#den"] .unread').waitFor({ state: "attached" });
+      expect(await axe(page)).toEqual([]);
+      if (viewport === PHONE) {
+        await page.click("#open-rooms");
+        await page.locator("#sidebar.open").waitFor();
+        expect(await axe(page)).toEqual([]);
+      }
+      expect(problems).toEqual([]);
+      await page.context().close();
+    }, 30_000);
+  }
+});
