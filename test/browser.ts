@@ -1,6 +1,7 @@
 // Headless Chromium for the browser tests: Debian's `chromium` package driven by
 // playwright-core, which never downloads a browser. Without Chromium the tests skip with a
 // clear message, except in CI (CI is set), where they must run: .ci/run installs it.
+import { afterAll, beforeAll, beforeEach } from "bun:test";
 import { existsSync } from "node:fs";
 import { chromium, type Browser, type Page, type WebSocketRoute } from "playwright-core";
 
@@ -17,6 +18,22 @@ const ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "
  * it on close; each newContext() is a separate profile (its own localStorage), so one browser
  * process can hold several users.
  */
+/**
+ * One Chromium for a test file's describe block. A test that times out has its Chromium killed
+ * by bun: the next test gets a fresh browser instead of failing for want of one.
+ */
+export function chromiumPerFile(): { readonly browser: Browser & AsyncDisposable } {
+  const holder = { browser: null as unknown as Browser & AsyncDisposable };
+  beforeAll(async () => {
+    holder.browser = await launchBrowser();
+  }, 30_000);
+  beforeEach(async () => {
+    if (!holder.browser.isConnected()) holder.browser = await launchBrowser();
+  }, 30_000);
+  afterAll(() => holder.browser?.close());
+  return holder;
+}
+
 export async function launchBrowser(): Promise<Browser & AsyncDisposable> {
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   return Object.assign(browser, { [Symbol.asyncDispose]: () => browser.close() });

@@ -2,11 +2,11 @@
 // errors and no failed requests on load (the favicon is inline), and axe-core (run inside the
 // page) finds no WCAG 2.1 A/AA violations (labels, roles, names, contrast) in the light and dark
 // themes, at desktop and phone sizes, with a conversation, the name dialog, and a drawer open.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test";
+import { describe, expect, it } from "bun:test";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { startServer } from "./helpers.ts";
-import { PHONE, confirmed, launchBrowser, openChat, say, skipBrowser, watchProblems } from "./browser.ts";
+import { PHONE, confirmed, chromiumPerFile, openChat, say, skipBrowser, watchProblems } from "./browser.ts";
 import { sdkClient } from "./sdk.ts";
 
 const AXE = join(import.meta.dir, "../node_modules/axe-core/axe.min.js");
@@ -29,20 +29,11 @@ async function axe(page: Page): Promise<string[]> {
 }
 
 describe.skipIf(skipBrowser)("web page health", () => {
-  let browser: Browser & AsyncDisposable;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  }, 30_000);
-  // A test that times out has its Chromium killed by bun: the next one gets a fresh browser
-  // instead of failing for want of one.
-  beforeEach(async () => {
-    if (!browser.isConnected()) browser = await launchBrowser();
-  }, 30_000);
-  afterAll(() => browser?.close());
+  const chrome = chromiumPerFile();
 
   it("loads with no console error and no failed request, and the name dialog passes axe", async () => {
     await using app = await startServer();
-    const page = await (await browser.newContext()).newPage();
+    const page = await (await chrome.browser.newContext()).newPage();
     const problems = watchProblems(page);
     await page.goto(app.httpUrl);
     await page.locator("#name-dialog[open]").waitFor();
@@ -65,7 +56,7 @@ describe.skipIf(skipBrowser)("web page health", () => {
     it(`passes axe with a conversation on screen (${label})`, async () => {
       await using app = await startServer({ presenceIntervalMs: 10 });
       await using bob = await sdkClient(app, { name: "bob", rooms: ["lobby", "den"] });
-      const page = await openChat(browser, app.httpUrl, "alice", viewport, { colorScheme });
+      const page = await openChat(chrome.browser, app.httpUrl, "alice", viewport, { colorScheme });
       const problems = watchProblems(page);
       await say(page, "/join den");
       await page.waitForFunction(() => document.querySelector("#title")?.textContent === "#den");

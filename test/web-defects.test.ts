@@ -1,29 +1,20 @@
 // The defects a new user hit in the web page (docs: /work/shared/reviews, issue 15), each one
 // checked in headless Chromium against a real server. Every test here failed before its fix.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test";
-import type { Browser, Page } from "playwright-core";
+import { describe, expect, it } from "bun:test";
+import type { Page } from "playwright-core";
 import { mintToken } from "../src/auth.ts";
 import { startServer } from "./helpers.ts";
-import { PHONE, atBottom, confirmed, connectedPage, gatePage, launchBrowser, openChat, say, skipBrowser } from "./browser.ts";
+import { PHONE, atBottom, confirmed, connectedPage, gatePage, chromiumPerFile, openChat, say, skipBrowser } from "./browser.ts";
 import { sdkClient } from "./sdk.ts";
 
 const toast = (page: Page, text: string | RegExp) => page.locator("#toasts .toast", { hasText: text });
 
 describe.skipIf(skipBrowser)("web page defects", () => {
-  let browser: Browser & AsyncDisposable;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  }, 30_000);
-  // A test that times out has its Chromium killed by bun: the next one gets a fresh browser
-  // instead of failing for want of one.
-  beforeEach(async () => {
-    if (!browser.isConnected()) browser = await launchBrowser();
-  }, 30_000);
-  afterAll(() => browser?.close());
+  const chrome = chromiumPerFile();
 
   it("shows the SDK's own refusals (a bad room, a room one is not in, a bad name) and has no composer without a room", async () => {
     await using app = await startServer();
-    const page = await openChat(browser, app.httpUrl, "alice");
+    const page = await openChat(chrome.browser, app.httpUrl, "alice");
     await say(page, "/join bad room!");
     await toast(page, "Room names are 1–32 characters").waitFor();
     expect(await page.textContent("#toasts")).not.toContain("^[a-z");
@@ -45,7 +36,7 @@ describe.skipIf(skipBrowser)("web page defects", () => {
 
   it("keeps the first name dialog open on Escape (with a way in as a guest); a rename dialog cancels cleanly, however often", async () => {
     await using app = await startServer();
-    const context = await browser.newContext();
+    const context = await chrome.browser.newContext();
     const page = await context.newPage();
     const nicks: string[] = [];
     page.on("websocket", (ws) => ws.on("framesent", (f) => void (typeof f.payload === "string" && f.payload.includes('"nick"') && nicks.push(f.payload))));
@@ -84,7 +75,7 @@ describe.skipIf(skipBrowser)("web page defects", () => {
 
   it("refuses an over-long message before sending, keeps the draft and counts down near the limit", async () => {
     await using app = await startServer({ maxTextLength: 300 });
-    const page = await openChat(browser, app.httpUrl, "alice");
+    const page = await openChat(chrome.browser, app.httpUrl, "alice");
     await page.fill("#input", "x".repeat(150));
     expect(await page.textContent("#counter")).toBe("150 left");
     const long = "y".repeat(310);
@@ -100,7 +91,7 @@ describe.skipIf(skipBrowser)("web page defects", () => {
   it("scrolls to your own message, offers 'new messages below' when scrolled up, and stays at the bottom when the layout changes", async () => {
     await using app = await startServer();
     await using bob = await sdkClient(app, { name: "bob" });
-    const page = await openChat(browser, app.httpUrl, "alice");
+    const page = await openChat(chrome.browser, app.httpUrl, "alice");
     for (let i = 0; i < 40; i++) await bob.send(`filler ${i}`);
     await confirmed(page, "filler 39").waitFor();
     expect(await atBottom(page)).toBe(true);
@@ -132,7 +123,7 @@ describe.skipIf(skipBrowser)("web page defects", () => {
 
   it("shows a message typed offline as pending, then confirmed; a failed one gets Retry", async () => {
     await using app = await startServer({ presenceIntervalMs: 10 });
-    const context = await browser.newContext();
+    const context = await chrome.browser.newContext();
     const page = await context.newPage();
     const gate = await gatePage(page);
     await page.goto(app.httpUrl);
@@ -174,7 +165,7 @@ describe.skipIf(skipBrowser)("web page defects", () => {
   it("words refusals for people, once: a taken name is offered back to change, with no toast and no close code", async () => {
     await using app = await startServer();
     await using holder = await sdkClient(app, { name: "alice" });
-    const context = await browser.newContext();
+    const context = await chrome.browser.newContext();
     const page = await context.newPage();
     await page.goto(app.httpUrl);
     await page.fill("#name-input", "ALICE");
@@ -199,7 +190,7 @@ describe.skipIf(skipBrowser)("web page defects", () => {
     const secret = "k".repeat(32);
     await using app = await startServer({ authSecret: secret });
     const token = await mintToken(secret, "u-1", "tokenuser", 600);
-    const context = await browser.newContext();
+    const context = await chrome.browser.newContext();
     const page = await context.newPage();
     const sockets: string[] = [];
     page.on("websocket", (ws) => void sockets.push(ws.url()));
@@ -218,7 +209,7 @@ describe.skipIf(skipBrowser)("web page defects", () => {
 
     // Without a token the page cannot know the server wants one until it tries: after the name,
     // the refusal says what is needed instead of asking for another name.
-    const stranger = await (await browser.newContext()).newPage();
+    const stranger = await (await chrome.browser.newContext()).newPage();
     await stranger.goto(app.httpUrl);
     await stranger.fill("#name-input", "someone");
     await stranger.press("#name-input", "Enter");
@@ -230,7 +221,7 @@ describe.skipIf(skipBrowser)("web page defects", () => {
 
   it("lays /help out in columns, de-duplicates toasts away from the composer, and keeps the phone top bar on one line while reconnecting", async () => {
     await using app = await startServer();
-    const page = await openChat(browser, app.httpUrl, "alice");
+    const page = await openChat(chrome.browser, app.httpUrl, "alice");
     await say(page, "/help");
     const rows = page.locator("#messages .columns .row:not(.wide) code");
     await rows.first().waitFor();
@@ -247,7 +238,7 @@ describe.skipIf(skipBrowser)("web page defects", () => {
     expect(t.y + t.height).toBeLessThan(send.y);
     await page.context().close();
 
-    const phone = await openChat(browser, app.httpUrl, "pam", PHONE);
+    const phone = await openChat(chrome.browser, app.httpUrl, "pam", PHONE);
     const gateless = (await phone.locator(".topbar").boundingBox())!.height;
     await app.shutdown();
     await phone.waitForSelector('#status[data-state="reconnecting"]');
@@ -258,7 +249,7 @@ describe.skipIf(skipBrowser)("web page defects", () => {
   it("reopens the rooms and direct conversations after a reload, on the one that was on screen", async () => {
     await using app = await startServer({ presenceIntervalMs: 10 });
     await using bob = await sdkClient(app, { name: "bob" });
-    const page = await openChat(browser, app.httpUrl, "alice");
+    const page = await openChat(chrome.browser, app.httpUrl, "alice");
     await say(page, "/join den");
     await page.waitForFunction(() => document.querySelector("#title")?.textContent === "#den");
     await say(page, "/join games");

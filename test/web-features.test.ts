@@ -2,28 +2,18 @@
 // indicators and read markers between browser contexts and tabs, unread counts and the divider,
 // mentions, formatting and safe links, multi-line input, grouping, scrollback, the dark theme,
 // the Ctrl+K switcher and the phone layout.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "bun:test";
-import type { Browser } from "playwright-core";
+import { describe, expect, it } from "bun:test";
 import { startServer } from "./helpers.ts";
-import { PHONE, confirmed, connectedPage, launchBrowser, openChat, say, skipBrowser } from "./browser.ts";
+import { PHONE, confirmed, connectedPage, chromiumPerFile, openChat, say, skipBrowser } from "./browser.ts";
 import { sdkClient } from "./sdk.ts";
 
 describe.skipIf(skipBrowser)("web page features", () => {
-  let browser: Browser & AsyncDisposable;
-  beforeAll(async () => {
-    browser = await launchBrowser();
-  }, 30_000);
-  // A test that times out has its Chromium killed by bun: the next one gets a fresh browser
-  // instead of failing for want of one.
-  beforeEach(async () => {
-    if (!browser.isConnected()) browser = await launchBrowser();
-  }, 30_000);
-  afterAll(() => browser?.close());
+  const chrome = chromiumPerFile();
 
-  it("shows who is typing in the other browser, until their message arrives", async () => {
+  it("shows who is typing in the other chrome.browser, until their message arrives", async () => {
     await using app = await startServer({ presenceIntervalMs: 10 });
-    const alice = await openChat(browser, app.httpUrl, "alice");
-    const bob = await openChat(browser, app.httpUrl, "bob", PHONE);
+    const alice = await openChat(chrome.browser, app.httpUrl, "alice");
+    const bob = await openChat(chrome.browser, app.httpUrl, "bob", PHONE);
     await bob.locator("#input").pressSequentially("hel");
     await alice.waitForFunction(() => document.querySelector("#typing")?.textContent === "bob is typing…");
     await bob.locator("#input").pressSequentially("lo");
@@ -38,7 +28,7 @@ describe.skipIf(skipBrowser)("web page features", () => {
   it("clears a room's badge in one tab when the other tab reads it, and keeps counts and the divider across a reload", async () => {
     await using app = await startServer({ presenceIntervalMs: 10 });
     await using bob = await sdkClient(app, { name: "bob", rooms: ["lobby", "den"] });
-    const tab1 = await openChat(browser, app.httpUrl, "alice");
+    const tab1 = await openChat(chrome.browser, app.httpUrl, "alice");
     await say(tab1, "/join den");
     await tab1.waitForFunction(() => document.querySelector("#title")?.textContent === "#den");
     await tab1.click('#rooms [data-key="#lobby"]');
@@ -79,7 +69,7 @@ describe.skipIf(skipBrowser)("web page features", () => {
   it("renders bold, italic, code, code blocks and safe links without markup from the text, and keeps Shift+Enter lines", async () => {
     await using app = await startServer();
     await using bob = await sdkClient(app, { name: "bob" });
-    const page = await openChat(browser, app.httpUrl, "alice");
+    const page = await openChat(chrome.browser, app.httpUrl, "alice");
     await bob.send("**bold** and *it* and `x<y>` see https://example.com/a?b=1. or javascript:alert(1) <b>no</b>");
     await bob.send("```\nconst a = 1;\n```");
     const first = confirmed(page, "bold");
@@ -112,7 +102,7 @@ describe.skipIf(skipBrowser)("web page features", () => {
     await using app = await startServer({ historySize: 100, rateLimit: 1000 });
     await using bob = await sdkClient(app, { name: "bob" });
     for (let i = 0; i < 130; i++) await bob.send(`line ${i}`);
-    const page = await openChat(browser, app.httpUrl, "alice");
+    const page = await openChat(chrome.browser, app.httpUrl, "alice");
     await confirmed(page, "line 129").waitFor();
     // The join replays the newest page (the oldest kept ones fell out: not a full recovery).
     const firstShown = await page.locator("#messages li.msg .text").first().textContent();
@@ -133,7 +123,7 @@ describe.skipIf(skipBrowser)("web page features", () => {
 
   it("follows prefers-color-scheme, with a toggle that is remembered", async () => {
     await using app = await startServer();
-    const page = await openChat(browser, app.httpUrl, "alice", undefined, { colorScheme: "dark" });
+    const page = await openChat(chrome.browser, app.httpUrl, "alice", undefined, { colorScheme: "dark" });
     expect(await page.getAttribute("html", "data-theme")).toBe("dark");
     expect(await page.getAttribute("#theme", "aria-pressed")).toBe("true");
     const bg = await page.$eval("html", (h) => getComputedStyle(h).backgroundColor);
@@ -148,7 +138,7 @@ describe.skipIf(skipBrowser)("web page features", () => {
 
   it("switches conversations with Ctrl+K and closes dialogs with Escape", async () => {
     await using app = await startServer();
-    const page = await openChat(browser, app.httpUrl, "alice");
+    const page = await openChat(chrome.browser, app.httpUrl, "alice");
     await say(page, "/join den");
     await page.waitForFunction(() => document.querySelector("#title")?.textContent === "#den");
     await page.keyboard.press("Control+K");
@@ -168,7 +158,7 @@ describe.skipIf(skipBrowser)("web page features", () => {
   it("is a phone layout at 390×844: the conversation fills the screen, rooms and people are drawers, targets are 44 px, nothing scrolls sideways", async () => {
     await using app = await startServer({ presenceIntervalMs: 10 });
     await using bob = await sdkClient(app, { name: "bob" });
-    const page = await openChat(browser, app.httpUrl, "pam", PHONE);
+    const page = await openChat(chrome.browser, app.httpUrl, "pam", PHONE);
     await bob.send("a long message with a long unbroken word " + "x".repeat(200));
     await confirmed(page, "long message").waitFor();
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(PHONE.width);
