@@ -65,16 +65,21 @@ export class Messages {
   }
 
   private checkText(s: Session, text: string, ref: Ref | undefined): boolean {
-    if (text.trim().length === 0) {
-      s.fail(ErrorCode.InvalidMessage, "text must not be empty", ref);
-      return false;
-    }
-    if (text.length > this.config.maxTextLength && codePointLength(text) > this.config.maxTextLength) {
-      s.fail(ErrorCode.TextTooLong, `text is over ${this.config.maxTextLength} characters`, ref);
-      return false;
-    }
-    return true;
+    return checkText(s, text, this.config.maxTextLength, ref);
   }
+}
+
+/** Whether `text` may be posted (not blank, at most `max` code points); answers the refusal otherwise. */
+export function checkText(s: Session, text: string, max: number, ref: Ref | undefined): boolean {
+  if (text.trim().length === 0) {
+    s.fail(ErrorCode.InvalidMessage, "text must not be empty", ref);
+    return false;
+  }
+  if (text.length > max && codePointLength(text) > max) {
+    s.fail(ErrorCode.TextTooLong, `text is over ${max} characters`, ref);
+    return false;
+  }
+  return true;
 }
 
 function withRef(frame: DirectMessageFrame, ref: Ref | undefined): DirectMessageFrame {

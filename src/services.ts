@@ -6,6 +6,7 @@ import type { Config } from "./config.ts";
 import type { Engine } from "./engine/engine.ts";
 import type { Hub } from "./hub.ts";
 import type { ResumeTokens } from "./identity.ts";
+import { MessageEdits } from "./message-edits.ts";
 import { Messages } from "./messages.ts";
 import { Rooms } from "./rooms.ts";
 import { UserNames } from "./user-names.ts";
@@ -14,6 +15,8 @@ export interface Services {
   readonly admission: Admission;
   readonly rooms: Rooms;
   readonly messages: Messages;
+  /** Edits, deletes and reactions on stored messages. */
+  readonly edits: MessageEdits;
   readonly names: UserNames;
 }
 
@@ -25,6 +28,7 @@ export function createServices(hub: Hub, engine: Engine, config: Config, tokens:
     rooms,
     names,
     messages: new Messages(rooms, engine, config),
+    edits: new MessageEdits(rooms, engine, config),
     admission: new Admission(hub, rooms, names, engine, config, tokens),
   };
 }

@@ -139,7 +139,7 @@ describeRedis("a cluster of three nodes", () => {
     await using back = await TestClient.connect(n3, { name: "reader", room: "den", since: "3", epoch: reader.epoch });
     const replay = await back.next("history");
     expect(replay).toMatchObject({ recovered: true, epoch: reader.epoch });
-    expect(replay.messages.map((m) => `${m.seq}:${m.text}`)).toEqual(["4:m4", "5:m5", "6:m6"]);
+    expect(replay.messages.map((m) => `${m.seq}:${(m as MessageFrame).text}`)).toEqual(["4:m4", "5:m5", "6:m6"]);
     back.send({ type: "history", room: "den", limit: 2 });
     expect((await back.next("history")).messages.map((m) => m.seq)).toEqual([5, 6]);
   });

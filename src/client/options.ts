@@ -1,6 +1,6 @@
 // The options a HubbubClient takes, and the pages its paged requests resolve with.
 import type { BackoffOptions } from "../shared/backoff.ts";
-import type { Member, MessageFrame } from "../shared/protocol.ts";
+import type { Member, StreamEntry } from "../shared/protocol.ts";
 
 export interface HubbubClientOptions {
   /** The server's WebSocket endpoint, e.g. `wss://chat.example.com/ws`. */
@@ -38,7 +38,8 @@ export interface HubbubClientOptions {
 export interface HistoryPage {
   /** The room, normalised. */
   room: string;
-  messages: MessageFrame[];
+  /** Read backwards: messages in their current state; read `after` a seq: every stream entry (edits, deletes, reactions too). */
+  messages: StreamEntry[];
   more: boolean;
   /** The room's epoch: seqs from another epoch are not comparable. */
   epoch: string;

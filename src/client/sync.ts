@@ -4,7 +4,7 @@
 // the snapshot says `next`, and hand RoomState everything so it delivers each missed message
 // once. Every request is tied to its reply by ref (requests.ts).
 import { MAX_HISTORY_LIMIT } from "../shared/limits.ts";
-import type { ClientFrame, MessageFrame, UsersFrame } from "../shared/protocol.ts";
+import type { ClientFrame, StreamEntry, UsersFrame } from "../shared/protocol.ts";
 import type { ClientEvents, Frame } from "./events.ts";
 import type { Replay, ResumePoint, RoomState } from "./room.ts";
 
@@ -16,7 +16,8 @@ export interface SyncHost {
   /** Sends `frame` with a fresh ref; resolves with the reply, which must be of type `reply`. */
   request<K extends "users" | "history">(frame: Unref<ClientFrame>, reply: K): Promise<Frame<K>>;
   emit<K extends keyof ClientEvents>(type: K, event: ClientEvents[K]): void;
-  deliver(m: MessageFrame): void;
+  /** One entry of the room's stream, in seq order, once. */
+  deliver(m: StreamEntry): void;
 }
 
 /** Joins (or rejoins) `r` and delivers what it missed. */

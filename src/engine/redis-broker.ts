@@ -10,7 +10,7 @@
 import type { Logger } from "../log.ts";
 import type { DirectMessageFrame, MessageFrame } from "../shared/protocol.ts";
 import { encode } from "../shared/protocol.ts";
-import { IDEMPOTENCY_WINDOW_MS, type Broker, type ControlMessage, type EngineSink, type MessageDraft, type Published, type SendKey } from "./engine.ts";
+import { IDEMPOTENCY_WINDOW_MS, type Applied, type EventDraft, type Broker, type ControlMessage, type EngineSink, type MessageDraft, type Published, type SendKey } from "./engine.ts";
 import type { Channels } from "./redis-channels.ts";
 import { controlEnvelope, directEnvelope, frameOf, openMessageEnvelope, parseMessageEnvelope, signalEnvelope, type Envelope, type MessageEnvelope } from "./redis-envelope.ts";
 import { newEpoch } from "./redis-history.ts";
@@ -39,6 +39,8 @@ interface Pending {
   seq: number;
   settle(): void;
 }
+
+export const UNSUPPORTED = "edits, deletes and reactions are not available with ENGINE=redis yet";
 
 type PublishReply = [1, string, number] | [0, string];
 
@@ -87,6 +89,11 @@ export class RedisBroker implements Broker {
     const r = parseMessageEnvelope(raw);
     if (!r.ok) throw new Error(`the message first sent with this cid is unreadable in Redis (${r.error})`);
     return frameOf(r.envelope);
+  }
+
+  /** Not yet on Redis: the request is answered `unavailable` (docs/cluster.md). */
+  async apply(_room: string, _draft: EventDraft): Promise<Applied> {
+    throw new Error(UNSUPPORTED);
   }
 
   async signal(room: string, data: string): Promise<void> {

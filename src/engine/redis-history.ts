@@ -46,6 +46,11 @@ export class RedisHistory implements HistoryStore {
     return { seq, epoch, messages: desc ? kept.reverse() : kept, more };
   }
 
+  /** Not yet on Redis (redis-broker.ts's apply): the request is answered `unavailable`. */
+  async message(_room: string, _id: string): Promise<MessageFrame | null> {
+    throw new Error("edits, deletes and reactions are not available with ENGINE=redis yet");
+  }
+
   /** The sequencer's gap read (SequencerDeps.fetch). */
   async range(room: string, epoch: string, since: number, until?: number): Promise<Fetched> {
     const r = await this.read(room, "asc", since, until, this.historySize, epoch);

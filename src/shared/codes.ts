@@ -76,5 +76,9 @@ export const ErrorCode = {
    * failure. A chat may or may not have been published (its seq is then in history).
    */
   Unavailable: "unavailable",
+  /** An edit, delete or reaction named no message of that room (or one already deleted). */
+  NotFound: "not_found",
+  /** The message is not yours to change (only its author may edit or delete it). */
+  Forbidden: "forbidden",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
