@@ -30,6 +30,14 @@ const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const ENGINES = ["memory", "redis"] as const;
+const STORES = ["sqlite", "memory"] as const;
+
+const DURATION_UNITS_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+/** A duration like 90s, 15m, 12h or 30d → ms; 0 or empty → 0 (unlimited). */
+const duration = z
+  .string()
+  .regex(/^(?:0|\d{1,6}[smhd])?$/, "must be a duration like 90s, 15m, 12h or 30d (0 or empty = unlimited)")
+  .transform((v) => (v === "" || v === "0" ? 0 : Number(v.slice(0, -1)) * DURATION_UNITS_MS[v.at(-1) as keyof typeof DURATION_UNITS_MS]));
 
 const SETTINGS = {
   port: { env: "PORT", schema: int(0, 65535), default: "3000", help: "listen port (0 = any free port, logged at start)" },
@@ -50,7 +58,22 @@ const SETTINGS = {
     env: "SLOW_CONSUMER_BYTES", schema: int(1024), default: "1048576",
     help: "a connection whose unsent buffer exceeds this many bytes is evicted (4008)",
   },
-  historySize: { env: "HISTORY_SIZE", schema: int(0, 100_000), default: "100", help: "messages kept per room for history and recovery" },
+  historySize: {
+    env: "HISTORY_SIZE", schema: int(0, 100_000), default: "100",
+    help: "entries kept per room in memory for history and recovery (STORE=memory, and the Redis engine)",
+  },
+  store: {
+    env: "STORE", schema: z.enum(STORES), default: "sqlite",
+    help: "where the single-node engine keeps rooms: sqlite (DATA_DIR/hubbub.db, survives restarts) or memory",
+  },
+  historyRetention: {
+    env: "HISTORY_RETENTION", schema: int(0), default: "10000",
+    help: "STORE=sqlite: messages kept per room, older ones trimmed in the background (0 = unlimited)",
+  },
+  historyMaxAge: {
+    env: "HISTORY_MAX_AGE", schema: duration, default: "",
+    help: "STORE=sqlite: entries older than this (e.g. 30d) are trimmed in the background; empty = kept",
+  },
   presenceIntervalMs: {
     env: "PRESENCE_INTERVAL_MS", schema: int(1, 60_000), default: "50",
     help: "presence diffs per room are coalesced into at most one frame per this many ms",
@@ -77,7 +100,7 @@ const SETTINGS = {
   },
   dataDir: {
     env: "DATA_DIR", schema: z.string(), default: "./data",
-    help: "directory for what the server keeps across restarts (created if missing); empty = keep nothing",
+    help: "directory for what the server keeps across restarts: hubbub.db, guest-secret (created if missing); empty = keep nothing",
   },
   audience: { env: "AUDIENCE", schema: z.string(), default: "", help: "when set, tokens must carry this `aud`" },
   maxConnections: {
@@ -216,6 +239,7 @@ export function helpText(): string {
     "",
     "usage: hubbub [--flag value ...]   (every flag has an equivalent environment variable)",
     "       hubbub token <sub> <name> [--ttl 1h]   (mint a test token; needs AUTH_SECRET)",
+    "       hubbub backup <file>   (copy DATA_DIR/hubbub.db to <file>, safe while the server runs)",
     "",
     row("flag", "env", "default", "meaning"),
     ...keys.map((k) => {

@@ -114,7 +114,10 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
   });
   const routes = createRoutes({ state, metrics: config.metricsPort === null ? metricsRoute : null, upgrade });
 
-  const server = listen("port", config.port, () => Bun.serve<Session>({
+  // The engine may hold the data directory's lock and database: a listener that fails releases it.
+  let server: Server<Session>;
+  try {
+    server = listen("port", config.port, () => Bun.serve<Session>({
     port: config.port,
     hostname: config.host,
     development: false,
@@ -146,7 +149,11 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
       // small frame that inflates past MAX_PAYLOAD_BYTES still closes with 1009 (test/hardening).
       perMessageDeflate: config.compression,
     },
-  }));
+    }));
+  } catch (err) {
+    await engine.close().catch(() => {});
+    throw err;
+  }
   let metricsServer: Server<undefined> | null = null;
   try {
     const metricsPort = config.metricsPort;
@@ -159,6 +166,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     }));
   } catch (err) {
     await server.stop(true);
+    await engine.close();
     throw err;
   }
 
@@ -170,6 +178,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
   // An engine that cannot start (Redis unreachable) must leave nothing listening behind.
   await engine.start(hub).catch(async (err: unknown) => {
     await Promise.all([server.stop(true), metricsServer?.stop(true)]);
+    await engine.close().catch(() => {});
     throw err;
   });
   const sweep = setInterval(() => hub.sweep(Date.now()), SWEEP_INTERVAL_MS);

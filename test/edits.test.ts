@@ -7,11 +7,11 @@ import type { MessageFrame } from "../src/shared/protocol.ts";
 import { applyEvent } from "../src/shared/stream.ts";
 import { TestClient, startServer, tempDir } from "./helpers.ts";
 
-for (const store of ["memory"] as const) {
+for (const store of ["memory", "sqlite"] as const) {
   describe(`edits, deletes and reactions (STORE=${store})`, () => {
     async function server(over: Partial<Config> = {}) {
       const dir = tempDir();
-      const app = await startServer({ dataDir: "", presenceIntervalMs: 5, ...over });
+      const app = await startServer({ store, dataDir: store === "sqlite" ? dir.path : "", presenceIntervalMs: 5, ...over });
       return Object.assign(app, {
         async [Symbol.asyncDispose]() {
           await app.shutdown();
