@@ -6,7 +6,7 @@ import { Conversations, roomKey } from "./conversations.ts";
 import { dispatch } from "./dispatch.ts";
 import { byId } from "./dom.ts";
 import { askName, storeName, storeResume, storedName, storedResume } from "./name.ts";
-import { MessageList } from "./views/messages.ts";
+import { MessageList, QUICK_REACTION, type LineAction } from "./views/messages.ts";
 import { renderPeople } from "./views/people.ts";
 import { renderSidebar } from "./views/sidebar.ts";
 import { StatusView } from "./views/status.ts";
@@ -36,7 +36,7 @@ const model = new Conversations(() => {
   queueMicrotask(render);
 });
 const me = () => ({ id: client?.id ?? null, name: client?.name ?? null });
-const messageList = new MessageList(ui.messages, me);
+const messageList = new MessageList(ui.messages, me, act, loadOlder);
 const status = new StatusView(byId("status"));
 const composer = new Composer(byId<HTMLFormElement>("composer"), ui.input, (line) => {
   if (!client) return;
@@ -56,6 +56,32 @@ function render(): void {
   renderPeople(ui.users, roomUsers, client?.id ?? null, (name) => open(model.dm(name).key));
   ui.rename.textContent = client?.name ?? "";
   ui.input.placeholder = conv?.type === "dm" ? `Message @${conv.name}` : "Message, or /help for commands";
+}
+
+/** A click on a message's reaction or action: react toggles, edit asks for the new text. */
+function act(action: LineAction, id: string, emoji = QUICK_REACTION): void {
+  const conv = model.active;
+  const c = client;
+  if (!c || conv?.type !== "room") return;
+  const msg = c.messages(conv.name).find((m) => m.id === id);
+  if (action === "react") void c.react(conv.name, id, emoji, !(c.id !== null && msg?.reactions?.[emoji]?.includes(c.id))).catch(report);
+  else if (action === "delete") void c.delete(conv.name, id).catch(report);
+  else {
+    const text = prompt("Edit your message", msg?.text ?? "");
+    if (text !== null && text.trim() && text !== msg?.text) void c.edit(conv.name, id, text).catch(report);
+  }
+}
+
+let loadingOlder = false;
+/** Scrolled to the top of a room: its older messages come in above. */
+function loadOlder(): void {
+  const conv = model.active;
+  const c = client;
+  if (!c || conv?.type !== "room" || loadingOlder) return;
+  loadingOlder = true;
+  c.loadOlder(conv.name)
+    .then(({ messages }) => model.prepend(conv, messages), report)
+    .finally(() => (loadingOlder = false));
 }
 
 function open(key: string): void {
@@ -92,6 +118,7 @@ function start(name: string): void {
     for (const conv of model.list("room")) if (!rooms.includes(conv.name)) model.remove(conv.key);
   });
   c.on("message", (m) => model.add(model.room(m.room), { kind: "message", msg: m }, m.from.id === c.id));
+  c.on("changed", ({ room, message }) => model.update(model.room(room), message));
   c.on("direct", (d) => {
     const own = d.from.id === c.id;
     model.add(model.dm((own ? d.to : d.from).name), { kind: "direct", msg: d }, own);

@@ -18,6 +18,8 @@ export interface Conversation {
   name: string;
   readonly lines: Line[];
   unread: number;
+  /** Bumped when a line changed or older ones were added: the view redraws instead of appending. */
+  version: number;
 }
 
 export const roomKey = (room: string) => `#${room}`;
@@ -55,6 +57,25 @@ export class Conversations {
     this.changed();
   }
 
+  /** A message on screen changed (edited, deleted, a reaction): its line shows the new state. */
+  update(c: Conversation, msg: MessageFrame): void {
+    const i = c.lines.findLastIndex((l) => l.kind === "message" && l.msg.id === msg.id);
+    if (i < 0) return;
+    c.lines[i] = { kind: "message", msg };
+    c.version++;
+    this.changed();
+  }
+
+  /** Older messages (scrollback) go before the first line, each once. */
+  prepend(c: Conversation, msgs: readonly MessageFrame[]): void {
+    const have = new Set(c.lines.flatMap((l) => (l.kind === "message" ? [l.msg.id] : [])));
+    const older = msgs.filter((m) => !have.has(m.id)).map((msg): Line => ({ kind: "message", msg }));
+    if (older.length === 0) return;
+    c.lines.unshift(...older);
+    c.version++;
+    this.changed();
+  }
+
   select(key: string): void {
     const c = this.all.get(key);
     if (!c) return;
@@ -76,7 +97,7 @@ export class Conversations {
   private ensure(key: string, type: Conversation["type"], name: string): Conversation {
     let c = this.all.get(key);
     if (!c) {
-      this.all.set(key, (c = { key, type, name, lines: [], unread: 0 }));
+      this.all.set(key, (c = { key, type, name, lines: [], unread: 0, version: 0 }));
       this.current ??= key;
       this.changed();
     }

@@ -20,7 +20,7 @@ export interface HubbubClientOptions {
   resume?: string;
   /** Rooms to join at connect; the first is the handshake room. Default `["lobby"]`. */
   rooms?: string[];
-  /** Replay a room's kept history when first joining it (join() can override). Default false. */
+  /** Show a room's newest page of history (50 messages) when first joining it, older ones with loadOlder() (join() can override). Default false. */
   history?: boolean;
   /** Reconnect backoff (full jitter). Default 500 ms doubling up to 30 s. */
   reconnect?: Partial<BackoffOptions>;

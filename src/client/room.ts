@@ -70,10 +70,19 @@ export class RoomState {
     this.withHistory = withHistory;
   }
 
-  /** Where to join from: nowhere (start from now), since 0 (all kept history), or the last position. */
+  /**
+   * Where to join from: nowhere (start from now) the first time, or the last position. A room
+   * joined with history gets its newest page on top of that (wantsHistory), not a replay from
+   * seq 0: a durable room may hold thousands of messages, and older ones come with loadOlder().
+   */
   resumePoint(): ResumePoint | undefined {
-    if (!this.followed) return this.withHistory ? { since: 0 } : undefined;
+    if (!this.followed) return undefined;
     return { since: this.lastSeq, epoch: this.epoch! };
+  }
+
+  /** This first sync should deliver the room's newest page of history before what is live. */
+  get wantsHistory(): boolean {
+    return this.withHistory && !this.followed;
   }
 
   get syncing(): boolean {

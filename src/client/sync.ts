@@ -8,6 +8,9 @@ import type { ClientFrame, StreamEntry, UsersFrame } from "../shared/protocol.ts
 import type { ClientEvents, Frame } from "./events.ts";
 import type { Replay, ResumePoint, RoomState } from "./room.ts";
 
+/** Messages a room joined with `history` shows at first (the server's default page); older ones come with loadOlder(). */
+export const INITIAL_HISTORY_LIMIT = 50;
+
 /** A client frame without its ref: the host adds one. */
 export type Unref<F> = F extends unknown ? Omit<F, "ref"> : never;
 
@@ -40,7 +43,12 @@ export async function finishSync(host: SyncHost, r: RoomState, resume: ResumePoi
 
   const first = resume?.since === undefined ? null : r.takeReplay();
   let replay: Replay | null = null;
-  if (first) {
+  if (resume === undefined && r.wantsHistory) {
+    // The newest page, read after the join's subscription: what is also live is merged once.
+    const page = await host.request({ type: "history", room: r.name, limit: INITIAL_HISTORY_LIMIT }, "history");
+    replay = { epoch: page.epoch, recovered: true, messages: page.messages };
+    if (page.more !== true) r.list.olderKept = false;
+  } else if (first) {
     const messages = [...first.messages];
     // Only a complete replay pages on: `more` after `recovered: false` means older messages.
     for (let more = first.recovered === true && first.more === true; more; ) {
