@@ -4,6 +4,7 @@ import { afterAll, beforeAll, expect, it } from "bun:test";
 import { mintToken } from "../src/auth.ts";
 import { CloseCode, ErrorCode } from "../src/shared/codes.ts";
 import type { MessageFrame } from "../src/shared/protocol.ts";
+import { NOT_ON_THIS_ENGINE } from "../src/message-edits.ts";
 import type { App } from "../src/server.ts";
 import { TestClient, eventually, startServer, userView } from "./helpers.ts";
 import { clusterConfig, describeRedis, startRedis, uniquePrefix, type RedisServer } from "./redis.ts";
@@ -142,5 +143,15 @@ describeRedis("a cluster of three nodes", () => {
     expect(replay.messages.map((m) => `${m.seq}:${(m as MessageFrame).text}`)).toEqual(["4:m4", "5:m5", "6:m6"]);
     back.send({ type: "history", room: "den", limit: 2 });
     expect((await back.next("history")).messages.map((m) => m.seq)).toEqual([5, 6]);
+  });
+
+  it("answers edits, deletes and reactions `unavailable`, saying why, and keeps the connection", async () => {
+    await using nodes = await cluster();
+    await using alice = await TestClient.join(nodes[0], { name: "alice", room: "den" });
+    const ack = await alice.chat("hello");
+    for (const frame of [{ type: "edit", text: "x" }, { type: "delete" }, { type: "react", emoji: "👍", on: true }]) {
+      expect(await alice.request({ ...frame, room: "den", id: ack.id })).toMatchObject({ type: "error", code: ErrorCode.Unavailable, message: NOT_ON_THIS_ENGINE });
+    }
+    expect((await alice.chat("still here")).seq).toBe(2);
   });
 });

@@ -120,6 +120,7 @@ class MemoryNames implements NameRegistry {
 
 export class MemoryEngine implements Engine {
   readonly nodeId: string;
+  readonly changes = true;
   readonly broker: LocalBroker;
   readonly history: LocalBroker;
   readonly presence: MemoryPresence;

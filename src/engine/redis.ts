@@ -47,6 +47,8 @@ export interface RedisEngineOptions {
 
 export class RedisEngine implements Engine {
   readonly nodeId: string;
+  /** Edits, deletes and reactions are not implemented on Redis yet (docs/cluster.md). */
+  readonly changes = false;
   readonly broker: RedisBroker;
   readonly history: RedisHistory;
   readonly presence: RedisPresence;
