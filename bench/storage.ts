@@ -3,13 +3,17 @@
 //   bytes on disk per stored message        (100,000 messages in 100 rooms, after a checkpoint)
 //   start-up with 1,000,000 stored messages (spawn → "listening", beside an empty DATA_DIR)
 //   max sustained messages/s into a room of 10 members (10 senders, 32 in flight each)
+//   CPU per message published, in process: the marginal cost of durability without sockets
 // Usage: bun bench/storage.ts [--messages 1000000] [--seconds 5]
 import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { MemoryEngine } from "../src/engine/memory.ts";
+import { MemoryStream } from "../src/engine/memory-stream.ts";
 import { SqliteStream } from "../src/engine/sqlite-stream.ts";
+import type { StreamStore } from "../src/engine/stream-store.ts";
 import { silentLogger } from "../src/log.ts";
 import { TestClient } from "../test/helpers.ts";
 import { spawnServer } from "./proc.ts";
@@ -86,7 +90,40 @@ async function maxRate(env: Record<string, string>): Promise<{ perSec: number; d
   return { perSec, deliveredOk: ok };
 }
 
+/**
+ * CPU (user + system, so other load on the machine does not count) per message published into
+ * a store and delivered to a no-op sink, `perTurn` messages per event-loop turn (5,000 rooms ×
+ * 1 msg/s arrive a few per turn). The marginal cost of durability, without sockets.
+ */
+async function cpuPerMessageUs(stream: StreamStore, perTurn: number, total = 20_000): Promise<number> {
+  const engine = new MemoryEngine({ historySize: 100, stream });
+  await engine.start({ publishRoom() {}, sendToUser() {}, presence() {}, control() {}, restarted() {} });
+  const from = { id: "u1", name: "u1" };
+  // Arrivals do not wait for each other's commits (they come from different connections).
+  const run = async (n: number) => {
+    const all = [];
+    for (let i = 0; i < n; i += perTurn) {
+      for (let j = 0; j < perTurn; j++) all.push(engine.broker.publish(`room-${(i + j) % 5000}`, { id: `m${i + j}`, ts: Date.now(), from, kind: "text", text: text(i + j) }, { userId: "u1", cid: `c${i + j}` }));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(all);
+  };
+  await run(2000); // warm up
+  const c0 = process.cpuUsage();
+  await run(total);
+  const c = process.cpuUsage(c0);
+  await engine.close();
+  return (c.user + c.system) / total;
+}
+
 const out: string[] = ["| measure | STORE=sqlite | STORE=memory |", "|---|---|---|"];
+
+log("CPU per stored message, in process");
+for (const perTurn of [1, 5, 50]) {
+  const sqlite = await cpuPerMessageUs(new SqliteStream({ dir: tempDir(), retention: 10_000, maxAgeMs: 0, log: silentLogger }), perTurn);
+  const memory = await cpuPerMessageUs(new MemoryStream(100), perTurn);
+  out.push(`| CPU per message published (in process, no sockets), ${perTurn} per event-loop turn | ${sqlite.toFixed(1)} µs | ${memory.toFixed(1)} µs |`);
+}
 
 log("bytes on disk per message: 100,000 messages");
 {
