@@ -13,8 +13,6 @@ import { ErrorCode } from "./shared/codes.ts";
 import type { MessageFrame, Ref } from "./shared/protocol.ts";
 import type { Session } from "./session.ts";
 
-export const NOT_ON_THIS_ENGINE = "edits, deletes and reactions are not available on this server yet (ENGINE=redis)";
-
 /** Who may make a change to message `m`: the author only, or any member. */
 type Rule = "author" | "member";
 
@@ -41,8 +39,6 @@ export class MessageEdits {
   private change(s: Session, rawRoom: string, id: string, rule: Rule, ref: Ref | undefined, draft: () => EventDraft): Awaitable<void> {
     const room = this.rooms.memberRoom(s, rawRoom, ref);
     if (room === null) return;
-    // Not the client's fault: answered without a strike, and without a failure in the log.
-    if (!this.engine.changes) return s.reject(ErrorCode.Unavailable, NOT_ON_THIS_ENGINE, ref);
     return andThen(this.engine.history.message(room, id), (m) => {
       if (m === null || m.deleted) return s.fail(ErrorCode.NotFound, notFound(room, m), ref);
       if (!allowed(rule, m, s)) return s.fail(ErrorCode.Forbidden, "only its author may change a message", ref);

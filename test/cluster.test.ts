@@ -4,7 +4,6 @@ import { afterAll, beforeAll, expect, it } from "bun:test";
 import { mintToken } from "../src/auth.ts";
 import { CloseCode, ErrorCode } from "../src/shared/codes.ts";
 import type { MessageFrame } from "../src/shared/protocol.ts";
-import { NOT_ON_THIS_ENGINE } from "../src/message-edits.ts";
 import type { App } from "../src/server.ts";
 import { TestClient, eventually, startServer, userView } from "./helpers.ts";
 import { clusterConfig, describeRedis, startRedis, uniquePrefix, type RedisServer } from "./redis.ts";
@@ -145,13 +144,25 @@ describeRedis("a cluster of three nodes", () => {
     expect((await back.next("history")).messages.map((m) => m.seq)).toEqual([5, 6]);
   });
 
-  it("answers edits, deletes and reactions `unavailable`, saying why, and keeps the connection", async () => {
+  it("applies edits, deletes and reactions across nodes, in seq order, and serves their final state from any node", async () => {
     await using nodes = await cluster();
     await using alice = await TestClient.join(nodes[0], { name: "alice", room: "den" });
-    const ack = await alice.chat("hello");
-    for (const frame of [{ type: "edit", text: "x" }, { type: "delete" }, { type: "react", emoji: "👍", on: true }]) {
-      expect(await alice.request({ ...frame, room: "den", id: ack.id })).toMatchObject({ type: "error", code: ErrorCode.Unavailable, message: NOT_ON_THIS_ENGINE });
-    }
-    expect((await alice.chat("still here")).seq).toBe(2);
+    await using bob = await TestClient.join(nodes[1], { name: "bob", room: "den" });
+    const ack = await alice.chat("helo");
+    expect(await bob.request({ type: "react", room: "den", id: ack.id, emoji: "👍", on: true })).toMatchObject({ type: "ok" });
+    expect(await bob.request({ type: "edit", room: "den", id: ack.id, text: "not mine" })).toMatchObject({ type: "error", code: ErrorCode.Forbidden });
+    expect(await alice.request({ type: "edit", room: "den", id: ack.id, text: "hello" })).toMatchObject({ type: "ok" });
+    expect(await bob.next("edited")).toMatchObject({ seq: 3, id: ack.id, text: "hello", by: { id: alice.id } });
+    expect(await alice.next("reaction")).toMatchObject({ seq: 2, emoji: "👍", by: { id: bob.id }, on: true });
+    await using carol = await TestClient.join(nodes[2], { name: "carol", room: "den" });
+    expect(await carol.request({ type: "history", room: "den" })).toMatchObject({
+      messages: [{ id: ack.id, text: "hello", edited: expect.any(Number), reactions: { "👍": [bob.id] } }],
+    });
+    expect(await alice.request({ type: "delete", room: "den", id: ack.id })).toMatchObject({ type: "ok" });
+    expect(await carol.next("deleted")).toMatchObject({ seq: 4, id: ack.id });
+    const after = await carol.request({ type: "history", room: "den", after: 0 });
+    expect(after).toMatchObject({ messages: [{ id: ack.id, text: "", deleted: true }, { type: "reaction" }, { type: "edited", text: "" }, { type: "deleted" }] });
+    expect(JSON.stringify(after)).not.toContain("hello");
+    expect(await bob.request({ type: "react", room: "den", id: ack.id, emoji: "👍", on: false })).toMatchObject({ type: "error", code: ErrorCode.NotFound });
   });
 });

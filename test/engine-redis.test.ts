@@ -48,7 +48,7 @@ describeRedis("RedisEngine", () => {
     await redis.stop();
   });
 
-  engineContract("redis", ({ historySize }) => new RedisEngine({ url: redis.url, prefix: uniquePrefix("contract"), historySize, nodeTtlMs: TTL_MS, log: silentLogger }), { changes: false });
+  engineContract("redis", ({ historySize }) => new RedisEngine({ url: redis.url, prefix: uniquePrefix("contract"), historySize, nodeTtlMs: TTL_MS, log: silentLogger }));
 
   describe("as a cluster", () => {
     it("refuses to start, with one clear line, when Redis cannot be reached", async () => {

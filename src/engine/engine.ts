@@ -189,8 +189,6 @@ export interface Engine {
    * node's state restored.
    */
   readonly ready: boolean;
-  /** Whether Broker.apply and HistoryStore.message work (edits, deletes, reactions); not yet on Redis. */
-  readonly changes: boolean;
   readonly broker: Broker;
   readonly history: HistoryStore;
   readonly presence: PresenceStore;

@@ -120,7 +120,6 @@ class MemoryNames implements NameRegistry {
 
 export class MemoryEngine implements Engine {
   readonly nodeId: string;
-  readonly changes = true;
   readonly broker: LocalBroker;
   readonly history: LocalBroker;
   readonly presence: MemoryPresence;
