@@ -178,14 +178,20 @@ describe("SqliteStream retention", () => {
   it("drops entries older than HISTORY_MAX_AGE, keeping the room's seq and epoch", async () => {
     using dir = tempDir();
     const now = Date.now();
-    await using a = await engineOn(dir.path, { maxAgeMs: 60_000 });
-    await a.engine.broker.publish("den", draft("ancient", alice, now - 3_600_000));
-    await a.engine.broker.publish("den", draft("old", alice, now - 120_000));
-    await a.engine.broker.publish("den", draft("fresh", alice, now - 1000));
-    await a.engine.broker.publish("gone", draft("all old", alice, now - 120_000));
-    await a.stream.retain(now);
-    expect((await a.engine.history.page("den", { after: 0, limit: 10 })).messages.map((m) => m.seq)).toEqual([3]);
-    expect(a.engine.history.position("gone").seq).toBe(1);
-    expect((await a.engine.broker.publish("gone", draft("new"))).message.seq).toBe(2);
+    {
+      await using a = await engineOn(dir.path, { maxAgeMs: 60_000 });
+      await a.engine.broker.publish("den", draft("ancient", alice, now - 3_600_000));
+      await a.engine.broker.publish("den", draft("old", alice, now - 120_000));
+      await a.engine.broker.publish("den", draft("fresh", alice, now - 1000));
+      await a.engine.broker.publish("gone", draft("all old", alice, now - 120_000));
+      await a.stream.retain(now);
+      expect((await a.engine.history.page("den", { after: 0, limit: 10 })).messages.map((m) => m.seq)).toEqual([3]);
+      expect(a.engine.history.position("gone").seq).toBe(1);
+    }
+    // A room trimmed empty numbers on after a restart too.
+    await using b = await engineOn(dir.path, { maxAgeMs: 60_000 });
+    expect(b.engine.history.position("gone").seq).toBe(1);
+    expect((await b.engine.broker.publish("gone", draft("new"))).message.seq).toBe(2);
+    expect((await b.engine.broker.publish("den", draft("newer"))).message.seq).toBe(4);
   });
 });

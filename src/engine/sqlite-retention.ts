@@ -34,6 +34,8 @@ export class Retention {
     db: Database,
     private readonly opts: RetentionOptions,
     private readonly log: Logger,
+    /** Saves every room's seq: called before a pass deletes anything (the newest entries may go). */
+    private readonly saveSeqs: () => void,
   ) {
     this.q = {
       rooms: db.prepare("SELECT id FROM rooms"),
@@ -71,6 +73,7 @@ export class Retention {
 
   private async pass(now: number): Promise<number> {
     let deleted = 0;
+    this.saveSeqs();
     const { retention, maxAgeMs } = this.opts;
     if (retention > 0 && this.dirty) {
       this.dirty = false;

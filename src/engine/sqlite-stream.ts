@@ -10,7 +10,8 @@
 // commit fails, every caller in the batch is rejected and the rooms' seqs go back to what is
 // committed: nothing was delivered, so nobody saw the seqs that are handed out again.
 //
-// What lives in memory: each stored room's row (id, seq, epoch), and the SendKeys of the last
+// What lives in memory: each stored room's row (id, seq, epoch; the seq is its newest entry's,
+// saved to `rooms` only before retention deletes entries and at close), and the SendKeys of the last
 // IDEMPOTENCY_WINDOW_MS (reloaded from the database at start-up, so a client retrying across a
 // restart is still answered with its original ack). Reads go to the database: they are
 // synchronous, indexed, and see only committed entries.
@@ -36,6 +37,8 @@ interface RoomRow {
   id: number;
   seq: number;
   epoch: string;
+  /** The seq last written to `rooms`. */
+  saved: number;
 }
 
 /** One row of `entries`, as read. */
@@ -110,15 +113,19 @@ export class SqliteStream implements StreamStore {
         eraseEdits: db.prepare(`UPDATE entries SET text = '' WHERE room = ? AND id = ? AND type = ${EntryType.Edited}`),
         setReactions: db.prepare("UPDATE entries SET reactions = ? WHERE room = ? AND seq = ?"),
       };
+      // A room's seq is its newest entry's (rooms.seq is only written before retention deletes
+      // entries, so that a room trimmed empty still numbers on): one index probe per room.
+      const newest = db.prepare("SELECT max(seq) AS seq FROM entries WHERE room = ?");
       for (const r of db.query("SELECT id, name, epoch, seq FROM rooms").all() as (RoomRow & { name: string })[]) {
-        this.rooms.set(r.name, { id: r.id, seq: r.seq, epoch: r.epoch });
+        const top = (newest.get(r.id) as { seq: number | null }).seq ?? 0;
+        this.rooms.set(r.name, { id: r.id, seq: Math.max(r.seq, top), epoch: r.epoch, saved: r.seq });
       }
       this.reloadSendKeys();
     } catch (err) {
       this.opened.close();
       throw new Error(`cannot read ${this.opened.file}: ${(err as Error).message}`);
     }
-    this.retention = new Retention(db, opts, opts.log);
+    this.retention = new Retention(db, opts, opts.log, () => this.saveSeqs());
     this.retention.start();
   }
 
@@ -180,9 +187,7 @@ export class SqliteStream implements StreamStore {
     let outcomes: Outcome[];
     try {
       outcomes = this.db.transaction(() => {
-        const out = ops.map((op) => this.write(op, committed, created, keys));
-        for (const [r] of committed) this.q.updateSeq.run(r.seq, r.id);
-        return out;
+        return ops.map((op) => this.write(op, committed, created, keys));
       })();
     } catch (err) {
       for (const [r, seq] of committed) r.seq = seq;
@@ -253,7 +258,7 @@ export class SqliteStream implements StreamStore {
     let r = this.rooms.get(name);
     if (!r) {
       const id = Number(this.q.insertRoom.run(name, this.epoch).lastInsertRowid);
-      this.rooms.set(name, (r = { id, seq: 0, epoch: this.epoch }));
+      this.rooms.set(name, (r = { id, seq: 0, epoch: this.epoch, saved: 0 }));
       created.push(name);
     }
     if (!committed.has(r)) committed.set(r, r.seq);
@@ -294,12 +299,27 @@ export class SqliteStream implements StreamStore {
     return this.rooms.size;
   }
 
+  /**
+   * Writes every room's seq to `rooms` (retention calls it before deleting: the entries that
+   * carry a room's seq may go). Not per batch: that would be one more UPDATE per message.
+   */
+  private saveSeqs(): void {
+    this.db.transaction(() => {
+      for (const r of this.rooms.values()) {
+        if (r.seq === r.saved) continue;
+        this.q.updateSeq.run(r.seq, r.id);
+        r.saved = r.seq;
+      }
+    })();
+  }
+
   /** Commits what is queued, stops the retention, checkpoints and closes the database. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.scheduled?.cancel();
       this.flush();
       await this.retention.stop();
+      this.saveSeqs();
       this.opened.close();
     })();
     return this.closing;
