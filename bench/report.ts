@@ -351,6 +351,24 @@ function clusterTargets(results: ScenarioResult[], add: (target: string, hubbub:
   );
 }
 
+/** The durable store's targets: its CPU per delivery ÷ the memory store's, in the same run. */
+const STORE_TARGETS = [
+  { scenario: "fan-out large", limit: 1.1, what: "CPU per delivery, 100k deliveries/s in a room of 1,000" },
+  { scenario: "many rooms", limit: 1.3, what: "CPU per delivery, 5,000 rooms of 10 × 1 msg/s (5,000 inserts/s)" },
+] as const;
+
+/** STORE=sqlite beside STORE=memory (rounds paired as for the baseline); empty when neither ran. */
+export function storeTable(results: ScenarioResult[]): string {
+  const rows = STORE_TARGETS.flatMap(({ scenario, limit, what }) => {
+    const cpu = (server: ServerKind) => allSteps(results, scenario, server).map((r) => r.result.cpuPerDeliveryUs);
+    const [sqlite, memory] = [cpu("hubbub+sqlite"), cpu("hubbub")];
+    const ratio = pairedRatio(sqlite, memory);
+    if (ratio === undefined) return [];
+    return [[what, dec(median(sqlite)!, 2), dec(median(memory)!, 2), `${dec(ratio, 2)}×`, `≤ ${limit}×`, ratio <= limit ? "yes" : "**no**"]];
+  });
+  return rows.length ? table(["measure", "sqlite µs", "memory µs", "ratio", "target", "met"], rows, 1) : "";
+}
+
 export function targetsTable(results: ScenarioResult[]): string {
   return table(
     ["target", "Hubbub", "baseline", "ratio", "met"],
@@ -376,6 +394,8 @@ export function summary(results: ScenarioResult[]): string {
     "## Message scenarios", stepsTable(results),
     "## Hubbub ÷ baseline", ratioTable(results),
   ];
+  const store = storeTable(results);
+  if (store) parts.push("## Durable store (STORE=sqlite) ÷ memory", store);
   if (results.some((r) => r.kind === "steps" && r.scenario.startsWith("cluster"))) parts.push("## Cluster scenarios", CLUSTER_METHOD, clusterTable(results));
   if (results.some((r) => r.kind === "connect")) parts.push("## Connect storm", connectTable(results));
   if (results.some((r) => r.kind === "presence")) parts.push("## Presence storm", presenceTable(results));

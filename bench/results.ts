@@ -6,7 +6,8 @@ import type { Saturation, StepResult } from "./measure.ts";
  * What a scenario runs against: the baseline; Hubbub on its default memory engine; Hubbub on
  * the Redis engine (one node, or two nodes sharing a room), with a private redis-server.
  */
-export type ServerKind = "baseline" | "hubbub" | "hubbub+redis" | "2×hubbub+redis";
+/** `hubbub` runs STORE=memory (the benchmark's reference); `hubbub+sqlite` the durable default, on a fresh DATA_DIR. */
+export type ServerKind = "baseline" | "hubbub" | "hubbub+sqlite" | "hubbub+redis" | "2×hubbub+redis";
 export const SERVERS: readonly ServerKind[] = ["baseline", "hubbub"];
 
 /** A scenario that sends messages: one row per measured step. */

@@ -6,6 +6,9 @@ import { startRedis, type RedisServer } from "../test/redis.ts";
 import type { ClientSpec } from "./ipc.ts";
 import { LoadGen } from "./loadgen.ts";
 import { idleMemory, measureStep, mustStats, saturation, type Cpus, type ServerSide, type StepPlan } from "./measure.ts";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { pinProcess, procStats, spawnServer, type ChildServer } from "./proc.ts";
 import type { ConnectStormResult, PresenceStormResult, ScenarioResult, ServerKind, StepRow, StepsResult } from "./results.ts";
 
@@ -107,9 +110,10 @@ export interface Scenario {
 // ---- plumbing -------------------------------------------------------------------------------
 
 /** How each kind of server is set up: its nodes, and whether they share a private redis-server. */
-const SETUPS: Record<ServerKind, { nodes: number; redis: boolean }> = {
+const SETUPS: Record<ServerKind, { nodes: number; redis: boolean; sqlite?: boolean }> = {
   baseline: { nodes: 1, redis: false },
   hubbub: { nodes: 1, redis: false },
+  "hubbub+sqlite": { nodes: 1, redis: false, sqlite: true },
   "hubbub+redis": { nodes: 1, redis: true },
   "2×hubbub+redis": { nodes: 2, redis: true },
 };
@@ -128,6 +132,8 @@ export interface Rig extends ServerSide {
   /** Their WebSocket URLs, by node: what LoadGen.connect() takes. */
   wsUrls: string[];
   redis: RedisServer | null;
+  /** The DATA_DIR of a `hubbub+sqlite` rig (removed with it), else null. */
+  dataDir: string | null;
 }
 
 /** The counter on each node's /metrics that counts its Redis commands (src/metrics.ts). */
@@ -146,15 +152,19 @@ async function startRig(env: RunEnv, kind: ServerKind): Promise<Rig> {
   const script = kind === "baseline" ? "bench/baseline-server.ts" : "src/index.ts";
   const prof = env.profileDir && kind !== "baseline" ? ["--cpu-prof", `--cpu-prof-dir=${env.profileDir}`, `--cpu-prof-interval=${PROFILE_INTERVAL_US}`] : [];
   const pin = env.pin ? ["taskset", "-c", env.pin.server] : [];
-  const settings = kind === "baseline" ? {} : { ...HUBBUB_ENV, ...(redis ? { ENGINE: "redis", REDIS_URL: redis.url } : {}) };
+  // spawnServer gives every server DATA_DIR="" (STORE=memory in effect) unless told otherwise.
+  const dataDir = setup.sqlite ? mkdtempSync(join(tmpdir(), "hubbub-bench-")) : null;
+  const settings = kind === "baseline" ? {} : { ...HUBBUB_ENV, ...(redis ? { ENGINE: "redis", REDIS_URL: redis.url } : {}), ...(dataDir ? { DATA_DIR: dataDir, STORE: "sqlite" } : {}) };
   const nodes: ChildServer[] = [];
   try {
     while (nodes.length < setup.nodes) nodes.push(await spawnServer(settings, [...pin, process.execPath, ...prof, script]));
   } catch (err) {
     await killAll(nodes, redis);
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     throw err;
   }
   return {
+    dataDir,
     server: nodes[0]!,
     nodes,
     wsUrls: nodes.map((n) => n.wsUrl),
@@ -221,6 +231,7 @@ async function withRig<T>(env: RunEnv, kind: ServerKind, body: (rig: Rig, gen: L
     await gen[Symbol.asyncDispose]();
     for (const [i, node] of rig.nodes.entries()) await stopServer(env, node, i);
     await rig.redis?.stop();
+    if (rig.dataDir) rmSync(rig.dataDir, { recursive: true, force: true });
   }
 }
 
@@ -295,8 +306,8 @@ const fanoutSmall: Scenario = {
 
 const fanoutLarge: Scenario = {
   name: "fan-out large",
-  summary: "1,000 clients in one room, 5 senders × 20 msg/s: per-delivery cost and latency",
-  servers: ["baseline", "hubbub"],
+  summary: "1,000 clients in one room, 5 senders × 20 msg/s: per-delivery cost and latency (memory and the durable store)",
+  servers: ["baseline", "hubbub", "hubbub+sqlite"],
   // Its p99 is a target, and a p99 moves with whatever else the machine does: three rounds,
   // alternating servers, and the target reads the median round of each.
   rounds: { full: 3 },
@@ -343,8 +354,8 @@ const saturationRamp: Scenario = {
 
 const manyRooms: Scenario = {
   name: "many rooms",
-  summary: "connect storm of 5,000 connections into 500 rooms of 10 (connections/s, memory per idle connection), then everyone chats at 1 msg/s",
-  servers: ["baseline", "hubbub"],
+  summary: "connect storm of 5,000 connections into 500 rooms of 10 (connections/s, memory per idle connection), then everyone chats at 1 msg/s (5,000 inserts/s with the durable store)",
+  servers: ["baseline", "hubbub", "hubbub+sqlite"],
   // A storm lasts about a second: three alternating rounds, and the targets read the medians.
   rounds: { full: 3 },
   run: (env, kind, round) => {

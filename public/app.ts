@@ -1,7 +1,7 @@
 // The web client: wires the SDK's events to the page's model and views. No logic of its own
 // beyond that wiring; see conversations.ts (model), dispatch.ts (input), views/ (rendering),
 // name.ts and saved.ts (what the browser remembers), errors.ts (wording of failures).
-import { HubbubClient, HubbubError, normalizeRoom, type Member } from "hubbub/client";
+import { HubbubClient, HubbubError, normalizeRoom, type Member, type MessageFrame } from "hubbub/client";
 import { Composer } from "./composer.ts";
 import { Conversations, roomKey, type Conversation, type PendingLine } from "./conversations.ts";
 import { dispatch } from "./dispatch.ts";
@@ -141,7 +141,11 @@ function loadOlder(c: Conversation): void {
   loadingOlder.add(c.key);
   client
     .history(c.name, { before: first })
-    .then((page) => model.prepend(c, page.messages, page.more && page.messages.length > 0))
+    .then((page) => {
+      // Pages read backwards hold messages only, in their current state.
+      const messages = page.messages.filter((m): m is MessageFrame => m.type === "message");
+      model.prepend(c, messages, page.more && messages.length > 0);
+    })
     .catch(() => undefined)
     .finally(() => loadingOlder.delete(c.key));
 }

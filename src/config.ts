@@ -3,6 +3,7 @@
 // Nothing else in the server reads process.env.
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { parseTtl } from "./auth.ts";
 
 const int = (min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.coerce
@@ -30,6 +31,22 @@ const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const ENGINES = ["memory", "redis"] as const;
+const STORES = ["sqlite", "memory"] as const;
+
+/**
+ * A duration such as 90s, 15m, 12h or 30d (plain numbers are seconds), as milliseconds. With
+ * `unlimited`, an empty value or 0 is allowed too and means no limit (0).
+ */
+const duration = (unlimited: boolean) =>
+  z.string().transform((raw, ctx) => {
+    if (unlimited && (raw === "" || raw === "0")) return 0;
+    const s = parseTtl(raw);
+    if (s === null) {
+      ctx.addIssue({ code: "custom", message: `must be a duration such as 90s, 15m, 12h or 30d${unlimited ? " (0 or empty = unlimited)" : ""}` });
+      return z.NEVER;
+    }
+    return s * 1000;
+  });
 
 // ---- the server API and webhooks (docs/api.md) ----------------------------------------------
 
@@ -63,16 +80,6 @@ const eventTypes = z.string().transform((raw, ctx) => {
   }
   return (types.length ? types : [...WEBHOOK_EVENT_TYPES]) as readonly WebhookEventType[];
 });
-/** A duration such as `90s`, `15m`, `1h`, `7d` (plain numbers are seconds), as milliseconds. */
-const duration = z.string().transform((raw, ctx) => {
-  const m = /^(\d{1,9})([smhd]?)$/.exec(raw);
-  const s = m ? Number(m[1]) * { "": 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as "" | "s" | "m" | "h" | "d"] : 0;
-  if (s <= 0) {
-    ctx.addIssue({ code: "custom", message: "must be a duration such as 90s, 15m, 1h or 2d" });
-    return z.NEVER;
-  }
-  return s * 1000;
-});
 
 const SETTINGS = {
   port: { env: "PORT", schema: int(0, 65535), default: "3000", help: "listen port (0 = any free port, logged at start)" },
@@ -93,7 +100,22 @@ const SETTINGS = {
     env: "SLOW_CONSUMER_BYTES", schema: int(1024), default: "1048576",
     help: "a connection whose unsent buffer exceeds this many bytes is evicted (4008)",
   },
-  historySize: { env: "HISTORY_SIZE", schema: int(0, 100_000), default: "100", help: "messages kept per room for history and recovery" },
+  historySize: {
+    env: "HISTORY_SIZE", schema: int(0, 100_000), default: "100",
+    help: "entries kept per room in memory for history and recovery (STORE=memory, and the Redis engine)",
+  },
+  store: {
+    env: "STORE", schema: z.enum(STORES), default: "sqlite",
+    help: "where the single-node engine keeps rooms: sqlite (DATA_DIR/hubbub.db, survives restarts) or memory",
+  },
+  historyRetention: {
+    env: "HISTORY_RETENTION", schema: int(0), default: "10000",
+    help: "STORE=sqlite: messages kept per room, older ones trimmed in the background (0 = unlimited)",
+  },
+  historyMaxAge: {
+    env: "HISTORY_MAX_AGE", schema: duration(true), default: "",
+    help: "STORE=sqlite: entries older than this (e.g. 30d) are trimmed in the background; empty = kept",
+  },
   presenceIntervalMs: {
     env: "PRESENCE_INTERVAL_MS", schema: int(1, 60_000), default: "50",
     help: "presence diffs per room are coalesced into at most one frame per this many ms",
@@ -120,7 +142,7 @@ const SETTINGS = {
   },
   dataDir: {
     env: "DATA_DIR", schema: z.string(), default: "./data",
-    help: "directory for what the server keeps across restarts (created if missing); empty = keep nothing",
+    help: "directory for what the server keeps across restarts: hubbub.db, guest-secret (created if missing); empty = keep nothing",
   },
   audience: { env: "AUDIENCE", schema: z.string(), default: "", help: "when set, tokens must carry this `aud`" },
   maxConnections: {
@@ -189,7 +211,7 @@ const SETTINGS = {
   },
   webhookEvents: { env: "WEBHOOK_EVENTS", schema: eventTypes, default: "", help: "comma list of event types to send; empty = all" },
   webhookRetryForMs: {
-    env: "WEBHOOK_RETRY_FOR", schema: duration, default: "1h",
+    env: "WEBHOOK_RETRY_FOR", schema: duration(false), default: "1h",
     help: "how long a failing batch is retried (backoff with jitter) before it is dropped and counted",
   },
   webhookTimeoutMs: { env: "WEBHOOK_TIMEOUT_MS", schema: int(100, 120_000), default: "5000", help: "a webhook POST not answered in this many ms counts as failed" },
@@ -296,6 +318,7 @@ export function helpText(): string {
     "",
     "usage: hubbub [--flag value ...]   (every flag has an equivalent environment variable)",
     "       hubbub token <sub> <name> [--ttl 1h]   (mint a test token; needs AUTH_SECRET)",
+    "       hubbub backup <file>   (copy DATA_DIR/hubbub.db to <file>, safe while the server runs)",
     "",
     row("flag", "env", "default", "meaning"),
     ...keys.map((k) => {

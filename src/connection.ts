@@ -2,8 +2,8 @@
 // here, metered, and turned into one call on the services, queued on the session so a
 // connection's frames are answered strictly in order. Every frame type has a budget: chat and
 // direct RATE_LIMIT (and the address's IP_RATE_LIMIT), join and leave JOIN_RATE_LIMIT, every
-// other request REQUEST_RATE_LIMIT; and the queue of a connection's waiting work is bounded.
-// A frame over its budget is answered `rate_limited` (with its ref) and counts a strike.
+// other request (edits, deletes and reactions too) REQUEST_RATE_LIMIT; and the queue of a
+// connection's waiting work is bounded. A frame over its budget is answered `rate_limited` (with its ref) and counts a strike.
 import type { ServerWebSocket, WebSocketHandler } from "bun";
 import { findCommand, parseCommand, runCommand } from "./commands/index.ts";
 import type { Hub } from "./hub.ts";
@@ -87,6 +87,13 @@ export function handleFrame(services: Services, s: Session, data: string | Buffe
       return run(s, "request", f.ref, () => services.reads.mark(s, f.room, f.seq, f.ref));
     case "ping":
       return run(s, "request", f.ref, () => s.send(f.ref === undefined ? { type: "pong" } : { type: "pong", ref: f.ref }));
+    // Changes to stored messages (message-edits.ts), metered as requests.
+    case "edit":
+      return run(s, "request", f.ref, () => services.edits.edit(s, f.room, f.id, f.text, f.ref));
+    case "delete":
+      return run(s, "request", f.ref, () => services.edits.delete(s, f.room, f.id, f.ref));
+    case "react":
+      return run(s, "request", f.ref, () => services.edits.react(s, f.room, f.id, f.emoji, f.on, f.ref));
     default: {
       const never: never = f;
       return never;

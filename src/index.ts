@@ -1,11 +1,17 @@
 // Entry point: configuration in, server up, signals wired. No logic of its own.
 import { loadConfig } from "./config.ts";
 import { createLogger } from "./log.ts";
+import { runBackupCommand } from "./backup-cli.ts";
 import { createServer, type App } from "./server.ts";
 import { runTokenCommand } from "./token-cli.ts";
 
 if (process.argv[2] === "token") {
   const r = await runTokenCommand(process.argv.slice(3), process.env);
+  (r.code === 0 ? console.log : console.error)(r.out);
+  process.exit(r.code);
+}
+if (process.argv[2] === "backup") {
+  const r = runBackupCommand(process.argv.slice(3), process.env);
   (r.code === 0 ? console.log : console.error)(r.out);
   process.exit(r.code);
 }
@@ -42,4 +48,4 @@ app = await createServer(config, { log }).catch((err: unknown) => {
   console.error(`hubbub: cannot start: ${(err as Error).message ?? err}`);
   process.exit(1);
 });
-log.info("listening", { url: app.httpUrl, ws: app.wsUrl, port: app.server.port, engine: config.engine, nodeId: app.engine.nodeId });
+log.info("listening", { url: app.httpUrl, ws: app.wsUrl, port: app.server.port, engine: config.engine, store: config.engine === "redis" ? "redis" : config.dataDir ? config.store : "memory", nodeId: app.engine.nodeId });

@@ -90,11 +90,7 @@ export class Messages {
 
   /** Whether `text` may be sent: not blank, at most MAX_TEXT_LENGTH code points. */
   checkText(text: string): TextProblem | null {
-    if (text.trim().length === 0) return { code: ErrorCode.InvalidMessage, message: "text must not be empty" };
-    if (text.length > this.config.maxTextLength && codePointLength(text) > this.config.maxTextLength) {
-      return { code: ErrorCode.TextTooLong, message: `text is over ${this.config.maxTextLength} characters` };
-    }
-    return null;
+    return textProblem(text, this.config.maxTextLength);
   }
 
   /**
@@ -115,10 +111,22 @@ export class Messages {
   }
 
   private checkTextFor(s: Session, text: string, ref: Ref | undefined): boolean {
-    const problem = this.checkText(text);
-    if (problem) s.fail(problem.code, problem.message, ref);
-    return problem === null;
+    return checkText(s, text, this.config.maxTextLength, ref);
   }
+}
+
+/** Why `text` may not be posted (blank, or over `max` code points), or null when it may. */
+export function textProblem(text: string, max: number): TextProblem | null {
+  if (text.trim().length === 0) return { code: ErrorCode.InvalidMessage, message: "text must not be empty" };
+  if (text.length > max && codePointLength(text) > max) return { code: ErrorCode.TextTooLong, message: `text is over ${max} characters` };
+  return null;
+}
+
+/** Whether `text` may be posted by `s`; answers the refusal (with the ref) otherwise. */
+export function checkText(s: Session, text: string, max: number, ref: Ref | undefined): boolean {
+  const problem = textProblem(text, max);
+  if (problem) s.fail(problem.code, problem.message, ref);
+  return problem === null;
 }
 
 function withRef(frame: DirectMessageFrame, ref: Ref | undefined): DirectMessageFrame {

@@ -2,7 +2,7 @@
 // `history` pages, capped in bytes as well as in count, so no single reply can swamp a reader's
 // buffer (a page of long messages full of escaped control characters is 6x its text). Pure.
 import type { HistoryPage, MemberPage, StreamPosition } from "./engine/engine.ts";
-import type { HistoryFrame, MessageFrame, Ref, UsersFrame } from "./shared/protocol.ts";
+import type { HistoryFrame, Ref, StreamEntry, UsersFrame } from "./shared/protocol.ts";
 
 /** A `history` reply's messages add up to at most this many bytes of JSON (one message always fits). */
 export const MAX_HISTORY_REPLY_BYTES = 256 * 1024;
@@ -29,7 +29,7 @@ export function historyFrame(room: string, page: HistoryPage, forward: boolean, 
   return f;
 }
 
-function fit(messages: MessageFrame[], forward: boolean): MessageFrame[] {
+function fit(messages: StreamEntry[], forward: boolean): StreamEntry[] {
   let bytes = 0;
   const n = messages.length;
   for (let i = 0; i < n; i++) {

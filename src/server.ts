@@ -133,7 +133,10 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
   const api = config.apiKey.length > 0 ? createApi({ services, engine, config, state, log, noisy, registry: metrics.registry }) : null;
   const routes = createRoutes({ state, metrics: config.metricsPort === null ? metricsRoute : null, upgrade, api });
 
-  const server = listenOrClose(webhooks, () => listen("port", config.port, () => Bun.serve<Session>({
+  // A listener that fails to start releases what is already open: the webhooks' outbox, and the
+  // engine's data directory lock and database.
+  const opened = { close: async () => void (await Promise.allSettled([webhooks.close(), engine.close()])) };
+  const server = listenOrClose(opened, () => listen("port", config.port, () => Bun.serve<Session>({
     port: config.port,
     hostname: config.host,
     development: false,
@@ -178,7 +181,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     }));
   } catch (err) {
     await server.stop(true);
-    await webhooks.close();
+    await opened.close();
     throw err;
   }
 
@@ -203,7 +206,8 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
       }
     : hub;
   await engine.start(sink).catch(async (err: unknown) => {
-    await Promise.all([server.stop(true), metricsServer?.stop(true), webhooks.close()]);
+    await Promise.all([server.stop(true), metricsServer?.stop(true)]);
+    await opened.close();
     throw err;
   });
   const sweep = setInterval(() => hub.sweep(Date.now()), SWEEP_INTERVAL_MS);

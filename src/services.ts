@@ -7,6 +7,7 @@ import type { Awaitable } from "./awaitable.ts";
 import type { ControlMessage, Engine } from "./engine/engine.ts";
 import type { Hub } from "./hub.ts";
 import type { ResumeTokens } from "./identity.ts";
+import { MessageEdits } from "./message-edits.ts";
 import { Messages } from "./messages.ts";
 import { MemoryReadMarkers, ReadMarkers, type ReadMarkerStore } from "./read-markers.ts";
 import { Rooms } from "./rooms.ts";
@@ -20,6 +21,8 @@ export interface Services {
   readonly admission: Admission;
   readonly rooms: Rooms;
   readonly messages: Messages;
+  /** Edits, deletes and reactions on stored messages. */
+  readonly edits: MessageEdits;
   readonly names: UserNames;
   readonly users: UserControl;
   readonly typing: Typing;
@@ -67,6 +70,7 @@ export function createServices(hub: Hub, engine: Engine, config: Config, tokens:
       }
     },
     messages: new Messages(rooms, engine, config, ext.hook, (room, userId) => typing.spoke(room, userId)),
+    edits: new MessageEdits(rooms, engine, config),
     admission: new Admission(hub, rooms, names, engine, config, tokens, ext.events),
   };
 }

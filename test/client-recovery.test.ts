@@ -5,6 +5,7 @@ import { describe, expect, it } from "bun:test";
 import { CloseCode, type HubbubClient } from "hubbub/client";
 import { mintToken } from "../src/auth.ts";
 import type { Published } from "../src/engine/engine.ts";
+import type { MessageFrame } from "../src/shared/protocol.ts";
 import type { App } from "../src/server.ts";
 import { TestClient, spawnServer, startServer } from "./helpers.ts";
 import { FAST_RECONNECT, gatedWebSocket, messagesIn, nextEvent, record, sdkClient } from "./sdk.ts";
@@ -87,7 +88,7 @@ describe("HubbubClient recovery", () => {
     expect(lobby.map((m) => m.text)).toEqual(["before 1", "before 2", "after 1", "after 2", "after 3", "while down 1", "while down 2"]);
     // The new server holds each message once.
     await using carol = await TestClient.join(second.wsUrl, { name: "carol", since: "0" });
-    expect((await carol.next("history")).messages.map((m) => m.text)).toEqual(["after 1", "after 2", "after 3", "while down 1", "while down 2"]);
+    expect((await carol.next("history")).messages.map((m) => (m as MessageFrame).text)).toEqual(["after 1", "after 2", "after 3", "while down 1", "while down 2"]);
   }, 15_000);
 
   it("after an eviction with sends in flight, settles every send exactly once and replays what others said", async () => {

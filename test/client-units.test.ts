@@ -13,7 +13,7 @@ import { Rooms } from "../src/client/rooms.ts";
 import type { MessageFrame } from "../src/shared/protocol.ts";
 
 const msg = (seq: number, id = `n-${seq}`): MessageFrame => ({ type: "message", room: "r", seq, id, ts: 0, from: { id: "u", name: "u" }, kind: "text", text: `t${seq}` });
-const seqs = (ms: MessageFrame[]) => ms.map((m) => m.seq);
+const seqs = (ms: { seq: number }[]) => ms.map((m) => m.seq);
 
 describe("reconnectDelay", () => {
   const opts = { initialDelayMs: 100, maxDelayMs: 1000 };
@@ -85,7 +85,8 @@ describe("RoomState", () => {
 
   it("holds live messages during a sync and merges them with the replay, each once, in order", () => {
     const r = new RoomState("r", true);
-    expect(r.resumePoint()).toEqual({ since: 0 });
+    expect(r.resumePoint()).toBeUndefined();
+    expect(r.wantsHistory).toBe(true);
     r.beginSync();
     expect(r.live(msg(3))).toEqual([]);
     expect(r.live(msg(4))).toEqual([]);

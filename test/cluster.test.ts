@@ -139,8 +139,30 @@ describeRedis("a cluster of three nodes", () => {
     await using back = await TestClient.connect(n3, { name: "reader", room: "den", since: "3", epoch: reader.epoch });
     const replay = await back.next("history");
     expect(replay).toMatchObject({ recovered: true, epoch: reader.epoch });
-    expect(replay.messages.map((m) => `${m.seq}:${m.text}`)).toEqual(["4:m4", "5:m5", "6:m6"]);
+    expect(replay.messages.map((m) => `${m.seq}:${(m as MessageFrame).text}`)).toEqual(["4:m4", "5:m5", "6:m6"]);
     back.send({ type: "history", room: "den", limit: 2 });
     expect((await back.next("history")).messages.map((m) => m.seq)).toEqual([5, 6]);
+  });
+
+  it("applies edits, deletes and reactions across nodes, in seq order, and serves their final state from any node", async () => {
+    await using nodes = await cluster();
+    await using alice = await TestClient.join(nodes[0], { name: "alice", room: "den" });
+    await using bob = await TestClient.join(nodes[1], { name: "bob", room: "den" });
+    const ack = await alice.chat("helo");
+    expect(await bob.request({ type: "react", room: "den", id: ack.id, emoji: "👍", on: true })).toMatchObject({ type: "ok" });
+    expect(await bob.request({ type: "edit", room: "den", id: ack.id, text: "not mine" })).toMatchObject({ type: "error", code: ErrorCode.Forbidden });
+    expect(await alice.request({ type: "edit", room: "den", id: ack.id, text: "hello" })).toMatchObject({ type: "ok" });
+    expect(await bob.next("edited")).toMatchObject({ seq: 3, id: ack.id, text: "hello", by: { id: alice.id } });
+    expect(await alice.next("reaction")).toMatchObject({ seq: 2, emoji: "👍", by: { id: bob.id }, on: true });
+    await using carol = await TestClient.join(nodes[2], { name: "carol", room: "den" });
+    expect(await carol.request({ type: "history", room: "den" })).toMatchObject({
+      messages: [{ id: ack.id, text: "hello", edited: expect.any(Number), reactions: { "👍": [bob.id] } }],
+    });
+    expect(await alice.request({ type: "delete", room: "den", id: ack.id })).toMatchObject({ type: "ok" });
+    expect(await carol.next("deleted")).toMatchObject({ seq: 4, id: ack.id });
+    const after = await carol.request({ type: "history", room: "den", after: 0 });
+    expect(after).toMatchObject({ messages: [{ id: ack.id, text: "", deleted: true }, { type: "reaction" }, { type: "edited", text: "" }, { type: "deleted" }] });
+    expect(JSON.stringify(after)).not.toContain("hello");
+    expect(await bob.request({ type: "react", room: "den", id: ack.id, emoji: "👍", on: false })).toMatchObject({ type: "error", code: ErrorCode.NotFound });
   });
 });

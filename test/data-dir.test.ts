@@ -1,5 +1,6 @@
-// What the server keeps across restarts lives in DATA_DIR, which it creates itself: today the
-// guests' resume-token secret, so a guest is the same person after a restart of the process.
+// What the server keeps across restarts lives in DATA_DIR, which it creates itself: the rooms
+// (hubbub.db, test/durable-*.test.ts) and the guests' resume-token secret, so a guest is the
+// same person after a restart of the process.
 import { describe, expect, it } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -31,17 +32,21 @@ describe("DATA_DIR", () => {
     expect([c.id, c.name]).toEqual([id, "alice"]);
   });
 
-  it("a directory that cannot be used costs resumability across restarts, in one log line, not the start", async () => {
+  it("a directory that cannot be used stops the start with one line; with STORE=memory it only costs resumability", async () => {
     using tmp = tempDir();
     const blocker = join(tmp.path, "a-file");
     writeFileSync(blocker, "not a directory");
-    await using srv = await spawnServer({ DATA_DIR: join(blocker, "data") });
+    // The default store needs the directory: an ack must mean the message is on disk.
+    await expect(spawnServer({ DATA_DIR: join(blocker, "data") })).rejects.toThrow(
+      `server exited 1: hubbub: cannot start: cannot create data directory ${join(blocker, "data")} (ENOTDIR); set DATA_DIR to a writable directory\n`,
+    );
+    await using srv = await spawnServer({ DATA_DIR: join(blocker, "data"), STORE: "memory" });
     expect(srv.lines.filter((l) => l.includes("cannot keep the guest secret"))).toHaveLength(1);
     await using c = await TestClient.join(`ws://127.0.0.1:${srv.port}/ws`);
     expect(c.resume).toBeString();
   });
 
-  it("GUEST_SECRET, when set, is the secret, and nothing is written", async () => {
+  it("GUEST_SECRET, when set, is the secret, and no guest secret is written", async () => {
     using tmp = tempDir();
     const dir = join(tmp.path, "data");
     const GUEST_SECRET = "k".repeat(40);

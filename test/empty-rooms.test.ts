@@ -4,6 +4,7 @@
 // restarts within an epoch.
 import { describe, expect, it } from "bun:test";
 import { MemoryEngine } from "../src/engine/memory.ts";
+import type { MessageFrame } from "../src/shared/protocol.ts";
 import { TestClient, eventually, startServer } from "./helpers.ts";
 import { fakeNode } from "./fakes.ts";
 
@@ -41,7 +42,7 @@ describe("empty rooms", () => {
     expect(engine.history.position("kept").seq).toBe(1);
     await services.rooms.join(s, "kept", {});
     await services.messages.say(s, "kept", "text", "second", undefined, "r2");
-    expect(engine.history.page("kept", { limit: 10 }).messages.map((m) => [m.seq, m.text])).toEqual([[1, "first"], [2, "second"]]);
+    expect((await engine.history.page("kept", { limit: 10 })).messages.map((m) => [m.seq, (m as MessageFrame).text])).toEqual([[1, "first"], [2, "second"]]);
   });
 
   it("keeps nothing for rooms joined and left over a socket", async () => {

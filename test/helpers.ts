@@ -1,6 +1,9 @@
 // Test helpers: a real server on an ephemeral port, real WebSocket clients, raw TCP peers.
 // Waits are on events ("arm the wait, then act"), never on sleeps.
+import { mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { defaultConfig, type Config } from "../src/config.ts";
 import { silentLogger } from "../src/log.ts";
 import type { ServerFrame } from "../src/shared/protocol.ts";
@@ -14,6 +17,12 @@ export function startServer(overrides: Partial<Config> = {}, deps: AppDeps = {})
 }
 
 export { eventually, memoryLogger, until } from "./support.ts";
+
+/** A fresh directory under the system's temp dir (a DATA_DIR for STORE=sqlite); disposing removes it. */
+export function tempDir(): { path: string } & Disposable {
+  const path = mkdtempSync(join(tmpdir(), "hubbub-test-"));
+  return { path, [Symbol.dispose]: () => rmSync(path, { recursive: true, force: true }) };
+}
 
 type Match<T extends ServerFrame["type"]> = T | ((f: ServerFrame) => boolean);
 type FrameOf<T extends ServerFrame["type"]> = Extract<ServerFrame, { type: T }>;

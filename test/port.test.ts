@@ -2,16 +2,18 @@
 // one port would be two independent hubs with the kernel splitting clients between them.
 import { describe, expect, it } from "bun:test";
 import { loadConfig } from "../src/config.ts";
-import { spawnServer, startServer } from "./helpers.ts";
+import { spawnServer, startServer, tempDir } from "./helpers.ts";
 
 /**
  * Runs `src/index.ts` with `env` to its exit; its exit code and every non-empty output line.
  * A server that starts when it should not is killed after `limitMs` (and then fails the test).
  */
 async function runToExit(env: Record<string, string>, limitMs = 5000): Promise<{ code: number; stdout: string[]; stderr: string[] }> {
+  using dir = tempDir();
   const proc = Bun.spawn([process.execPath, "src/index.ts"], {
     cwd: `${import.meta.dir}/..`,
-    env: { ...process.env, HOST: "127.0.0.1", ...env },
+    // A DATA_DIR of its own: a server of the developer's on ./data must not matter here.
+    env: { ...process.env, HOST: "127.0.0.1", DATA_DIR: dir.path, ...env },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

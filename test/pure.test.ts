@@ -146,7 +146,7 @@ describe("TokenBucket", () => {
 
 describe("History", () => {
   const msg = (seq: number): MessageFrame => ({ type: "message", room: "r", seq, id: String(seq), ts: 0, from: { id: "u", name: "u" }, kind: "text", text: "" });
-  const seqs = (p: { messages: MessageFrame[]; more: boolean }) => [p.messages.map((m) => m.seq), p.more];
+  const seqs = (p: { messages: { seq: number }[]; more: boolean }) => [p.messages.map((m) => m.seq), p.more];
   it("keeps the newest `capacity` messages in order and pages them after, before and newest", () => {
     const h = new History(3);
     for (let i = 1; i <= 5; i++) h.push(msg(i));

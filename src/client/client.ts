@@ -9,7 +9,8 @@
 import { DEFAULT_BACKOFF } from "../shared/backoff.ts";
 import { MAX_HISTORY_LIMIT, TYPING_INTERVAL_MS } from "../shared/limits.ts";
 import { DEFAULT_ROOM, NAME_RULE, ROOM_RULE, normalizeName, normalizeRoom } from "../shared/names.ts";
-import type { AckFrame, ClientFrame, Limits, Member, MessageFrame, ServerFrame } from "../shared/protocol.ts";
+import { isEmoji } from "../shared/emoji.ts";
+import type { AckFrame, ClientFrame, Limits, Member, MessageFrame, ServerFrame, StreamEntry } from "../shared/protocol.ts";
 import { runCommand } from "./command.ts";
 import { deferred, type Deferred } from "./deferred.ts";
 import { Emitter, type Listener } from "./emitter.ts";
@@ -276,6 +277,53 @@ export class HubbubClient {
     return { room: f.room, messages: f.messages, more: f.more === true, epoch: f.epoch };
   }
 
+  // ---- stored messages: scrollback, edits, deletes, reactions ---------------------------------
+
+  /**
+   * The messages of a room this client holds (live, replayed and loaded with loadOlder), in seq
+   * order and in their current state: edits, deletes and reactions are applied as they arrive.
+   */
+  messages(room: string): readonly MessageFrame[] {
+    return this.rooms_.get(normalizeRoom(room) ?? room)?.list.messages ?? [];
+  }
+
+  /**
+   * Loads the page of messages before the oldest one held (scrollback) into the room's list;
+   * resolves with them (empty once there are no older ones) and whether still older ones exist.
+   */
+  async loadOlder(room: string, limit?: number): Promise<{ messages: MessageFrame[]; more: boolean }> {
+    const name = this.roomName(room);
+    const r = this.rooms_.get(name);
+    if (!r) throw new HubbubError("not_in_room", `you are not in room ${name}`);
+    if (!r.list.olderKept) return { messages: [], more: false };
+    const page = await this.history(name, { before: r.list.oldestSeq, limit });
+    const messages = page.messages.filter((m): m is MessageFrame => m.type === "message");
+    if (this.rooms_.holds(r)) {
+      r.list.insert(messages);
+      r.list.olderKept = page.more;
+    }
+    return { messages, more: page.more };
+  }
+
+  /** Changes the text of one of your messages; resolves once the room has the `edited` event. Rejects with not_found / forbidden. */
+  async edit(room: string, id: string, text: string): Promise<void> {
+    const name = this.roomName(room);
+    await this.whenConnected(() => this.requestOf({ type: "edit", room: name, id, text }, "ok"));
+  }
+
+  /** Deletes one of your messages (its text is erased on the server). Rejects with not_found / forbidden. */
+  async delete(room: string, id: string): Promise<void> {
+    const name = this.roomName(room);
+    await this.whenConnected(() => this.requestOf({ type: "delete", room: name, id }, "ok"));
+  }
+
+  /** Adds (`on`, the default) or takes back your `emoji` reaction on a message. Rejects with not_found. */
+  async react(room: string, id: string, emoji: string, on = true): Promise<void> {
+    const name = this.roomName(room);
+    if (!isEmoji(emoji)) throw new HubbubError(ClientErrorCode.BadCall, "a reaction is one emoji");
+    await this.whenConnected(() => this.requestOf({ type: "react", room: name, id, emoji, on }, "ok"));
+  }
+
   /** Changes this user's name in every tab (`nick`); kept for reconnects. Rejects with name_taken / invalid_name. */
   async setName(name: string): Promise<string> {
     const wanted = normalizeName(name);
@@ -372,7 +420,11 @@ export class HubbubClient {
         this.events.emit("roster", { room: f.room, users: this.users(f.room) });
         break;
       }
+      // The room's stream: delivered once each, in seq order (held while the room syncs).
       case "message":
+      case "edited":
+      case "deleted":
+      case "reaction":
         for (const m of this.rooms_.get(f.room)?.live(f) ?? []) this.deliver(m);
         return;
       case "typing":
@@ -412,10 +464,18 @@ export class HubbubClient {
     this.events.emit(f.type, f as never);
   }
 
-  /** One message of a room's stream, to the app; its sender is no longer typing. */
-  private deliver(m: MessageFrame): void {
-    this.typists.spoke(m.room, m.from.id);
-    this.events.emit("message", m);
+  /** One entry of a room's stream, once, in order: kept in the room's message list, then emitted; a message's sender is no longer typing. */
+  private deliver(e: StreamEntry): void {
+    const list = this.rooms_.get(e.room)?.list;
+    if (e.type === "message") {
+      this.typists.spoke(e.room, e.from.id);
+      list?.append(e);
+      this.events.emit("message", e);
+      return;
+    }
+    const changed = list?.apply(e);
+    this.events.emit(e.type, e as never);
+    if (changed) this.events.emit("changed", { room: e.room, message: changed });
   }
 
   // ---- outbound --------------------------------------------------------------------------

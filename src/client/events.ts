@@ -1,8 +1,8 @@
 // Everything a HubbubClient emits. Every server frame type has an event of the same name
-// carrying the frame as received, except `message`, which is the deduplicated, seq-ordered
-// stream (live, replayed after a reconnect, or recovered after a reset) rather than raw
-// frames. The rest are derived state changes, so an app never rebuilds them itself.
-import type { Member, ServerFrame } from "../shared/protocol.ts";
+// carrying the frame as received, except the room stream's entries (`message`, `edited`,
+// `deleted`, `reaction`), which are the deduplicated, seq-ordered stream (live, replayed after a
+// reconnect, or recovered after a reset) rather than raw frames. The rest are derived state changes, so an app never rebuilds them itself.
+import type { Member, MessageFrame, ServerFrame } from "../shared/protocol.ts";
 import type { HubbubError } from "./errors.ts";
 
 /** One server frame type, by its `type`. */
@@ -39,6 +39,8 @@ export interface ClientEvents extends FrameEvents {
   resume: string;
   /** A room's numbering restarted (a new epoch: the server lost its history); what it holds now is delivered as new. */
   reset: { room: string; epoch: string };
+  /** A message this client holds changed (edited, deleted, a reaction): `message` is its new state. */
+  changed: { room: string; message: MessageFrame };
   /** Messages of a room (in its current epoch) that were missed and could not be recovered. */
   gap: { room: string; fromSeq: number; toSeq: number };
   /** Who is typing in a room changed (this user's other tabs left out); see `typing(room)`. */

@@ -1,6 +1,6 @@
 // The options a HubbubClient takes, and the pages its paged requests resolve with.
 import type { BackoffOptions } from "../shared/backoff.ts";
-import type { Member, MessageFrame } from "../shared/protocol.ts";
+import type { Member, StreamEntry } from "../shared/protocol.ts";
 
 export interface HubbubClientOptions {
   /** The server's WebSocket endpoint, e.g. `wss://chat.example.com/ws`. */
@@ -20,7 +20,7 @@ export interface HubbubClientOptions {
   resume?: string;
   /** Rooms to join at connect; the first is the handshake room. Default `["lobby"]`. */
   rooms?: string[];
-  /** Replay a room's kept history when first joining it (join() can override). Default false. */
+  /** Show a room's newest page of history (50 messages) when first joining it, older ones with loadOlder() (join() can override). Default false. */
   history?: boolean;
   /** Reconnect backoff (full jitter). Default 500 ms doubling up to 30 s. */
   reconnect?: Partial<BackoffOptions>;
@@ -38,7 +38,8 @@ export interface HubbubClientOptions {
 export interface HistoryPage {
   /** The room, normalised. */
   room: string;
-  messages: MessageFrame[];
+  /** Read backwards: messages in their current state; read `after` a seq: every stream entry (edits, deletes, reactions too). */
+  messages: StreamEntry[];
   more: boolean;
   /** The room's epoch: seqs from another epoch are not comparable. */
   epoch: string;

@@ -10,8 +10,9 @@
 //   the missed messages fell out of the kept history (a gap).
 // - The replay (all its pages) is merged with the held messages; anything at or below lastSeq
 //   is dropped.
-import type { HistoryFrame, Member, MessageFrame } from "../shared/protocol.ts";
+import type { HistoryFrame, Member, StreamEntry } from "../shared/protocol.ts";
 import { deferred, type Deferred } from "./deferred.ts";
+import { MessageList } from "./message-list.ts";
 
 /** Messages the client could not recover: they fell out of the server's history. */
 export interface Gap {
@@ -29,12 +30,12 @@ export interface ResumePoint {
 export interface Replay {
   epoch: string;
   recovered: boolean;
-  messages: readonly MessageFrame[];
+  messages: readonly StreamEntry[];
 }
 
 export interface SyncResult {
-  /** To deliver, in seq order. */
-  messages: MessageFrame[];
+  /** To deliver, in seq order (messages, and the edits, deletes and reactions among them). */
+  messages: StreamEntry[];
   /** The room's numbering restarted since it was last followed (a new epoch). */
   reset: boolean;
   /** Messages of the current epoch that were missed and could not be recovered. */
@@ -49,10 +50,12 @@ export class RoomState {
   epoch: string | null = null;
   /** The live user list, by user id. */
   readonly users = new Map<string, Member>();
+  /** The room's messages this client holds, in their current state. */
+  readonly list = new MessageList();
   /** Settles when the room's first sync completes (what join() awaits). */
   readonly joined: Deferred<void> = deferred<void>();
   /** Live messages held while a sync runs; null when not syncing. */
-  private held: MessageFrame[] | null = null;
+  private held: StreamEntry[] | null = null;
   /** The ref-less `history` frame a join with `since` gets ahead of its `users` reply. */
   private replayFrame: HistoryFrame | null = null;
   /** A sync has completed at least once: {epoch, lastSeq} is a position in the room's stream. */
@@ -67,10 +70,19 @@ export class RoomState {
     this.withHistory = withHistory;
   }
 
-  /** Where to join from: nowhere (start from now), since 0 (all kept history), or the last position. */
+  /**
+   * Where to join from: nowhere (start from now) the first time, or the last position. A room
+   * joined with history gets its newest page on top of that (wantsHistory), not a replay from
+   * seq 0: a durable room may hold thousands of messages, and older ones come with loadOlder().
+   */
   resumePoint(): ResumePoint | undefined {
-    if (!this.followed) return this.withHistory ? { since: 0 } : undefined;
+    if (!this.followed) return undefined;
     return { since: this.lastSeq, epoch: this.epoch! };
+  }
+
+  /** This first sync should deliver the room's newest page of history before what is live. */
+  get wantsHistory(): boolean {
+    return this.withHistory && !this.followed;
   }
 
   get syncing(): boolean {
@@ -90,7 +102,7 @@ export class RoomState {
   }
 
   /** A message from the live stream: returned for delivery now, or held while syncing. */
-  live(m: MessageFrame): MessageFrame[] {
+  live(m: StreamEntry): StreamEntry[] {
     if (this.held) {
       this.held.push(m);
       return [];
@@ -104,6 +116,7 @@ export class RoomState {
    */
   restart(epoch: string, seq: number): void {
     this.epoch = epoch;
+    this.list.clear();
     this.lastSeq = seq;
     if (!this.held) return;
     // Mid-sync: what was held and the replay belong to the old epoch.
@@ -141,6 +154,7 @@ export class RoomState {
     if (replay && !replay.recovered && this.followed && replay.epoch !== this.epoch) {
       reset = true;
       this.lastSeq = 0;
+      this.list.clear();
     }
     const from = this.lastSeq;
     const messages = this.accept(replay ? [...replay.messages, ...held] : held);
@@ -155,8 +169,8 @@ export class RoomState {
     return { messages, reset, gap };
   }
 
-  private accept(ms: readonly MessageFrame[]): MessageFrame[] {
-    const out: MessageFrame[] = [];
+  private accept(ms: readonly StreamEntry[]): StreamEntry[] {
+    const out: StreamEntry[] = [];
     for (const m of [...ms].sort((a, b) => a.seq - b.seq)) {
       if (m.seq <= this.lastSeq) continue;
       this.lastSeq = m.seq;

@@ -4,9 +4,12 @@
 // the snapshot says `next`, and hand RoomState everything so it delivers each missed message
 // once. Every request is tied to its reply by ref (requests.ts).
 import { MAX_HISTORY_LIMIT } from "../shared/limits.ts";
-import type { ClientFrame, MessageFrame, UsersFrame } from "../shared/protocol.ts";
+import type { ClientFrame, StreamEntry, UsersFrame } from "../shared/protocol.ts";
 import type { ClientEvents, Frame } from "./events.ts";
 import type { Replay, ResumePoint, RoomState } from "./room.ts";
+
+/** Messages a room joined with `history` shows at first (the server's default page); older ones come with loadOlder(). */
+export const INITIAL_HISTORY_LIMIT = 50;
 
 /** A client frame without its ref: the host adds one. */
 export type Unref<F> = F extends unknown ? Omit<F, "ref"> : never;
@@ -16,7 +19,8 @@ export interface SyncHost {
   /** Sends `frame` with a fresh ref; resolves with the reply, which must be of type `reply`. */
   request<K extends "users" | "history">(frame: Unref<ClientFrame>, reply: K): Promise<Frame<K>>;
   emit<K extends keyof ClientEvents>(type: K, event: ClientEvents[K]): void;
-  deliver(m: MessageFrame): void;
+  /** One entry of the room's stream, in seq order, once. */
+  deliver(m: StreamEntry): void;
   /** The user's read marker from a join's answer (`seq`), and whether the room's numbering restarted (old markers void). */
   lastRead(room: string, seq: number | undefined, reset: boolean): void;
 }
@@ -41,7 +45,12 @@ export async function finishSync(host: SyncHost, r: RoomState, resume: ResumePoi
 
   const first = resume?.since === undefined ? null : r.takeReplay();
   let replay: Replay | null = null;
-  if (first) {
+  if (resume === undefined && r.wantsHistory) {
+    // The newest page, read after the join's subscription: what is also live is merged once.
+    const page = await host.request({ type: "history", room: r.name, limit: INITIAL_HISTORY_LIMIT }, "history");
+    replay = { epoch: page.epoch, recovered: true, messages: page.messages };
+    if (page.more !== true) r.list.olderKept = false;
+  } else if (first) {
     const messages = [...first.messages];
     // Only a complete replay pages on: `more` after `recovered: false` means older messages.
     for (let more = first.recovered === true && first.more === true; more; ) {

@@ -11,14 +11,15 @@
 //   NameRegistry   cluster-wide unique names, and who a connected user is by id
 //
 // MemoryEngine (engine/memory.ts) is the single-node default; RedisEngine (engine/redis.ts)
-// implements the same parts for several nodes sharing one Redis. A durable history store goes
-// behind HistoryStore (and the Broker's append) without touching the rest.
+// implements the same parts for several nodes sharing one Redis. The single-node engine keeps a
+// room's stream in a StreamStore (engine/stream-store.ts): in memory, or durable in SQLite
+// (engine/sqlite-stream.ts, STORE=sqlite), behind the same Broker and HistoryStore.
 //
 // Answers are Awaitable: a value when at hand (the memory engine always), else a promise; the
 // callers chain with andThen (awaitable.ts). A part may throw synchronously only when it answers
 // synchronously; async failures reject.
 import type { Awaitable } from "../awaitable.ts";
-import type { DirectMessageFrame, Member, MessageFrame, MessageKind } from "../shared/protocol.ts";
+import type { DirectMessageFrame, Member, MessageFrame, MessageKind, StreamEntry, StreamEvent } from "../shared/protocol.ts";
 
 /** What a node hands the engine so it can deliver to this node's sockets. */
 export interface EngineSink {
@@ -61,6 +62,23 @@ export interface MessageDraft {
   text: string;
 }
 
+/**
+ * A change to a stored message before the engine gives it its seq. Who may make it is the
+ * caller's rule (message-edits.ts); the engine checks, atomically with the change, that the
+ * message is kept and not deleted.
+ */
+export type EventDraft =
+  | { type: "edit"; id: string; ts: number; by: Member; text: string }
+  | { type: "delete"; id: string; ts: number; by: Member }
+  | { type: "react"; id: string; ts: number; by: Member; emoji: string; on: boolean };
+
+/**
+ * The outcome of a change: the event as stored and delivered, or `event: null` when it changed
+ * nothing (a reaction that was already so: no seq is taken); `not_found` when the room keeps
+ * no such message, or it was deleted.
+ */
+export type Applied = { ok: true; event: StreamEvent | null } | { ok: false; reason: "not_found" };
+
 /** A client's idempotency key for a send: `cid` is unique per user. */
 export interface SendKey {
   userId: string;
@@ -92,8 +110,12 @@ export interface HistoryQuery {
 }
 
 export interface HistoryPage extends StreamPosition {
-  /** In ascending seq order. With `after`: the first `limit` after it; otherwise the newest `limit` (before `before`). */
-  messages: MessageFrame[];
+  /**
+   * In ascending seq order, messages in their current state. With `after`: the first `limit`
+   * stream entries after it (messages and events: what recovery replays); otherwise the newest
+   * `limit` messages (before `before`), without events (scrollback).
+   */
+  messages: StreamEntry[];
   /** More kept messages lie beyond the page in the direction read (newer with `after`, older otherwise). */
   more: boolean;
 }
@@ -129,6 +151,11 @@ export interface MemberPage {
 export interface Broker {
   /** Assigns the room's next seq, appends to history and delivers to every room member. */
   publish(room: string, draft: MessageDraft, key?: SendKey): Awaitable<Published>;
+  /**
+   * Appends a change to a kept message as the room's next seq and delivers it, with the same
+   * order, self-delivery and durability guarantees as publish().
+   */
+  apply(room: string, draft: EventDraft): Awaitable<Applied>;
   /** An unsequenced, unstored frame to every member of `room` on every node (typing, notices). */
   signal(room: string, data: string): Awaitable<void>;
   /** A direct frame to every connection of `userId` on every node, except connection `exceptConn`. */
@@ -142,6 +169,8 @@ export interface HistoryStore {
   position(room: string): Awaitable<StreamPosition>;
   /** A page of the room's kept messages (the newest `limit` when neither cursor is given). */
   page(room: string, query: HistoryQuery): Awaitable<HistoryPage>;
+  /** The kept message `id` of the room in its current state (a tombstone if deleted), or null. */
+  message(room: string, id: string): Awaitable<MessageFrame | null>;
 }
 
 export interface PresenceStore {

@@ -1,30 +1,28 @@
 // MemoryEngine: the single-node Engine, its four parts living in this process. Delivery is Bun's
 // topic publish, so a room message is serialised once and written by native code.
 //
-// What is kept: a room's seq and recent history once it has had a message (so its numbering
-// never restarts while the process lives: one epoch per process serves every room), and its
-// member list while it has members. A room that never had a message is forgotten with its last
-// member, so joining and leaving made-up rooms costs nothing lasting.
-import { CidCache } from "../cid-cache.ts";
-import { History } from "../history.ts";
+// What is kept: a room's stream once it has had a message, in a StreamStore (stream-store.ts:
+// in memory, or durable in SQLite with STORE=sqlite), and its member list while it has members.
+// A room that never had a message is forgotten with its last member, so joining and leaving
+// made-up rooms costs nothing lasting.
+import type { Awaitable } from "../awaitable.ts";
 import { MemberList } from "../member-list.ts";
 import type { DirectMessageFrame, Member, MessageFrame } from "../shared/protocol.ts";
 import { encode } from "../shared/protocol.ts";
 import type {
-  Broker, ControlMessage, Engine, EngineSink, HistoryPage, HistoryQuery, HistoryStore, MemberPage, MessageDraft,
+  Applied, Broker, ControlMessage, Engine, EngineSink, EventDraft, HistoryPage, HistoryQuery, HistoryStore, MemberPage, MessageDraft,
   NameRegistry, PresenceStore, Published, RoomPage, SendKey, StreamPosition,
 } from "./engine.ts";
+import { MemoryStream } from "./memory-stream.ts";
+import type { StreamStore } from "./stream-store.ts";
 
 export interface MemoryEngineOptions {
-  /** Messages kept per room (HISTORY_SIZE). */
+  /** Entries kept per room by the default memory stream (HISTORY_SIZE). */
   historySize: number;
+  /** Where room streams are kept: a MemoryStream of `historySize` unless given (STORE=sqlite gives a SqliteStream). */
+  stream?: StreamStore;
   /** Node id; random when absent. */
   nodeId?: string;
-}
-
-interface Stream {
-  seq: number;
-  readonly history: History;
 }
 
 /** Where the parts deliver: the sink once started, nothing before or after. */
@@ -32,28 +30,19 @@ interface Outlet {
   sink: EngineSink | null;
 }
 
-class MemoryBroker implements Broker, HistoryStore {
-  /** Rooms that have had a message. */
-  readonly streams = new Map<string, Stream>();
-  private readonly sent = new CidCache<MessageFrame>();
-
+/** The Broker and the HistoryStore: the room streams (a StreamStore) plus delivery. */
+class LocalBroker implements Broker, HistoryStore {
   constructor(
     private readonly out: Outlet,
-    private readonly historySize: number,
-    /** The epoch of every room: new with each process, so a restart tells clients their seqs are void. */
-    readonly epoch: string,
+    readonly stream: StreamStore,
   ) {}
 
-  publish(room: string, draft: MessageDraft, key?: SendKey): Published {
-    const seen = key && this.sent.get(key);
-    if (seen) return { message: seen, duplicate: true };
-    let s = this.streams.get(room);
-    if (!s) this.streams.set(room, (s = { seq: 0, history: new History(this.historySize) }));
-    const message: MessageFrame = { type: "message", room, seq: ++s.seq, id: draft.id, ts: draft.ts, from: draft.from, kind: draft.kind, text: draft.text };
-    s.history.push(message);
-    if (key) this.sent.set(key, message);
-    this.out.sink?.publishRoom(room, encode(message));
-    return { message, duplicate: false };
+  publish(room: string, draft: MessageDraft, key?: SendKey): Awaitable<Published> {
+    return this.stream.publish(room, draft, key);
+  }
+
+  apply(room: string, draft: EventDraft): Awaitable<Applied> {
+    return this.stream.apply(room, draft);
   }
 
   signal(room: string, data: string): void {
@@ -69,13 +58,15 @@ class MemoryBroker implements Broker, HistoryStore {
   }
 
   position(room: string): StreamPosition {
-    return { seq: this.streams.get(room)?.seq ?? 0, epoch: this.epoch };
+    return this.stream.position(room);
   }
 
-  page(room: string, query: HistoryQuery): HistoryPage {
-    const s = this.streams.get(room);
-    const { messages, more } = s ? s.history.page(query) : { messages: [], more: false };
-    return { seq: s?.seq ?? 0, epoch: this.epoch, messages, more };
+  page(room: string, query: HistoryQuery): Awaitable<HistoryPage> {
+    return this.stream.page(room, query);
+  }
+
+  message(room: string, id: string): Awaitable<MessageFrame | null> {
+    return this.stream.message(room, id);
   }
 }
 
@@ -151,15 +142,15 @@ class MemoryNames implements NameRegistry {
 
 export class MemoryEngine implements Engine {
   readonly nodeId: string;
-  readonly broker: MemoryBroker;
-  readonly history: MemoryBroker;
+  readonly broker: LocalBroker;
+  readonly history: LocalBroker;
   readonly presence: MemoryPresence;
   readonly names = new MemoryNames();
   private readonly out: Outlet = { sink: null };
 
   constructor(opts: MemoryEngineOptions) {
     this.nodeId = opts.nodeId ?? crypto.randomUUID().slice(0, 8);
-    this.broker = this.history = new MemoryBroker(this.out, opts.historySize, crypto.randomUUID().replaceAll("-", "").slice(0, 16));
+    this.broker = this.history = new LocalBroker(this.out, opts.stream ?? new MemoryStream(opts.historySize));
     this.presence = new MemoryPresence(this.out, this.nodeId);
   }
 
@@ -169,21 +160,23 @@ export class MemoryEngine implements Engine {
 
   async start(sink: EngineSink): Promise<void> {
     this.out.sink = sink;
+    this.broker.stream.attach((room, data) => sink.publishRoom(room, data));
   }
 
-  /** Messages held in every room's history (the hubbub_history_messages metric). */
+  /** Entries held in memory for history (the hubbub_history_messages metric). */
   historyMessages(): number {
-    let n = 0;
-    for (const s of this.broker.streams.values()) n += s.history.size;
-    return n;
+    return this.broker.stream.held();
   }
 
-  /** Rooms the engine holds anything for (tests: that empty rooms are dropped). */
+  /** Rooms the engine holds anything for in memory (tests: that empty rooms are dropped). */
   get roomCount(): { streams: number; presence: number } {
-    return { streams: this.broker.streams.size, presence: this.presence.roomCount };
+    return { streams: this.broker.stream.roomCount, presence: this.presence.roomCount };
   }
 
+  /** Stops delivering, then lets the stream finish what is in flight (a last commit) and close. */
   async close(): Promise<void> {
     this.out.sink = null;
+    this.broker.stream.attach(null);
+    await this.broker.stream.close();
   }
 }

@@ -1,5 +1,6 @@
 // Broker on Redis. A publish is one script (redis-stream-scripts.ts) that checks the SendKey,
-// assigns the seq, appends to history and PUBLISHes on the room's channel. The node's own
+// assigns the seq, appends to history and PUBLISHes on the room's channel; a change to a kept
+// message (apply) is one script the same way, its event an entry of the same stream. The node's own
 // messages come back to it through its subscription, and that echo is its delivery path, not
 // something to drop: Redis publishes a room's envelopes in seq order, so delivering the echo
 // (instead of a local shortcut) keeps one order on every node. publish() resolves once the
@@ -8,16 +9,18 @@
 // control message when the call resolves. Signals and user frames are one PUBLISH each and
 // resolve once Redis took them.
 import type { Logger } from "../log.ts";
-import type { DirectMessageFrame, MessageFrame } from "../shared/protocol.ts";
+import type { DirectMessageFrame, MessageFrame, StreamEntry, StreamEvent } from "../shared/protocol.ts";
 import { encode } from "../shared/protocol.ts";
-import { IDEMPOTENCY_WINDOW_MS, type Broker, type ControlMessage, type EngineSink, type MessageDraft, type Published, type SendKey } from "./engine.ts";
+import { IDEMPOTENCY_WINDOW_MS, type Applied, type EventDraft, type Broker, type ControlMessage, type EngineSink, type MessageDraft, type Published, type SendKey } from "./engine.ts";
 import type { Channels } from "./redis-channels.ts";
-import { controlEnvelope, directEnvelope, frameOf, openMessageEnvelope, parseMessageEnvelope, signalEnvelope, type Envelope, type MessageEnvelope } from "./redis-envelope.ts";
+import {
+  controlEnvelope, directEnvelope, entryOf, frameOf, openEventEnvelope, openMessageEnvelope, parseMessageEnvelope, signalEnvelope, type Envelope, type StreamEnvelope,
+} from "./redis-envelope.ts";
 import { newEpoch } from "./redis-history.ts";
 import type { RedisKeys } from "./redis-keys.ts";
 import type { Send } from "./redis-scripts.ts";
 import type { Sequencer } from "./redis-sequencer.ts";
-import { publishScript } from "./redis-stream-scripts.ts";
+import { applyScript, publishScript } from "./redis-stream-scripts.ts";
 
 export interface BrokerDeps {
   nodeId: string;
@@ -48,6 +51,8 @@ export class RedisBroker implements Broker {
   /** Own control messages waiting for their echo, by number. */
   private readonly controls = new Map<number, () => void>();
   private controlsSent = 0;
+  /** Changes this node applied (their eids). */
+  private events = 0;
 
   constructor(private readonly d: BrokerDeps) {}
 
@@ -59,12 +64,12 @@ export class RedisBroker implements Broker {
     const pending: Pending = { room, epoch: "", seq: 0, settle };
     if (sequencer.isTracked(room) && this.d.channels.has(k.roomChannel(room))) this.pending.set(draft.id, pending);
     else settle();
-    const keys = [k.roomSeq(room), k.roomEpoch(room), k.roomHistory(room)];
+    const keys = [k.roomSeq(room), k.roomEpoch(room), k.roomHistory(room), k.roomIds(room), k.roomChanges(room)];
     if (key) keys.push(k.sendKey(key.userId, key.cid));
     const head = openMessageEnvelope(this.d.nodeId, room, draft);
     let reply: PublishReply;
     try {
-      reply = (await publishScript.run(this.d.send, keys, [k.roomChannel(room), head, this.d.historySize, newEpoch(), IDEMPOTENCY_WINDOW_MS])) as PublishReply;
+      reply = (await publishScript.run(this.d.send, keys, [k.roomChannel(room), head, this.d.historySize, newEpoch(), IDEMPOTENCY_WINDOW_MS, draft.id])) as PublishReply;
     } catch (err) {
       if (this.pending.get(draft.id) === pending) this.pending.delete(draft.id);
       throw err;
@@ -87,6 +92,41 @@ export class RedisBroker implements Broker {
     const r = parseMessageEnvelope(raw);
     if (!r.ok) throw new Error(`the message first sent with this cid is unreadable in Redis (${r.error})`);
     return frameOf(r.envelope);
+  }
+
+  /**
+   * A change to a kept message: one script checks the message, stores its new state, appends the
+   * event and publishes it; like publish(), this resolves once the echo was delivered here.
+   */
+  async apply(room: string, d: EventDraft): Promise<Applied> {
+    const { keys: k, sequencer } = this.d;
+    const eid = `${this.d.nodeId}-e${(this.events++).toString(36)}`;
+    let settle = () => {};
+    const echoed = new Promise<void>((resolve) => (settle = resolve));
+    const pending: Pending = { room, epoch: "", seq: 0, settle };
+    if (sequencer.isTracked(room) && this.d.channels.has(k.roomChannel(room))) this.pending.set(eid, pending);
+    else settle();
+    const body = d.type === "edit" ? { type: "edited" as const, id: d.id, text: d.text, ts: d.ts, by: d.by }
+      : d.type === "delete" ? { type: "deleted" as const, id: d.id, ts: d.ts, by: d.by }
+      : { type: "reaction" as const, id: d.id, emoji: d.emoji, by: d.by, on: d.on };
+    const args = [k.roomChannel(room), openEventEnvelope(this.d.nodeId, room, eid, body), this.d.historySize, d.id, d.type, d.by.id,
+      d.type === "react" ? d.emoji : "", d.type === "react" && d.on ? 1 : 0, d.type === "edit" ? d.text : "", d.ts];
+    let reply: [number, string?, number?];
+    try {
+      reply = (await applyScript.run(this.d.send, [k.roomSeq(room), k.roomEpoch(room), k.roomHistory(room), k.roomIds(room), k.roomChanges(room)], args)) as typeof reply;
+    } catch (err) {
+      if (this.pending.get(eid) === pending) this.pending.delete(eid);
+      throw err;
+    }
+    if (Number(reply[0]) !== 1) {
+      if (this.pending.get(eid) === pending) this.settle(eid);
+      return Number(reply[0]) === 2 ? { ok: true, event: null } : { ok: false, reason: "not_found" };
+    }
+    pending.epoch = String(reply[1]);
+    pending.seq = Number(reply[2]);
+    if (this.pending.has(eid) && sequencer.isPast(room, pending.epoch, pending.seq)) this.settle(eid);
+    await echoed;
+    return { ok: true, event: { ...body, room, seq: pending.seq } as StreamEvent };
   }
 
   async signal(room: string, data: string): Promise<void> {
@@ -112,8 +152,10 @@ export class RedisBroker implements Broker {
 
   // ---- receiving (the engine routes envelopes here) ------------------------------------------
 
-  receiveMessage(e: MessageEnvelope): void {
-    this.d.sequencer.receive({ msg: frameOf(e), epoch: e.epoch });
+  /** A message or a change from the room's channel. */
+  receiveEntry(e: StreamEnvelope): void {
+    const { entry, key } = entryOf(e);
+    this.d.sequencer.receive({ msg: entry, key, epoch: e.epoch });
   }
 
   receiveControl(e: Extract<Envelope, { type: "control" }>): void {
@@ -125,9 +167,9 @@ export class RedisBroker implements Broker {
 
   // ---- the sequencer's hooks -----------------------------------------------------------------
 
-  deliver(msg: MessageFrame): void {
+  deliver(msg: StreamEntry, key: string): void {
     this.d.sink()?.publishRoom(msg.room, encode(msg));
-    if (this.pending.has(msg.id)) this.settle(msg.id);
+    if (this.pending.has(key)) this.settle(key);
   }
 
   skipped(room: string, epoch: string, from: number, to: number): void {

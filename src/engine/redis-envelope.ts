@@ -9,7 +9,7 @@
 // member JSON Redis holds (the script appends `<member>,<member>]}`). Everything else is plain
 // JSON.stringify.
 import { z } from "zod";
-import type { DirectMessageFrame, Member, MessageFrame } from "../shared/protocol.ts";
+import type { DirectMessageFrame, Member, MessageFrame, StreamEntry, StreamEvent } from "../shared/protocol.ts";
 import { DirectMessageFrame as DirectSchema, Member as MemberSchema, MessageFrame as MessageSchema } from "../shared/protocol.ts";
 import type { ControlMessage, MessageDraft } from "./engine.ts";
 
@@ -24,6 +24,22 @@ const MessageEnvelope = z.object({
   type: z.literal("message"),
   room: z.string(),
   draft: Draft,
+  epoch: z.string().min(1).max(64),
+  seq: z.number().int().min(1).safe(),
+});
+/** A change's fields as stored (the frame without room and seq). */
+const EventBody = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("edited"), id: z.string(), text: z.string(), ts: z.number(), by: MemberSchema }),
+  z.object({ type: z.literal("deleted"), id: z.string(), ts: z.number(), by: MemberSchema }),
+  z.object({ type: z.literal("reaction"), id: z.string(), emoji: z.string(), by: MemberSchema, on: z.boolean() }),
+]);
+/** A change to a kept message, as a message is: in the history stream and on the room channel. `eid` is unique (the sender's echo). */
+const EventEnvelope = z.object({
+  ...Base,
+  type: z.literal("event"),
+  room: z.string(),
+  eid: z.string(),
+  event: EventBody,
   epoch: z.string().min(1).max(64),
   seq: z.number().int().min(1).safe(),
 });
@@ -42,9 +58,12 @@ const ControlEnvelope = z.object({ ...Base, type: z.literal("control"), n: z.num
 /** A node's health-check ping to itself: proves its subscription still delivers. */
 const PingEnvelope = z.object({ ...Base, type: z.literal("ping"), n: z.number().int().min(0) });
 
-const Envelope = z.discriminatedUnion("type", [MessageEnvelope, PresenceEnvelope, SignalEnvelope, DirectEnvelope, ControlEnvelope, PingEnvelope]);
+const Envelope = z.discriminatedUnion("type", [MessageEnvelope, EventEnvelope, PresenceEnvelope, SignalEnvelope, DirectEnvelope, ControlEnvelope, PingEnvelope]);
 export type Envelope = z.infer<typeof Envelope>;
 export type MessageEnvelope = z.infer<typeof MessageEnvelope>;
+export type EventEnvelope = z.infer<typeof EventEnvelope>;
+/** What a room's stream holds: a message or a change to one. */
+export type StreamEnvelope = MessageEnvelope | EventEnvelope;
 
 export type EnvelopeResult = { ok: true; envelope: Envelope } | { ok: false; error: string };
 
@@ -68,6 +87,26 @@ export function parseMessageEnvelope(raw: unknown): { ok: true; envelope: Messag
   const r = parseEnvelope(raw);
   if (!r.ok) return r;
   return r.envelope.type === "message" ? { ok: true, envelope: r.envelope } : { ok: false, error: `type ${r.envelope.type}` };
+}
+
+/** A stream entry from the wire or from storage (a message or a change), or why it is not one. */
+export function parseStreamEnvelope(raw: unknown): { ok: true; envelope: StreamEnvelope } | { ok: false; error: string } {
+  if (typeof raw !== "string") return { ok: false, error: "not a string" };
+  const r = parseEnvelope(raw);
+  if (!r.ok) return r;
+  const e = r.envelope;
+  return e.type === "message" || e.type === "event" ? { ok: true, envelope: e } : { ok: false, error: `type ${e.type}` };
+}
+
+/** The client frame a stream envelope carries, and the key its sender waits on (message id, or event eid). */
+export function entryOf(e: StreamEnvelope): { entry: StreamEntry; key: string } {
+  if (e.type === "message") return { entry: frameOf(e), key: e.draft.id };
+  return { entry: { ...e.event, room: e.room, seq: e.seq } as StreamEvent, key: e.eid };
+}
+
+/** A change's envelope without its epoch and seq: the apply script appends `"<epoch>","seq":<seq>}`. */
+export function openEventEnvelope(node: string, room: string, eid: string, event: z.infer<typeof EventBody>): string {
+  return `${JSON.stringify({ v: ENVELOPE_VERSION, node, type: "event", room, eid, event }).slice(0, -1)},"epoch":`;
 }
 
 /** The client frame a message envelope carries. */

@@ -11,6 +11,10 @@
 //                                        data gives the room a new one); while the room has had no
 //                                        message it expires after EMPTY_EPOCH_TTL_MS
 //   P:room:<room>:history        stream  the room's last HISTORY_SIZE message envelopes, id = <seq>-0
+//   P:room:<room>:ids            zset    message id → seq, for the messages history keeps (edits, deletes
+//                                        and reactions find their message here)
+//   P:room:<room>:changes        hash    message id → its current state JSON {text, edited, deleted,
+//                                        reactions}, for kept messages that were changed
 //   P:room:<room>:members        hash    member id → member JSON {"id","name"}, cluster-wide
 //   P:room:<room>:refs           hash    member id → how many nodes hold it there (a user's tabs
 //                                        can be on several nodes; the last one's leave removes it)
@@ -35,6 +39,8 @@ export interface RedisKeys {
   roomSeq(room: string): string;
   roomEpoch(room: string): string;
   roomHistory(room: string): string;
+  roomIds(room: string): string;
+  roomChanges(room: string): string;
   roomMembers(room: string): string;
   roomRefs(room: string): string;
   sendKey(userId: string, cid: string): string;
@@ -58,6 +64,8 @@ export function redisKeys(prefix: string): RedisKeys {
     roomSeq: (room) => `${p}room:${room}:seq`,
     roomEpoch: (room) => `${p}room:${room}:epoch`,
     roomHistory: (room) => `${p}room:${room}:history`,
+    roomIds: (room) => `${p}room:${room}:ids`,
+    roomChanges: (room) => `${p}room:${room}:changes`,
     roomMembers: (room) => `${p}room:${room}:members`,
     roomRefs: (room) => `${p}room:${room}:refs`,
     sendKey: (userId, cid) => `${p}cid:${userId.length}:${userId}:${cid}`,

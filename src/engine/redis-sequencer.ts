@@ -10,19 +10,20 @@
 // room's numbering restarted (Redis lost its data): the room starts over at seq 0 of the new
 // epoch, and the old epoch is retired, so a late message of it can never restart it back.
 import type { Logger } from "../log.ts";
-import type { MessageFrame } from "../shared/protocol.ts";
+import type { StreamEntry } from "../shared/protocol.ts";
 
-/** A message with the epoch its seq counts in. */
+/** A stream entry (a message or a change) with the epoch its seq counts in, and its sender's key (message id, or event eid). */
 export interface Sequenced {
-  msg: MessageFrame;
+  msg: StreamEntry;
   epoch: string;
+  key: string;
 }
 
 /** What a history read for a gap found: the room's epoch and seq then, and the kept messages asked for. */
 export interface Fetched {
   epoch: string;
   seq: number;
-  messages: MessageFrame[];
+  messages: { entry: StreamEntry; key: string }[];
 }
 
 export interface SequencerDeps {
@@ -32,7 +33,7 @@ export interface SequencerDeps {
    */
   fetch(room: string, epoch: string, since: number, until?: number): Promise<Fetched>;
   /** Hands one message to this node's members; called in seq order per room and epoch, once per seq. */
-  deliver(msg: MessageFrame): void;
+  deliver(msg: StreamEntry, key: string): void;
   /** Seqs `from`..`to` of `room` in `epoch` were not delivered and cannot be (history no longer has them). */
   skipped(room: string, epoch: string, from: number, to: number): void;
   /** The room's numbering restarted under `epoch`: nothing of an earlier epoch will be delivered. */
@@ -108,7 +109,7 @@ export class Sequencer {
    */
   private run(room: string, r: RoomOrder, queue: Sequenced[], covered: Covered | null): void {
     for (let i = 0; i < queue.length; i++) {
-      const { msg, epoch } = queue[i]!;
+      const { msg, epoch, key } = queue[i]!;
       if (epoch !== r.epoch) {
         if (r.retired.has(epoch)) continue;
         this.restart(room, r, epoch);
@@ -119,7 +120,7 @@ export class Sequencer {
         this.deps.skipped(room, epoch, r.last + 1, msg.seq - 1);
       }
       r.last = msg.seq;
-      this.deps.deliver(msg);
+      this.deps.deliver(msg, key);
     }
   }
 
@@ -140,7 +141,7 @@ export class Sequencer {
     if (!got) return this.run(room, r, queue, { epoch, until: Infinity });
     if (got.epoch !== r.epoch) this.restart(room, r, got.epoch);
     const reached = got.epoch === epoch && until !== undefined ? until : got.seq;
-    this.run(room, r, [...got.messages.map((msg) => ({ msg, epoch: got.epoch })), ...queue], { epoch: got.epoch, until: reached });
+    this.run(room, r, [...got.messages.map(({ entry, key }) => ({ msg: entry, key, epoch: got.epoch })), ...queue], { epoch: got.epoch, until: reached });
   }
 
   private restart(room: string, r: RoomOrder, epoch: string): void {

@@ -74,7 +74,7 @@ export class RedisEngine implements Engine {
     this.history = new RedisHistory(keys, send, opts.historySize, log);
     this.sequencer = new Sequencer({
       fetch: (room, epoch, since, until) => this.history.range(room, epoch, since, until),
-      deliver: (msg) => this.broker.deliver(msg),
+      deliver: (msg, key) => this.broker.deliver(msg, key),
       skipped: (room, epoch, from, to) => this.broker.skipped(room, epoch, from, to),
       restarted: (room, epoch) => this.broker.restarted(room, epoch),
       log,
@@ -122,8 +122,9 @@ export class RedisEngine implements Engine {
     const k = this.keys;
     switch (e.type) {
       case "message":
+      case "event":
         if (channel !== k.roomChannel(e.room)) break;
-        return this.broker.receiveMessage(e);
+        return this.broker.receiveEntry(e);
       case "signal":
         if (channel !== k.roomChannel(e.room)) break;
         return this.sink?.publishRoom(e.room, e.data);

@@ -81,5 +81,9 @@ export const ErrorCode = {
   Unavailable: "unavailable",
   /** The application's message hook (MESSAGE_HOOK_URL) refused the message; `message` is the backend's. Nothing was published. */
   Rejected: "rejected",
+  /** An edit, delete or reaction named no message of that room (or one already deleted). */
+  NotFound: "not_found",
+  /** The message is not yours to change (only its author may edit or delete it). */
+  Forbidden: "forbidden",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -4,9 +4,13 @@
 // without throwing. Kept apart from protocol.ts so the browser bundle has no zod in it.
 import type { ServerFrame, ServerFrameType } from "./protocol.ts";
 
-const TYPES: ReadonlySet<string> = new Set<ServerFrameType>([
-  "welcome", "identity", "users", "presence", "message", "ack", "direct", "history", "left", "notice", "epoch", "ok", "error", "shutdown", "pong", "typing", "read",
-]);
+/** Every server frame type, as a record so that a type added to the protocol and missed here fails the typecheck. */
+const KNOWN: Record<ServerFrameType, true> = {
+  welcome: true, identity: true, users: true, presence: true, message: true, ack: true, direct: true, history: true, left: true,
+  notice: true, epoch: true, ok: true, error: true, shutdown: true, pong: true,
+  edited: true, deleted: true, reaction: true, typing: true, read: true,
+};
+const TYPES: ReadonlySet<string> = new Set(Object.keys(KNOWN));
 
 /** One server frame, or null for anything that is not a JSON object of a known type. */
 export function decodeServerFrame(data: unknown): ServerFrame | null {

@@ -4,6 +4,7 @@
 // bundles zod; they read frames with shared/decode.ts. docs/protocol.md describes the same frames.
 import { z } from "zod";
 import { ErrorCode } from "./codes.ts";
+import { isEmoji, MAX_EMOJI_BYTES } from "./emoji.ts";
 import {
   MAX_CID_LENGTH, MAX_CURSOR_LENGTH, MAX_HISTORY_LIMIT, MAX_RAW_NAME_LENGTH, MAX_REF_LENGTH, MAX_WHO_LIMIT, PROTOCOL_VERSION,
 } from "./limits.ts";
@@ -54,14 +55,33 @@ export const TypingFrame = z.object({ type: z.literal("typing"), room: RawName, 
 /** "I have read `room` up to `seq`": kept per user and room, and told to the user's other connections. */
 export const ReadFrame = z.object({ type: z.literal("read"), room: RawName, seq: Seq, ref: Ref.optional() });
 
-export const ClientFrame = z.discriminatedUnion("type", [ChatFrame, DirectFrame, JoinFrame, LeaveFrame, NickFrame, WhoFrame, HistoryRequestFrame, PingFrame, TypingFrame, ReadFrame]);
+// ---- client → server: changes to stored messages (durable rooms) ------------------------------
+
+/** A message id, as the server made it (`<node>-<counter>`); bounded because it is echoed. */
+const MessageId = z.string().min(1).max(MAX_CURSOR_LENGTH);
+export const EditFrame = z.object({ type: z.literal("edit"), room: RawName, id: MessageId, text: z.string(), ref: Ref.optional() });
+export const DeleteFrame = z.object({ type: z.literal("delete"), room: RawName, id: MessageId, ref: Ref.optional() });
+/** `emoji`: one emoji grapheme of at most MAX_EMOJI_BYTES bytes (shared/emoji.ts checks it). */
+export const ReactFrame = z.object({
+  type: z.literal("react"),
+  room: RawName,
+  id: MessageId,
+  emoji: z.string().min(1).max(MAX_EMOJI_BYTES).refine(isEmoji, { message: `must be one emoji of at most ${MAX_EMOJI_BYTES} bytes` }),
+  on: z.boolean(),
+  ref: Ref.optional(),
+});
+
+export const ClientFrame = z.discriminatedUnion("type", [
+  ChatFrame, DirectFrame, JoinFrame, LeaveFrame, NickFrame, WhoFrame, HistoryRequestFrame, PingFrame, TypingFrame, ReadFrame,
+  EditFrame, DeleteFrame, ReactFrame,
+]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ChatFrame = z.infer<typeof ChatFrame>;
 export type DirectFrame = z.infer<typeof DirectFrame>;
 export type ClientFrameType = ClientFrame["type"];
 
 /** Every client frame type (for metering and docs). */
-export const CLIENT_TYPES: ReadonlySet<string> = new Set(["chat", "direct", "join", "leave", "nick", "who", "history", "ping", "typing", "read"] satisfies ClientFrameType[]);
+export const CLIENT_TYPES: ReadonlySet<string> = new Set(["chat", "direct", "join", "leave", "nick", "who", "history", "ping", "typing", "read", "edit", "delete", "react"] satisfies ClientFrameType[]);
 
 // ---- server → client ------------------------------------------------------------------------
 
@@ -106,8 +126,31 @@ export const MessageFrame = z.object({
   ts: z.number(),
   from: Member,
   kind: MessageKind,
+  /** Empty once the message was deleted (the text is erased from storage). */
   text: z.string(),
+  // The message's current state, on stored copies (history pages) only; live frames are as posted.
+  /** When the text was last edited (ms since the epoch). */
+  edited: z.number().optional(),
+  /** The message was deleted: a tombstone, its text erased. */
+  deleted: z.literal(true).optional(),
+  /** Emoji → ids of the users who reacted with it, in the order they did; absent without reactions. */
+  reactions: z.record(z.string(), z.array(z.string())).optional(),
 });
+
+// ---- server → client: changes to stored messages (durable rooms) ------------------------------
+// Each is an entry in the room's seq'd stream, like a message: delivered live in seq order and
+// replayed by `since` recovery; applying one to a message's current state is idempotent
+// (shared/stream.ts), so a client may see it both folded into a replayed message and on its own.
+
+/** The message `id` now reads `text` (edited by its author `by` at `ts`). */
+export const EditedFrame = z.object({ type: z.literal("edited"), room: z.string(), seq: Seq, id: z.string(), text: z.string(), ts: z.number(), by: Member });
+/** The message `id` was deleted by `by` at `ts`: its text is gone from storage. */
+export const DeletedFrame = z.object({ type: z.literal("deleted"), room: z.string(), seq: Seq, id: z.string(), ts: z.number(), by: Member });
+/** `by` added (`on`) or took back their `emoji` reaction on message `id`. */
+export const ReactionFrame = z.object({ type: z.literal("reaction"), room: z.string(), seq: Seq, id: z.string(), emoji: z.string(), by: Member, on: z.boolean() });
+/** One entry of a room's stream: a message, or a change to one. */
+export const StreamEntry = z.discriminatedUnion("type", [MessageFrame, EditedFrame, DeletedFrame, ReactionFrame]);
+
 export const AckFrame = z.object({ type: z.literal("ack"), ref: Ref, room: z.string(), seq: Seq, id: z.string(), cid: Cid.optional() });
 export const DirectMessageFrame = z.object({
   type: z.literal("direct"),
@@ -123,7 +166,12 @@ export const HistoryFrame = z.object({
   type: z.literal("history"),
   room: z.string(),
   epoch: z.string(),
-  messages: z.array(MessageFrame),
+  /**
+   * In seq order. Read backwards (scrollback): messages only, each in its current state. Read
+   * forwards (`after`, recovery): every stream entry, messages in their current state and the
+   * edits, deletes and reactions among them.
+   */
+  messages: z.array(StreamEntry),
   recovered: z.boolean().optional(),
   more: z.boolean().optional(),
   ref: Ref.optional(),
@@ -144,6 +192,7 @@ export const ReadMarkerFrame = z.object({ type: z.literal("read"), room: z.strin
 export const ServerFrame = z.discriminatedUnion("type", [
   WelcomeFrame, IdentityFrame, UsersFrame, PresenceFrame, MessageFrame, AckFrame, DirectMessageFrame, HistoryFrame,
   LeftFrame, NoticeFrame, EpochFrame, OkFrame, ErrorFrame, ShutdownFrame, PongFrame, TypingUsersFrame, ReadMarkerFrame,
+  EditedFrame, DeletedFrame, ReactionFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];
@@ -159,6 +208,12 @@ export type Limits = z.infer<typeof Limits>;
 export type MessageKind = z.infer<typeof MessageKind>;
 export type TypingUsersFrame = z.infer<typeof TypingUsersFrame>;
 export type ReadMarkerFrame = z.infer<typeof ReadMarkerFrame>;
+export type EditedFrame = z.infer<typeof EditedFrame>;
+export type DeletedFrame = z.infer<typeof DeletedFrame>;
+export type ReactionFrame = z.infer<typeof ReactionFrame>;
+export type StreamEntry = z.infer<typeof StreamEntry>;
+/** A change to a stored message: an entry of the stream that is not a message. */
+export type StreamEvent = EditedFrame | DeletedFrame | ReactionFrame;
 
 /** Every server frame type: shared/decode.ts checks the discriminant against this list. */
 export const SERVER_TYPES = ServerFrame.options.map((o) => o.shape.type.value);

@@ -1,0 +1,59 @@
+// MessageEdits: changes to stored messages, for connections and for the server itself. Who may
+// change what is decided here, in one place: only a message's author edits or deletes it (a
+// moderator will be added beside the author), any member of the room reacts. The engine then
+// applies the change atomically with a check that the message is still there (not deleted
+// meanwhile), gives it the room's next seq and delivers it; the requester's answer is `ok`.
+// The author of a message never changes, so checking it before the apply leaves no race.
+import { andThen, type Awaitable } from "./awaitable.ts";
+import type { Config } from "./config.ts";
+import type { Engine, EventDraft } from "./engine/engine.ts";
+import { checkText } from "./messages.ts";
+import type { Rooms } from "./rooms.ts";
+import { ErrorCode } from "./shared/codes.ts";
+import type { MessageFrame, Ref } from "./shared/protocol.ts";
+import type { Session } from "./session.ts";
+
+/** Who may make a change to message `m`: the author only, or any member. */
+type Rule = "author" | "member";
+
+export class MessageEdits {
+  constructor(
+    private readonly rooms: Rooms,
+    private readonly engine: Engine,
+    private readonly config: Config,
+  ) {}
+
+  edit(s: Session, rawRoom: string, id: string, text: string, ref?: Ref): Awaitable<void> {
+    if (!checkText(s, text, this.config.maxTextLength, ref)) return;
+    return this.change(s, rawRoom, id, "author", ref, () => ({ type: "edit", id, ts: Date.now(), by: s.member, text }));
+  }
+
+  delete(s: Session, rawRoom: string, id: string, ref?: Ref): Awaitable<void> {
+    return this.change(s, rawRoom, id, "author", ref, () => ({ type: "delete", id, ts: Date.now(), by: s.member }));
+  }
+
+  react(s: Session, rawRoom: string, id: string, emoji: string, on: boolean, ref?: Ref): Awaitable<void> {
+    return this.change(s, rawRoom, id, "member", ref, () => ({ type: "react", id, ts: Date.now(), by: s.member, emoji, on }));
+  }
+
+  private change(s: Session, rawRoom: string, id: string, rule: Rule, ref: Ref | undefined, draft: () => EventDraft): Awaitable<void> {
+    const room = this.rooms.memberRoom(s, rawRoom, ref);
+    if (room === null) return;
+    return andThen(this.engine.history.message(room, id), (m) => {
+      if (m === null || m.deleted) return s.fail(ErrorCode.NotFound, notFound(room, m), ref);
+      if (!allowed(rule, m, s)) return s.fail(ErrorCode.Forbidden, "only its author may change a message", ref);
+      return andThen(this.engine.broker.apply(room, draft()), (r) => {
+        if (!r.ok) return s.fail(ErrorCode.NotFound, notFound(room, null), ref);
+        if (ref !== undefined) s.send({ type: "ok", ref });
+      });
+    });
+  }
+}
+
+function allowed(rule: Rule, m: MessageFrame, s: Session): boolean {
+  return rule === "member" || m.from.id === s.userId;
+}
+
+function notFound(room: string, m: MessageFrame | null): string {
+  return m?.deleted ? "that message was deleted" : `room ${room} keeps no message with that id`;
+}
