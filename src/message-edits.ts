@@ -10,7 +10,7 @@ import type { Engine, EventDraft } from "./engine/engine.ts";
 import { checkText } from "./messages.ts";
 import type { Rooms } from "./rooms.ts";
 import { ErrorCode } from "./shared/codes.ts";
-import type { MessageFrame, Ref } from "./shared/protocol.ts";
+import type { Member, MessageFrame, Ref } from "./shared/protocol.ts";
 import type { Session } from "./session.ts";
 
 /** Who may make a change to message `m`: the author only, or any member. */
@@ -36,23 +36,35 @@ export class MessageEdits {
     return this.change(s, rawRoom, id, "member", ref, () => ({ type: "react", id, ts: Date.now(), by: s.member, emoji, on }));
   }
 
+  /**
+   * The server's own delete (the server API): any message of the room, by a server identity,
+   * through the same check-and-apply a member's delete goes through.
+   */
+  deleteAs(room: string, id: string, by: Member): Awaitable<ChangeOutcome> {
+    return this.apply(room, id, null, () => ({ type: "delete", id, ts: Date.now(), by }));
+  }
+
   private change(s: Session, rawRoom: string, id: string, rule: Rule, ref: Ref | undefined, draft: () => EventDraft): Awaitable<void> {
     const room = this.rooms.memberRoom(s, rawRoom, ref);
     if (room === null) return;
-    return andThen(this.engine.history.message(room, id), (m) => {
-      if (m === null || m.deleted) return s.fail(ErrorCode.NotFound, notFound(room, m), ref);
-      if (!allowed(rule, m, s)) return s.fail(ErrorCode.Forbidden, "only its author may change a message", ref);
-      return andThen(this.engine.broker.apply(room, draft()), (r) => {
-        if (!r.ok) return s.fail(ErrorCode.NotFound, notFound(room, null), ref);
-        if (ref !== undefined) s.send({ type: "ok", ref });
-      });
+    return andThen(this.apply(room, id, rule === "author" ? s.userId : null, draft), (r) => {
+      if (!r.ok) return s.fail(r.code, r.message, ref);
+      if (ref !== undefined) s.send({ type: "ok", ref });
+    });
+  }
+
+  /** Checks the message (kept, not deleted, by `author` when one is required), then has the engine apply the change. */
+  private apply(room: string, id: string, author: string | null, draft: () => EventDraft): Awaitable<ChangeOutcome> {
+    return andThen(this.engine.history.message(room, id), (m): Awaitable<ChangeOutcome> => {
+      if (m === null || m.deleted) return { ok: false, code: ErrorCode.NotFound, message: notFound(room, m) };
+      if (author !== null && m.from.id !== author) return { ok: false, code: ErrorCode.Forbidden, message: "only its author may change a message" };
+      return andThen(this.engine.broker.apply(room, draft()), (r): ChangeOutcome => (r.ok ? { ok: true } : { ok: false, code: ErrorCode.NotFound, message: notFound(room, null) }));
     });
   }
 }
 
-function allowed(rule: Rule, m: MessageFrame, s: Session): boolean {
-  return rule === "member" || m.from.id === s.userId;
-}
+/** What became of a change: applied, or refused with a protocol error code. */
+export type ChangeOutcome = { ok: true } | { ok: false; code: ErrorCode; message: string };
 
 function notFound(room: string, m: MessageFrame | null): string {
   return m?.deleted ? "that message was deleted" : `room ${room} keeps no message with that id`;

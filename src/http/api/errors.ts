@@ -38,7 +38,10 @@ export function statusOf(code: ErrorCode): number {
   switch (code) {
     case ErrorCode.NoSuchUser:
     case ErrorCode.NotInRoom:
+    case ErrorCode.NotFound:
       return 404;
+    case ErrorCode.Forbidden:
+      return 403;
     case ErrorCode.NameTaken:
       return 409;
     case ErrorCode.RateLimited:

@@ -7,7 +7,7 @@ import { MAX_WHO_LIMIT } from "../../shared/limits.ts";
 import { apiError, json, statusOf } from "./errors.ts";
 import { serverIdentity } from "./identities.ts";
 import { route } from "./route.ts";
-import { DEFAULT_ROOMS_LIMIT, HistoryPage, HistoryParams, MembersPage, MembersParams, Posted, PostRoomMessage, RoomsPage, RoomsParams } from "./schemas.ts";
+import { DEFAULT_ROOMS_LIMIT, HistoryPage, HistoryParams, MembersPage, MembersParams, MessageDeleted, Posted, PostRoomMessage, RoomsPage, RoomsParams } from "./schemas.ts";
 
 /** The API's idempotency keys live under this one sender, whatever `from` says: a cid is the backend's. */
 export const API_SENDER = "~api";
@@ -84,6 +84,25 @@ export const roomRoutes = [
     errors: [400],
     handle({ query, d }) {
       return andThen(d.services.rooms.list(query.cursor, query.limit ?? DEFAULT_ROOMS_LIMIT), (p) => json(200, p));
+    },
+  }),
+  route({
+    method: "DELETE",
+    path: "/rooms/{room}/messages/{id}",
+    operationId: "deleteRoomMessage",
+    summary: "Delete any message of a room (moderation by the backend): its text is erased, members get `deleted` live, history shows a tombstone.",
+    params: { ...ROOM, id: "the message's id, as in its frame" },
+    ok: { status: 200, schema: MessageDeleted, description: "deleted" },
+    errors: [400, 404],
+    handle({ params, d }) {
+      const r = roomOf(params.room!);
+      if (!r.ok) return r.response;
+      return andThen(serverIdentity(d.engine, undefined), (who) => {
+        if (!who.ok) return who.response;
+        return andThen(d.services.edits.deleteAs(r.room, params.id!, who.member), (out) =>
+          out.ok ? json(200, { room: r.room, id: params.id!, deleted: true }) : apiError(statusOf(out.code), out.code, out.message),
+        );
+      });
     },
   }),
 ];

@@ -24,7 +24,7 @@ export interface Ctx<B, Q> {
   d: ApiDeps;
 }
 
-export type Method = "GET" | "POST";
+export type Method = "GET" | "POST" | "DELETE";
 
 export interface Route {
   method: Method;

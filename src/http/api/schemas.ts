@@ -75,6 +75,7 @@ export const RoomsPage = z.object({
   rooms: z.array(z.object({ room: z.string(), count: z.number().int() })),
   next: z.string().optional().describe("the `cursor` of the next page; absent on the last"),
 });
+export const MessageDeleted = z.object({ room: z.string(), id: z.string(), deleted: z.literal(true) });
 export const DirectSent = z.object({ id: z.string(), ts: z.number(), from: Member, to: Member, duplicate: z.boolean() });
 export const ConnectedUser = z.object({ user: Member.describe("the user's id and current name") });
 export const DisconnectAccepted = z.object({ user: Member.describe("the user, as it was connected") });
