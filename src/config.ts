@@ -51,7 +51,7 @@ const duration = (unlimited: boolean) =>
 // ---- the server API and webhooks (docs/api.md) ----------------------------------------------
 
 /** Webhook event types, for WEBHOOK_EVENTS (webhooks/events.ts defines their payloads). */
-export const WEBHOOK_EVENT_TYPES = ["message.created", "member.joined", "member.left", "user.connected", "user.disconnected"] as const;
+export const WEBHOOK_EVENT_TYPES = ["message.created", "message.edited", "message.deleted", "reaction.changed", "member.joined", "member.left", "user.connected", "user.disconnected"] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
 /** A comma list of API keys (rotation: several may be valid at once), each 32+ characters. */

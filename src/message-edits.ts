@@ -10,7 +10,8 @@ import type { Engine, EventDraft } from "./engine/engine.ts";
 import { checkText } from "./messages.ts";
 import type { Rooms } from "./rooms.ts";
 import { ErrorCode } from "./shared/codes.ts";
-import type { Member, MessageFrame, Ref } from "./shared/protocol.ts";
+import type { Member, MessageFrame, Ref, StreamEvent } from "./shared/protocol.ts";
+import { noEvents, type EventSink } from "./webhooks/events.ts";
 import type { Session } from "./session.ts";
 
 /** Who may make a change to message `m`: the author only, or any member. */
@@ -21,6 +22,8 @@ export class MessageEdits {
     private readonly rooms: Rooms,
     private readonly engine: Engine,
     private readonly config: Config,
+    /** Where message.edited, message.deleted and reaction.changed go (webhooks); nowhere by default. */
+    private readonly events: EventSink = noEvents,
   ) {}
 
   edit(s: Session, rawRoom: string, id: string, text: string, ref?: Ref): Awaitable<void> {
@@ -53,13 +56,36 @@ export class MessageEdits {
     });
   }
 
+  private report(e: StreamEvent): void {
+    if (this.events === noEvents) return;
+    const [type, data] = eventOf(e);
+    this.events.emit(type, data, "ts" in e ? e.ts : Date.now());
+  }
+
   /** Checks the message (kept, not deleted, by `author` when one is required), then has the engine apply the change. */
   private apply(room: string, id: string, author: string | null, draft: () => EventDraft): Awaitable<ChangeOutcome> {
     return andThen(this.engine.history.message(room, id), (m): Awaitable<ChangeOutcome> => {
       if (m === null || m.deleted) return { ok: false, code: ErrorCode.NotFound, message: notFound(room, m) };
       if (author !== null && m.from.id !== author) return { ok: false, code: ErrorCode.Forbidden, message: "only its author may change a message" };
-      return andThen(this.engine.broker.apply(room, draft()), (r): ChangeOutcome => (r.ok ? { ok: true } : { ok: false, code: ErrorCode.NotFound, message: notFound(room, null) }));
+      return andThen(this.engine.broker.apply(room, draft()), (r): ChangeOutcome => {
+        if (!r.ok) return { ok: false, code: ErrorCode.NotFound, message: notFound(room, null) };
+        if (r.event) this.report(r.event);
+        return { ok: true };
+      });
     });
+  }
+}
+
+/** The webhook event of an applied change (this node applied it, so this node reports it, once). */
+function eventOf(e: StreamEvent): Parameters<EventSink["emit"]> {
+  const { type, ...data } = e;
+  switch (type) {
+    case "edited":
+      return ["message.edited", data as never];
+    case "deleted":
+      return ["message.deleted", data as never];
+    case "reaction":
+      return ["reaction.changed", data as never];
   }
 }
 

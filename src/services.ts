@@ -70,7 +70,7 @@ export function createServices(hub: Hub, engine: Engine, config: Config, tokens:
       }
     },
     messages: new Messages(rooms, engine, config, ext.hook, (room, userId) => typing.spoke(room, userId)),
-    edits: new MessageEdits(rooms, engine, config),
+    edits: new MessageEdits(rooms, engine, config, ext.events),
     admission: new Admission(hub, rooms, names, engine, config, tokens, ext.events),
   };
 }

@@ -65,6 +65,28 @@ describe("webhooks", () => {
     expect(back.id).toBe(tab1.id);
   });
 
+  it("sends edits, reactions and deletes as they are applied, in the room's order, each once", async () => {
+    await using receiver = startReceiver();
+    await using app = await withHooks(receiver);
+    await using alice = await TestClient.join(app, { name: "alice", room: "den" });
+    await using bob = await TestClient.join(app, { name: "bob", room: "den" });
+    const { id } = await alice.chat("helo");
+    expect(await alice.request({ type: "edit", room: "den", id, text: "hello" })).toMatchObject({ type: "ok" });
+    expect(await bob.request({ type: "react", room: "den", id, emoji: "👍", on: true })).toMatchObject({ type: "ok" });
+    // A reaction that is already so changes nothing, and is not reported.
+    expect(await bob.request({ type: "react", room: "den", id, emoji: "👍", on: true })).toMatchObject({ type: "ok" });
+    expect(await api(app, "DELETE", `/rooms/den/messages/${id}`)).toMatchObject({ status: 200 });
+    const events = await receiver.until((es) => ofType(es, "message.deleted").length === 1, "the delete");
+    expect(receiver.badSignatures).toEqual([]);
+    const changes = events.filter((e) => e.type === "message.edited" || e.type === "reaction.changed" || e.type === "message.deleted");
+    expect(changes.map((e) => e.type)).toEqual(["message.edited", "reaction.changed", "message.deleted"]);
+    expect(changes[0]!.data).toMatchObject({ room: "den", id, text: "hello", by: { id: alice.id } });
+    expect(changes[1]!.data).toMatchObject({ room: "den", id, emoji: "👍", on: true, by: { id: bob.id } });
+    expect(changes[2]!.data).toMatchObject({ room: "den", id, by: { name: "system" } });
+    const seqs = changes.map((e) => (e.data as { seq: number }).seq);
+    expect(seqs).toEqual([2, 3, 4]);
+  });
+
   it("sends only the types in WEBHOOK_EVENTS", async () => {
     await using receiver = startReceiver();
     await using app = await withHooks(receiver, { webhookEvents: ["member.joined"] });

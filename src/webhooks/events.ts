@@ -1,5 +1,5 @@
-// Webhook events: what each type carries, and the sink that producers (rooms.ts, admission.ts,
-// member-events.ts) hand them to. An event is `{id, type, ts, data}`: `id` is unique and stays
+// Webhook events: what each type carries, and the sink that producers (rooms.ts,
+// message-edits.ts, admission.ts, member-events.ts) hand them to. An event is `{id, type, ts, data}`: `id` is unique and stays
 // the same on every retry (receivers de-duplicate on it), `ts` is when it happened (ms since the
 // Unix epoch). The sink filters by WEBHOOK_EVENTS, encodes once and queues; it never waits.
 import type { WebhookEventType } from "../config.ts";
@@ -11,6 +11,12 @@ export type { WebhookEventType };
 export interface EventData {
   /** A message was published into a room (by a user or through the server API), once per message. */
   "message.created": { room: string; seq: number; id: string; ts: number; from: Member; kind: MessageKind; text: string };
+  /** A message's author changed its text. */
+  "message.edited": { room: string; seq: number; id: string; text: string; ts: number; by: Member };
+  /** A message was deleted (by its author, or by the server API); its text is gone. */
+  "message.deleted": { room: string; seq: number; id: string; ts: number; by: Member };
+  /** A member added (`on`) or took back an emoji reaction on a message. */
+  "reaction.changed": { room: string; seq: number; id: string; emoji: string; by: Member; on: boolean };
   /** A user entered a room (its first connection there, on any node); a join of a listed id under a new name is a rename. */
   "member.joined": { room: string; user: Member };
   /** A user left a room (its last connection there, on every node), not undone by a rejoin within MEMBER_LEAVE_GRACE_MS. */
