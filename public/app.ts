@@ -1,11 +1,12 @@
 // The web client: wires the SDK's events to the page's model and views. No logic of its own
 // beyond that wiring; see conversations.ts (model), dispatch.ts (input), views/ (rendering),
 // name.ts and saved.ts (what the browser remembers), errors.ts (wording of failures).
-import { HubbubClient, HubbubError, normalizeRoom, type Member, type MessageFrame } from "hubbub/client";
+import { HubbubClient, HubbubError, normalizeRoom, type Member } from "hubbub/client";
 import { Composer } from "./composer.ts";
 import { Conversations, roomKey, type Conversation, type PendingLine } from "./conversations.ts";
 import { dispatch } from "./dispatch.ts";
 import { byId } from "./dom.ts";
+import { EditDialog } from "./edit-dialog.ts";
 import { human } from "./errors.ts";
 import { NameDialog, storeName, storeResume, storedName, storedResume } from "./name.ts";
 import { forgetToken, storePlaces, storedPlaces, takeToken } from "./saved.ts";
@@ -13,6 +14,7 @@ import { installTheme } from "./theme.ts";
 import { Drawers } from "./views/drawers.ts";
 import { mentions } from "./views/markup.ts";
 import { MessageList } from "./views/messages.ts";
+import type { LineAction } from "./views/stored.ts";
 import { renderPeople } from "./views/people.ts";
 import { renderSidebar } from "./views/sidebar.ts";
 import { StatusView } from "./views/status.ts";
@@ -34,6 +36,8 @@ const ui = {
 };
 /** Until the first welcome the server's limit is unknown; this is its default. */
 const DEFAULT_MAX_TEXT = 4000;
+/** Older messages fetched per scroll to the top (the server's default page). */
+const OLDER_PAGE = 50;
 
 let client: HubbubClient | null = null;
 let renderQueued = false;
@@ -46,6 +50,7 @@ const me = () => ({ id: client?.id ?? null, name: client?.name ?? null });
 model.me = me;
 const toasts = new Toasts(byId("toasts"));
 const names = new NameDialog();
+const edits = new EditDialog();
 const drawers = new Drawers();
 const status = new StatusView(byId("status"));
 const resend = new WeakMap<PendingLine, () => Promise<unknown>>();
@@ -60,6 +65,7 @@ const messageList = new MessageList(byId<HTMLOListElement>("messages"), byId<HTM
     if (send) pending(c, line.text, line.action, send);
   },
   discard: (c, line) => model.settle(c, line),
+  act,
 });
 const composer = new Composer(byId<HTMLFormElement>("composer"), byId<HTMLTextAreaElement>("input"), byId("counter"), {
   maxLength: () => client?.limits?.maxTextLength ?? DEFAULT_MAX_TEXT,
@@ -131,6 +137,7 @@ function pending(conv: Conversation, text: string, action: boolean, send: () => 
   );
 }
 
+/** Older messages of a room, through the SDK's list (so their edits, deletes and reactions reach `changed`). */
 function loadOlder(c: Conversation): void {
   const first = model.firstSeq(c);
   if (!client || first === null || loadingOlder.has(c.key) || !client.rooms.includes(c.name)) return;
@@ -138,16 +145,33 @@ function loadOlder(c: Conversation): void {
     c.older = false;
     return;
   }
+  // Lines the page let go of (past MAX_LINES) that the SDK still holds come back from it first.
+  const held = client.messages(c.name).filter((m) => m.seq < first);
+  if (held.length > 0) return model.prepend(c, held.slice(-OLDER_PAGE), true);
   loadingOlder.add(c.key);
   client
-    .history(c.name, { before: first })
-    .then((page) => {
-      // Pages read backwards hold messages only, in their current state.
-      const messages = page.messages.filter((m): m is MessageFrame => m.type === "message");
-      model.prepend(c, messages, page.more && messages.length > 0);
-    })
+    .loadOlder(c.name, OLDER_PAGE)
+    .then((page) => model.prepend(c, page.messages, page.more && page.messages.length > 0))
     .catch(() => undefined)
     .finally(() => loadingOlder.delete(c.key));
+}
+
+/** A click on a message's reaction or action: a reaction toggles, Edit opens the dialog, Delete deletes. */
+function act(conv: Conversation, action: LineAction, id: string, emoji = "👍"): void {
+  const c = client;
+  if (!c || conv.type !== "room") return;
+  const msg = c.messages(conv.name).find((m) => m.id === id);
+  const report = (err: unknown) => toasts.show(human(err));
+  if (action === "react") {
+    const mine = c.id !== null && (msg?.reactions?.[emoji]?.includes(c.id) ?? false);
+    c.react(conv.name, id, emoji, !mine).catch(report);
+  } else if (action === "delete") c.delete(conv.name, id).catch(report);
+  else if (msg) {
+    void edits.ask(msg.text, c.limits?.maxTextLength ?? DEFAULT_MAX_TEXT).then((text) => {
+      if (text !== null) c.edit(conv.name, id, text).catch(report);
+      composer.focus();
+    });
+  }
 }
 
 function start(name: string | null, token: string | undefined): void {
@@ -169,6 +193,10 @@ function start(name: string | null, token: string | undefined): void {
     for (const conv of model.list("room")) if (!list.includes(conv.name)) model.remove(conv.key);
   });
   c.on("message", (m) => model.add(model.room(m.room), { kind: "message", msg: m }));
+  c.on("changed", ({ room, message }) => {
+    const conv = model.get(roomKey(room));
+    if (conv) model.update(conv, message);
+  });
   c.on("direct", (d) => model.add(model.dm((d.from.id === c.id ? d.to : d.from).name), { kind: "direct", msg: d }));
   c.on("lastRead", ({ room, seq }) => {
     const conv = model.get(roomKey(room));

@@ -109,6 +109,18 @@ export class Conversations {
     this.changed();
   }
 
+  /**
+   * A stored message changed (edited, deleted, a reaction; the SDK's `changed` event): its line
+   * shows the new state. One the page does not hold (not loaded yet, or scrolled away) is left
+   * alone: it arrives in its current state when loaded.
+   */
+  update(c: Conversation, msg: MessageFrame): void {
+    const i = c.lines.findLastIndex((l) => l.kind === "message" && !l.stale && l.msg.id === msg.id);
+    if (i < 0) return;
+    c.lines[i] = { kind: "message", msg };
+    this.changed();
+  }
+
   firstSeq(c: Conversation): number | null {
     for (const l of c.lines) if (l.kind === "message" && !l.stale) return l.msg.seq;
     return null;

@@ -27,6 +27,10 @@ export function human(err: unknown): string {
       return "You are in as many rooms as you can be. Leave one to join another.";
     case "unauthorized":
       return /token/i.test(err.message) ? "Your name comes from your sign-in link, so it cannot be changed here." : "This server needs a sign-in link.";
+    case "forbidden":
+      return "You can only edit or delete your own messages.";
+    case "not_found":
+      return "That message is no longer there: it may have been deleted.";
     case "unavailable":
       return "The server could not do that just now. Try again in a moment.";
     case ClientErrorCode.ConnectionLost:

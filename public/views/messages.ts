@@ -4,11 +4,13 @@
 // messages show as pending (or failed, with Retry and Discard). The list sticks to the bottom
 // while the reader is there (also when the layout around it changes size); otherwise new
 // messages raise a "New messages below" button. Near the top it asks for older messages and
-// keeps the reader's place when they arrive.
+// keeps the reader's place when they arrive. Room messages show their stored state (stored.ts):
+// edits, tombstones, reaction chips and an actions bar; a line that changed is redrawn in place.
 import { clock, el } from "../dom.ts";
 import type { Conversation, Line, PendingLine } from "../conversations.ts";
 import { avatar } from "./avatar.ts";
 import { mentions, renderText } from "./markup.ts";
+import { actionsBar, editedMark, isDeleted, reactionChips, tombstone, type LineAction } from "./stored.ts";
 
 export interface Me {
   id: string | null;
@@ -23,6 +25,8 @@ export interface TimelineHost {
   atBottom(c: Conversation): void;
   retry(c: Conversation, line: PendingLine): void;
   discard(c: Conversation, line: PendingLine): void;
+  /** A click on a room message's reaction chip or action (`emoji` for a reaction). */
+  act(c: Conversation, action: LineAction, id: string, emoji?: string): void;
 }
 
 /** Within this many px of the bottom counts as at the bottom; of the top, as wanting older messages. */
@@ -78,7 +82,7 @@ function noticeBody(text: string): Node {
 export class MessageList {
   private shown: Conversation | null = null;
   /** What is on screen: each line, and for a pending one the error it was drawn with. */
-  private drawn: { line: Line; error?: string }[] = [];
+  private drawn: { line: Line; error?: string; node?: HTMLLIElement }[] = [];
   private dividerDrawn = false;
   /** The conversation's divider when the list was last drawn: a new one means a redraw. */
   private drawnDivider: number | null = null;
@@ -91,6 +95,7 @@ export class MessageList {
     private readonly host: TimelineHost,
   ) {
     list.addEventListener("scroll", () => this.scrolled(), { passive: true });
+    list.addEventListener("click", (e) => this.clicked(e));
     jump.addEventListener("click", () => {
       this.toEnd();
       list.focus({ preventScroll: true });
@@ -115,21 +120,32 @@ export class MessageList {
       return;
     }
     const switched = c !== this.shown;
-    const appendOnly = !switched && c.divider === this.drawnDivider && this.drawn.length <= c.lines.length && this.drawn.every((d, i) => d.line === c.lines[i] && (d.line.kind !== "pending" || d.line.error === d.error));
+    // Lines that only changed state (an edit, a delete, a reaction) are redrawn in place.
+    const appendOnly = !switched && c.divider === this.drawnDivider && this.drawn.length <= c.lines.length && this.drawn.every((d, i) => (d.line === c.lines[i] || sameMessage(d.line, c.lines[i]!)) && (d.line.kind !== "pending" || d.line.error === d.error));
     const added = appendOnly ? c.lines.length - this.drawn.length : 0;
+    const nodes: (HTMLLIElement | undefined)[] = [];
     if (appendOnly) {
-      for (let i = this.drawn.length; i < c.lines.length; i++) this.list.append(...this.nodes(c, i));
+      this.drawn.forEach((d, i) => (nodes[i] = d.line === c.lines[i] ? d.node : this.redraw(c, i, d.node)));
+      for (let i = this.drawn.length; i < c.lines.length; i++) {
+        const out = this.nodes(c, i);
+        nodes[i] = out.at(-1) as HTMLLIElement;
+        this.list.append(...out);
+      }
     } else {
       const oldFirst = this.drawn[0]?.line;
       const prevHeight = this.list.scrollHeight;
       const prevTop = this.list.scrollTop;
       this.dividerDrawn = false;
-      const nodes: Node[] = [];
-      for (let i = 0; i < c.lines.length; i++) nodes.push(...this.nodes(c, i));
+      const all: Node[] = [];
+      for (let i = 0; i < c.lines.length; i++) {
+        const out = this.nodes(c, i);
+        nodes[i] = out.at(-1) as HTMLLIElement;
+        all.push(...out);
+      }
       // A redraw is not news: out of the live region while it happens, so a screen reader
       // announces new messages, not a whole conversation on every switch.
       this.list.removeAttribute("aria-live");
-      this.list.replaceChildren(...nodes);
+      this.list.replaceChildren(...all);
       requestAnimationFrame(() => this.list.setAttribute("aria-live", "polite"));
       if (!switched && oldFirst && c.lines.indexOf(oldFirst) > 0 && !this.stuck) {
         // Older messages went in above: keep what the reader was looking at in place.
@@ -137,7 +153,7 @@ export class MessageList {
       } else if (!switched) this.list.scrollTop = prevTop;
     }
     this.drawnDivider = c.divider;
-    this.drawn = c.lines.map((line) => (line.kind === "pending" ? { line, error: line.error } : { line }));
+    this.drawn = c.lines.map((line, i) => (line.kind === "pending" ? { line, error: line.error, node: nodes[i] } : { line, node: nodes[i] }));
     this.shown = c;
     if (switched) {
       this.stuck = true;
@@ -171,6 +187,40 @@ export class MessageList {
     return out;
   }
 
+  /** Line `i` of `c` again, in place of `old` (its grouping kept); focus stays on the same control. */
+  private redraw(c: Conversation, i: number, old: HTMLLIElement | undefined): HTMLLIElement | undefined {
+    const line = c.lines[i]!;
+    if (!old) return old;
+    const me = this.host.me();
+    const own = (line.kind === "message" || line.kind === "direct") && line.msg.from.id === me.id;
+    const fresh = this.line(c, line, me, own, old.classList.contains("cont"));
+    if (old.classList.contains("open")) fresh.classList.add("open");
+    const focused = document.activeElement instanceof HTMLElement && old.contains(document.activeElement) ? document.activeElement : null;
+    old.replaceWith(fresh);
+    if (focused) {
+      const { action, emoji } = focused.dataset;
+      const same = [...fresh.querySelectorAll<HTMLElement>("button[data-action]")].find((b) => b.dataset.action === action && b.dataset.emoji === emoji);
+      (same ?? this.list).focus({ preventScroll: true });
+    }
+    return fresh;
+  }
+
+  /** A click in the list: a message's button acts; a tap elsewhere on a line shows its actions (phones have no hover). */
+  private clicked(e: MouseEvent): void {
+    const c = this.shown;
+    const target = e.target as HTMLElement;
+    const li = target.closest<HTMLLIElement>("li.msg");
+    const button = target.closest<HTMLButtonElement>("button[data-action]");
+    const id = li?.dataset.id;
+    if (button && c && id) {
+      this.host.act(c, button.dataset.action as LineAction, id, button.dataset.emoji);
+      return;
+    }
+    if (target.closest("a, button, pre") || window.getSelection()?.toString()) return;
+    for (const o of this.list.querySelectorAll("li.open")) if (o !== li) o.classList.remove("open");
+    if (li?.dataset.id) li.classList.toggle("open");
+  }
+
   private line(c: Conversation, line: Line, me: Me, own: boolean, cont: boolean): HTMLLIElement {
     if (line.kind === "notice") return el("li", { class: "line notice" }, time(line.ts), noticeBody(line.text));
     if (line.kind === "pending") return this.pending(c, line, me);
@@ -178,13 +228,21 @@ export class MessageList {
     const from = el("span", { class: "from" }, m.from.name);
     const you = own ? el("span", { class: "visually-hidden" }, " (you)") : null;
     const mentioned = !own && me.name !== null && mentions(m.text, me.name);
-    const cls = ["line", "msg", own ? "own" : "", line.kind === "direct" ? "direct" : "", cont ? "cont" : "", mentioned ? "mentioned" : ""];
+    const stored = line.kind === "message" ? line.msg : null;
+    const deleted = stored !== null && isDeleted(stored);
+    const cls = ["line", "msg", own ? "own" : "", line.kind === "direct" ? "direct" : "", cont ? "cont" : "", mentioned ? "mentioned" : "", deleted ? "deleted" : ""];
     const attrs: Record<string, string> = {};
-    if ("seq" in m) attrs["data-seq"] = String(m.seq);
-    if (line.kind === "message" && line.msg.kind === "action") {
-      return el("li", { ...attrs, class: [...cls, "action"].filter(Boolean).join(" ") }, avatar(m.from), time(m.ts), el("span", { class: "text" }, "* ", from, you, " ", ...renderText(m.text, me.name)));
+    if (stored) {
+      attrs["data-seq"] = String(stored.seq);
+      attrs["data-id"] = stored.id;
     }
-    return el("li", { ...attrs, class: cls.filter(Boolean).join(" ") }, avatar(m.from), el("div", { class: "head" }, from, you, time(m.ts)), el("div", { class: "text" }, ...renderText(m.text, me.name)));
+    // Stored messages: the tombstone or "(edited)", reaction chips, and the actions bar.
+    const extras = stored && line.kind === "message" && !line.stale ? [reactionChips(stored, me.id), actionsBar(stored, own)] : [];
+    if (stored?.kind === "action" && !deleted) {
+      return el("li", { ...attrs, class: [...cls, "action"].filter(Boolean).join(" ") }, avatar(m.from), time(m.ts), el("span", { class: "text" }, "* ", from, you, " ", ...renderText(m.text, me.name), editedMark(stored)), ...extras);
+    }
+    const text = deleted ? tombstone() : el("div", { class: "text" }, ...renderText(m.text, me.name), stored ? editedMark(stored) : null);
+    return el("li", { ...attrs, class: cls.filter(Boolean).join(" ") }, avatar(m.from), el("div", { class: "head" }, from, you, time(m.ts)), text, ...extras);
   }
 
   private pending(c: Conversation, line: PendingLine, me: Me): HTMLLIElement {
@@ -219,6 +277,11 @@ export class MessageList {
   get atBottom(): boolean {
     return this.stuck;
   }
+}
+
+/** The same stored message, in a new state (the model replaced its line). */
+function sameMessage(a: Line, b: Line): boolean {
+  return a.kind === "message" && b.kind === "message" && a.msg.id === b.msg.id && a.msg.seq === b.msg.seq;
 }
 
 function continues(prev: Line, line: Line): boolean {
