@@ -6,10 +6,11 @@
 // Pacer and Requests (replies tied to requests by ref). Works wherever a global WebSocket
 // exists: browsers, Bun, Node 22+. It imports only src/shared/ (the zod schemas' types, never
 // zod itself).
-import { MAX_HISTORY_LIMIT } from "../shared/limits.ts";
+import { DEFAULT_BACKOFF } from "../shared/backoff.ts";
+import { MAX_HISTORY_LIMIT, TYPING_INTERVAL_MS } from "../shared/limits.ts";
 import { DEFAULT_ROOM, NAME_RULE, ROOM_RULE, normalizeName, normalizeRoom } from "../shared/names.ts";
 import { isEmoji } from "../shared/emoji.ts";
-import type { AckFrame, ClientFrame, Limits, Member, MessageFrame, ServerFrame } from "../shared/protocol.ts";
+import type { AckFrame, ClientFrame, Limits, Member, MessageFrame, ServerFrame, StreamEntry } from "../shared/protocol.ts";
 import { runCommand } from "./command.ts";
 import { deferred, type Deferred } from "./deferred.ts";
 import { Emitter, type Listener } from "./emitter.ts";
@@ -18,16 +19,16 @@ import type { ClientEvents, ConnectionState, Frame } from "./events.ts";
 import { handshakeRequest } from "./handshake.ts";
 import { expectedMessage } from "./lines.ts";
 import { Identity } from "./identity.ts";
-import { Awareness } from "./awareness.ts";
-import { deliver, receive, type Inbound } from "./inbound.ts";
-import { Link, linkOptions } from "./link.ts";
+import { Link } from "./link.ts";
 import { Outbox } from "./outbox.ts";
 import { Pacer } from "./pacer.ts";
+import { ReadMarkers } from "./reads.ts";
 import { Requests } from "./requests.ts";
 import type { HistoryPage, HubbubClientOptions, MemberPage } from "./options.ts";
 import { Resync } from "./resync.ts";
 import { Rooms } from "./rooms.ts";
 import type { Unref } from "./sync.ts";
+import { Typists } from "./typing.ts";
 
 const closedError = () => new HubbubError(ClientErrorCode.Closed, "the client was closed");
 const lostError = () => new HubbubError(ClientErrorCode.ConnectionLost, "not connected");
@@ -55,12 +56,12 @@ export class HubbubClient {
   private finished = false;
   private readonly pacer = new Pacer(() => this.flush());
   private closing: Promise<void> | null = null;
-  private readonly awareness = new Awareness({
-    connected: () => this.link.state.state === "connected",
-    sendTyping: (room) => this.link.send({ type: "typing", room }),
-    sendRead: (room, seq) => this.requestOf({ type: "read", room, seq }, "read").then((f) => f.seq),
-    typists: (room, users) => this.events.emit("typists", { room, users }),
-    lastRead: (room, seq) => this.events.emit("lastRead", { room, seq }),
+  private readonly typists = new Typists((room, users) => this.events.emit("typists", { room, users }));
+  /** When (ms) this client last sent `typing` per room. */
+  private readonly typedAt = new Map<string, number>();
+  private readonly reads = new ReadMarkers({
+    send: (room, seq) => this.requestOf({ type: "read", room, seq }, "read").then((f) => f.seq),
+    changed: (room, seq) => this.events.emit("lastRead", { room, seq }),
   });
 
   constructor(options: HubbubClientOptions) {
@@ -74,17 +75,27 @@ export class HubbubClient {
     this.resync = new Resync(this.rooms_, {
       request: (frame, reply) => this.requestOf(frame, reply),
       emit: (type, event) => this.events.emit(type, event),
-      deliver: (m) => deliver(this.inbound, m),
-      lastRead: (room, seq, reset) => this.awareness.joined(room, seq, reset),
+      deliver: (m) => this.deliver(m),
+      lastRead: (room, seq, reset) => {
+        if (reset) this.reads.reset(room);
+        if (seq !== undefined) this.reads.raise(room, seq, true);
+      },
       leave: (room) => void this.request({ type: "leave", room }).catch(() => {}),
       connected: () => {
         this.link.connected();
         this.ready.resolve();
         this.flush();
-        this.awareness.connected();
+        this.reads.flush();
       },
     });
-    this.link = new Link(linkOptions(options), {
+    const linkOptions = {
+      reconnect: { ...DEFAULT_BACKOFF, ...options.reconnect },
+      pingIntervalMs: options.pingIntervalMs ?? 20_000,
+      pongTimeoutMs: options.pongTimeoutMs ?? 10_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      WebSocket: options.WebSocket ?? globalThis.WebSocket,
+    };
+    this.link = new Link(linkOptions, {
       handshake: () => this.resync.begin((room, from) => handshakeRequest({ url: this.url, token: this.token, name: this.identity.name, resume: this.identity.resume, room, from })),
       frame: (f) => this.receive(f),
       lost: (err) => this.lost(err),
@@ -135,11 +146,11 @@ export class HubbubClient {
   }
   /** Who is typing in a room now (this user's other tabs left out), in the order they started. */
   typing(room: string): Member[] {
-    return this.awareness.typing(normalizeRoom(room) ?? room);
+    return this.typists.in(normalizeRoom(room) ?? room);
   }
   /** This user's read marker for a room: the highest seq marked read (here, in another tab, or before a reconnect); 0 when none. */
   lastRead(room: string): number {
-    return this.awareness.lastRead(normalizeRoom(room) ?? room);
+    return this.reads.get(normalizeRoom(room) ?? room);
   }
   /** Messages accepted by send()/direct() and not settled yet. */
   get pending(): number {
@@ -193,7 +204,7 @@ export class HubbubClient {
     if (!target) return Promise.reject(new HubbubError(room === undefined ? "not_in_room" : "invalid_room", `cannot send to ${room ?? "no room"}`));
     const done = this.outbox.chat(text, target);
     // The message ends this typing spell (the server forgets it too): the next keystroke reports at once.
-    this.awareness.sent(target);
+    this.typedAt.delete(target);
     this.flush();
     return done;
   }
@@ -213,7 +224,11 @@ export class HubbubClient {
    */
   notifyTyping(room?: string, now = Date.now()): boolean {
     const name = room === undefined ? this.rooms_.first : normalizeRoom(room);
-    return !!name && !!this.rooms_.get(name) && this.awareness.notifyTyping(name, now);
+    if (!name || !this.rooms_.get(name) || this.link.state.state !== "connected") return false;
+    const last = this.typedAt.get(name);
+    if (last !== undefined && now - last < TYPING_INTERVAL_MS) return false;
+    this.typedAt.set(name, now);
+    return this.link.send({ type: "typing", room: name });
   }
 
   /**
@@ -224,7 +239,8 @@ export class HubbubClient {
   markRead(room: string, seq: number): void {
     const name = this.roomName(room);
     if (!this.rooms_.get(name)) throw new HubbubError("not_in_room", `not in room ${name}`);
-    this.awareness.markRead(name, seq);
+    this.reads.raise(name, seq);
+    if (this.link.state.state === "connected") this.reads.flush();
   }
 
   /** Joins a room (now, or at the next connect) and resolves with its user list once synced. */
@@ -241,7 +257,8 @@ export class HubbubClient {
     const name = room === undefined ? this.rooms_.first : this.roomName(room);
     const r = name ? this.rooms_.leave(name) : undefined;
     if (!r) throw new HubbubError("not_in_room", name ? `you are not in #${name}` : "you are not in any room");
-    this.awareness.left(r.name);
+    this.typists.clear(r.name);
+    this.reads.reset(r.name);
     // A room still syncing is left when its sync ends (syncRoom); one not on the server yet needs nothing.
     if (r.syncing || !this.link.open || this.link.state.state === "connecting") return;
     await this.request({ type: "leave", room: r.name }).catch(() => {});
@@ -358,7 +375,7 @@ export class HubbubClient {
   /** The socket is gone: requests on it fail, sends in flight go back to the queue. */
   private lost(err: HubbubError): void {
     this.pacer.cancel();
-    this.awareness.lost();
+    this.typists.clear();
     this.resync.lost(err);
     this.requests.failAll(err);
     this.outbox.disconnected();
@@ -380,22 +397,85 @@ export class HubbubClient {
     this.ready = deferred();
   }
 
-  // ---- inbound (inbound.ts) -----------------------------------------------------------------
-
-  private readonly inbound: Inbound = {
-    requests: this.requests,
-    outbox: this.outbox,
-    pacer: this.pacer,
-    rooms: () => this.rooms_,
-    identity: () => this.identity,
-    resync: () => this.resync,
-    awareness: this.awareness,
-    emit: (type, event) => this.events.emit(type, event),
-    users: (room) => this.users(room),
-  };
+  // ---- inbound ---------------------------------------------------------------------------
 
   private receive(f: ServerFrame): void {
-    receive(this.inbound, f);
+    // A reply settles its request or send; its effects on state are applied below all the same.
+    if (!this.requests.offer(f)) this.outbox.offer(f);
+    switch (f.type) {
+      case "welcome":
+        this.pacer.restart(f.limits.ratePerSecond);
+        this.identity.welcome(f);
+        break;
+      case "identity":
+        this.identity.apply(f);
+        break;
+      case "users":
+        this.resync.offer(f);
+        break;
+      case "presence": {
+        const r = this.rooms_.get(f.room);
+        if (!r) break;
+        r.applyPresence(f.joins, f.leaves);
+        this.events.emit("roster", { room: f.room, users: this.users(f.room) });
+        break;
+      }
+      // The room's stream: delivered once each, in seq order (held while the room syncs).
+      case "message":
+      case "edited":
+      case "deleted":
+      case "reaction":
+        for (const m of this.rooms_.get(f.room)?.live(f) ?? []) this.deliver(m);
+        return;
+      case "typing":
+        if (this.rooms_.get(f.room)) this.typists.apply(f.room, f.users, this.id);
+        break;
+      case "read":
+        if (this.rooms_.get(f.room)) this.reads.raise(f.room, f.seq, true);
+        break;
+      case "history":
+        this.rooms_.get(f.room)?.offerReplay(f);
+        break;
+      case "epoch": {
+        const r = this.rooms_.get(f.room);
+        if (!r) break;
+        r.restart(f.epoch, f.seq);
+        this.events.emit("reset", { room: f.room, epoch: f.epoch });
+        break;
+      }
+      case "left":
+        this.rooms_.leave(f.room);
+        this.typists.clear(f.room);
+        this.reads.reset(f.room);
+        break;
+      case "shutdown":
+      case "ack":
+      case "direct":
+      case "notice":
+      case "ok":
+      case "error":
+      case "pong":
+        break;
+      default: {
+        const never: never = f;
+        return never;
+      }
+    }
+    this.events.emit(f.type, f as never);
+  }
+
+  /** One entry of a room's stream, once, in order: kept in the room's message list, then emitted; a message's sender is no longer typing. */
+  private deliver(e: StreamEntry): void {
+    const list = this.rooms_.get(e.room)?.list;
+    if (e.type === "message") {
+      this.typists.spoke(e.room, e.from.id);
+      list?.append(e);
+      this.events.emit("message", e);
+      return;
+    }
+    const changed = list?.apply(e);
+    this.events.emit(e.type, e as never);
+    if (changed) this.events.emit("changed", { room: e.room, message: changed });
   }
 
   // ---- outbound --------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 // (handshake), hands every frame over (frame), and says when the socket is gone (lost) or the
 // server refused for good (refused). The host says when a connection is usable (connected),
 // which for a client is only after every room has resynced.
-import { DEFAULT_BACKOFF, reconnectDelay, type BackoffOptions } from "../shared/backoff.ts";
+import { reconnectDelay, type BackoffOptions } from "../shared/backoff.ts";
 import { CloseCode } from "../shared/codes.ts";
 import { decodeServerFrame } from "../shared/decode.ts";
 import { PROTOCOL_VERSION } from "../shared/limits.ts";
@@ -11,18 +11,6 @@ import type { ClientFrame, ServerFrame } from "../shared/protocol.ts";
 import { ClientErrorCode, HubbubError } from "./errors.ts";
 import type { ConnectionState } from "./events.ts";
 import { Heartbeat } from "./heartbeat.ts";
-import type { HubbubClientOptions } from "./options.ts";
-
-/** The link's settings from the client's options, with their defaults (docs/client.md). */
-export function linkOptions(o: HubbubClientOptions): LinkOptions {
-  return {
-    reconnect: { ...DEFAULT_BACKOFF, ...o.reconnect },
-    pingIntervalMs: o.pingIntervalMs ?? 20_000,
-    pongTimeoutMs: o.pongTimeoutMs ?? 10_000,
-    connectTimeoutMs: o.connectTimeoutMs ?? 10_000,
-    WebSocket: o.WebSocket ?? globalThis.WebSocket,
-  };
-}
 
 export interface LinkOptions {
   reconnect: BackoffOptions;
