@@ -2,7 +2,7 @@ import { describe, expect, it } from "bun:test";
 import { SignJWT } from "jose";
 import { CLOCK_SKEW_S, SUBPROTOCOL, createAuthenticator, mintToken, parseTtl, tokenFrom } from "../src/auth.ts";
 import { CloseCode, ErrorCode } from "../src/shared/codes.ts";
-import { TestClient, UPGRADE_HEADERS, memoryLogger, parseServerFrames, rawRequest, readUntilClosed, spawnServer, startServer } from "./helpers.ts";
+import { TestClient, UPGRADE_HEADERS, eventually, memoryLogger, parseServerFrames, rawRequest, readUntilClosed, spawnServer, startServer } from "./helpers.ts";
 
 const SECRET = "test-secret-that-is-long-enough-0123456789";
 const key = new TextEncoder().encode(SECRET);
@@ -151,12 +151,14 @@ describe("one user, several connections", () => {
     await tab1.next("direct");
     await tab2.next("direct");
 
-    // One tab leaving the room or closing is not a leave of the user.
+    // One tab leaving the room, or closing, while another tab stays in it is not a leave of the
+    // user. (Each step waits for its answer, so the server sees them in this order.)
     tab2.send({ type: "leave", room: "lobby" });
     await tab2.next("left");
-    await tab1.close();
     tab2.send({ type: "join", room: "lobby" });
     await tab2.next("users");
+    await tab1.close();
+    await eventually(() => app.hub.size === 2, 3000, "tab1's disconnect");
     watcher.send({ type: "chat", text: "/who" });
     const who = await watcher.next((f) => f.type === "users");
     expect(who.type === "users" && who.users.filter((m) => m.id === "u-alice")).toHaveLength(1);
