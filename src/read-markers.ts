@@ -4,9 +4,9 @@
 // every node (a control message), so reading in one tab clears the unread count in the others.
 // A join's `users` answer carries the marker as `lastRead`, so counts survive reconnects.
 //
-// The markers live behind ReadMarkerStore. MemoryReadMarkers is the only store today (markers
-// last as long as the process, which also is how long the memory engine's epoch lasts); a
-// durable store (SQLite) implements the same two calls.
+// The markers live behind ReadMarkerStore: in DATA_DIR/hubbub.db with the durable store
+// (engine/sqlite-markers.ts), so unread counts survive a restart with the messages; otherwise in
+// memory (MemoryReadMarkers), for as long as the process and so the memory stream's epoch lasts.
 import { andThen, type Awaitable } from "./awaitable.ts";
 import type { ControlMessage, Engine } from "./engine/engine.ts";
 import type { Hub } from "./hub.ts";

@@ -92,7 +92,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     isMember: (room, userId) => services.rooms.has(room, userId),
     timings: deps.webhookTimings,
   });
-  const services = createServices(hub, engine, config, tokens, { events: webhooks.events, hook: webhooks.hook, markers: deps.markers });
+  const services = createServices(hub, engine, config, tokens, { events: webhooks.events, hook: webhooks.hook, markers: deps.markers ?? engine.readMarkers });
   const policy: SessionPolicy = {
     ratePerSecond: config.rateLimit,
     joinsPerSecond: config.joinRateLimit,

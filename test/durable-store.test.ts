@@ -80,11 +80,11 @@ describe("SqliteStream across a restart", () => {
 });
 
 describe("SqliteStream schema", () => {
-  it("migrates a database of the previous schema version and keeps its messages", async () => {
+  it("migrates a database of the first schema version through every step and keeps its messages", async () => {
     using dir = tempDir();
     const file = join(dir.path, DB_FILE);
     const old = new Database(file, { create: true, strict: true });
-    migrate(old, file, SCHEMA_VERSION - 1);
+    migrate(old, file, 1);
     old.query("INSERT INTO rooms (id, name, epoch, seq) VALUES (1, 'den', 'oldepoch00000001', 2)").run();
     const row = "INSERT INTO messages (room, seq, id, ts, from_id, from_name, kind, text) VALUES (1, ?, ?, ?, ?, ?, 'text', ?)";
     old.query(row).run(1, "m-1", 1000, alice.id, alice.name, "from the old schema");
@@ -103,6 +103,7 @@ describe("SqliteStream schema", () => {
     await a.engine.close();
     const check = new Database(file, { readonly: true });
     expect(schemaVersion(check)).toBe(SCHEMA_VERSION);
+    expect(check.query("SELECT count(*) AS n FROM read_markers").get()).toEqual({ n: 0 });
     check.close();
   });
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { mintToken } from "../src/auth.ts";
 import { MemoryReadMarkers } from "../src/read-markers.ts";
 import type { App } from "../src/server.ts";
-import { TestClient, startServer } from "./helpers.ts";
+import { TestClient, startServer, tempDir } from "./helpers.ts";
 import { clusterConfig, describeRedis, startRedis, uniquePrefix, type RedisServer } from "./redis.ts";
 
 async function say(c: TestClient, n: number, room = "den"): Promise<void> {
@@ -16,6 +16,22 @@ async function say(c: TestClient, n: number, room = "den"): Promise<void> {
 }
 
 describe("read markers", () => {
+  it("survives a restart with the durable store: a returning user's join carries its lastRead", async () => {
+    using dir = tempDir();
+    const GUEST_SECRET = "m".repeat(40);
+    let resume: string;
+    {
+      await using app = await startServer({ dataDir: dir.path, guestSecret: GUEST_SECRET });
+      await using alice = await TestClient.join(app, { name: "alice", room: "den" });
+      await say(alice, 4);
+      expect(await alice.request({ type: "read", room: "den", seq: 3 })).toMatchObject({ type: "read", seq: 3 });
+      resume = alice.resume!;
+    }
+    await using app = await startServer({ dataDir: dir.path, guestSecret: GUEST_SECRET });
+    await using back = await TestClient.connect(app, { resume, room: "den" });
+    expect(await back.next("users")).toMatchObject({ room: "den", seq: 4, lastRead: 3 });
+  });
+
   it("keeps the highest seq read, answers it, and tells the user's other tabs in the room, not other users", async () => {
     await using app = await startServer();
     await using tab1 = await TestClient.join(app, { name: "alice", room: "den" });

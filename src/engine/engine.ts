@@ -19,6 +19,7 @@
 // callers chain with andThen (awaitable.ts). A part may throw synchronously only when it answers
 // synchronously; async failures reject.
 import type { Awaitable } from "../awaitable.ts";
+import type { ReadMarkerStore } from "../read-markers.ts";
 import type { DirectMessageFrame, Member, MessageFrame, MessageKind, StreamEntry, StreamEvent } from "../shared/protocol.ts";
 
 /** What a node hands the engine so it can deliver to this node's sockets. */
@@ -219,4 +220,6 @@ export interface Engine {
   historyMessages?(): number;
   /** Redis commands sent so far (metrics, benchmarks). */
   readonly commandsSent?: number;
+  /** Where users' read markers are kept durably, when the engine's store keeps them (SQLite). */
+  readonly readMarkers?: ReadMarkerStore;
 }

@@ -13,6 +13,7 @@ import type {
   Applied, Broker, ControlMessage, Engine, EngineSink, EventDraft, HistoryPage, HistoryQuery, HistoryStore, MemberPage, MessageDraft,
   NameRegistry, PresenceStore, Published, RoomPage, SendKey, StreamPosition,
 } from "./engine.ts";
+import type { ReadMarkerStore } from "../read-markers.ts";
 import { MemoryStream } from "./memory-stream.ts";
 import type { StreamStore } from "./stream-store.ts";
 
@@ -161,6 +162,11 @@ export class MemoryEngine implements Engine {
   async start(sink: EngineSink): Promise<void> {
     this.out.sink = sink;
     this.broker.stream.attach((room, data) => sink.publishRoom(room, data));
+  }
+
+  /** The store's read markers (SQLite keeps them in its database; the memory stream has none). */
+  get readMarkers(): ReadMarkerStore | undefined {
+    return this.broker.stream.readMarkers;
   }
 
   /** Entries held in memory for history (the hubbub_history_messages metric). */

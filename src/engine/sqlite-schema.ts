@@ -5,6 +5,7 @@
 // Version 1: rooms, and their messages as posted.
 // Version 2: the stream holds changes to messages (edits, deletes, reactions) beside them, each
 //   message row keeps its current state, and `meta` holds the database's default epoch.
+// Version 3: users' read markers (how far each has read each room, in the room's epoch).
 import type { Database } from "bun:sqlite";
 
 /** Entry types in `entries.type`. */
@@ -52,6 +53,14 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX entries_by_id ON entries (room, id);
    CREATE INDEX entries_by_ts ON entries (ts);
    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;`,
+  // 3
+  `CREATE TABLE read_markers (
+     user_id TEXT NOT NULL,
+     room    TEXT NOT NULL,
+     epoch   TEXT NOT NULL,
+     seq     INTEGER NOT NULL,
+     PRIMARY KEY (user_id, room)
+   ) WITHOUT ROWID;`,
 ];
 
 /** The schema version this code reads and writes. */

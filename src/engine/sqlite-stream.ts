@@ -15,6 +15,7 @@
 // IDEMPOTENCY_WINDOW_MS (reloaded from the database at start-up, so a client retrying across a
 // restart is still answered with its original ack). Reads go to the database: they are
 // synchronous, indexed, and see only committed entries.
+import { SqliteReadMarkers } from "./sqlite-markers.ts";
 import type { Database, Statement } from "bun:sqlite";
 import { CidCache } from "../cid-cache.ts";
 import type { Logger } from "../log.ts";
@@ -91,6 +92,7 @@ export class SqliteStream implements StreamStore {
   private deliver: Deliver | null = null;
   private closing: Promise<void> | null = null;
   private readonly retention: Retention;
+  readonly readMarkers: SqliteReadMarkers;
   private readonly q: Record<"insertRoom" | "updateSeq" | "insert" | "byId" | "after" | "before" | "setText" | "erase" | "eraseEdits" | "setReactions", Statement>;
 
   constructor(private readonly opts: SqliteStreamOptions) {
@@ -125,6 +127,7 @@ export class SqliteStream implements StreamStore {
       this.opened.close();
       throw new Error(`cannot read ${this.opened.file}: ${(err as Error).message}`);
     }
+    this.readMarkers = new SqliteReadMarkers(db);
     this.retention = new Retention(db, opts, opts.log, () => this.saveSeqs());
     this.retention.start();
   }

@@ -7,6 +7,7 @@
 // Guarantees, on top of the Broker's (engine.ts): an entry is handed to `deliver` only once it is
 // kept (for SQLite: committed), in seq order per room, before its publish/apply resolves; so a
 // member never receives what a crash could lose, and an ack means kept.
+import type { ReadMarkerStore } from "../read-markers.ts";
 import type { Awaitable } from "../awaitable.ts";
 import type { MessageFrame, StreamEvent } from "../shared/protocol.ts";
 import type { Applied, EventDraft, HistoryPage, HistoryQuery, MessageDraft, Published, SendKey, StreamPosition } from "./engine.ts";
@@ -27,6 +28,8 @@ export interface StreamStore {
   held(): number;
   /** Rooms with a stream in memory (tests: empty rooms cost nothing lasting). */
   readonly roomCount: number;
+  /** Where this store keeps users' read markers, when it keeps them (a durable store does). */
+  readonly readMarkers?: ReadMarkerStore;
   /** Finishes what is in flight and releases the store. Idempotent. */
   close(): Promise<void>;
 }
