@@ -12,6 +12,7 @@ import { CloseCode } from "./shared/codes.ts";
 import type { Config } from "./config.ts";
 import type { ControlMessage, EngineSink, StreamPosition } from "./engine/engine.ts";
 import { PresenceCoalescer } from "./presence.ts";
+import { PresenceTiers, type CountMembers } from "./presence-tiers.ts";
 import type { Member } from "./shared/protocol.ts";
 import { encode } from "./shared/protocol.ts";
 import type { Session } from "./session.ts";
@@ -45,23 +46,36 @@ export class Hub implements EngineSink {
   /** room → this node's sessions in it; a room goes with its last session. */
   private readonly rooms = new Map<string, LocalRoom>();
   private readonly presenceOut: PresenceCoalescer;
+  /** Which rooms are large (PRESENCE_LIST_MAX) and their count frames; rooms.ts asks it on a join's answer. */
+  readonly tiers: PresenceTiers;
+  private countMembers: CountMembers = () => 0;
   readonly slow: SlowConsumers;
   private readonly idle: IdleWheel;
   private localPublish: LocalPublish = () => 0;
   private onControl: (msg: ControlMessage) => void = () => {};
 
   constructor(private readonly config: Config) {
-    this.presenceOut = new PresenceCoalescer(config.presenceIntervalMs, (room, joins, leaves) =>
-      this.publishRoom(room, encode({ type: "presence", room, joins, leaves })),
+    // A diff that waited while its room turned large is dropped: its members now follow counts.
+    this.presenceOut = new PresenceCoalescer(config.presenceIntervalMs, (room, joins, leaves) => {
+      if (!this.tiers.isLarge(room)) this.publishRoom(room, encode({ type: "presence", room, joins, leaves }));
+    });
+    this.tiers = new PresenceTiers(
+      { listMax: config.presenceListMax, largeIntervalMs: config.largePresenceIntervalMs },
+      (room) => this.countMembers(room),
+      (room, frame) => this.publishRoom(room, encode(frame)),
     );
     this.slow = new SlowConsumers(config.slowConsumerBytes, (room) => this.rooms.get(room)?.sessions ?? []);
     this.idle = new IdleWheel(IDLE_TICK_MS, (s, now) => this.idleCheck(s, now));
   }
 
-  /** Wires Bun's server.publish in once the server exists, and who handles control messages. */
-  bind(publish: LocalPublish, onControl: (msg: ControlMessage) => void): void {
+  /**
+   * Wires Bun's server.publish in once the server exists, who handles control messages, and
+   * where a room's cluster-wide member count is read (the engine's presence).
+   */
+  bind(publish: LocalPublish, onControl: (msg: ControlMessage) => void, countMembers?: CountMembers): void {
     this.localPublish = publish;
     this.onControl = onControl;
+    if (countMembers) this.countMembers = countMembers;
   }
 
   // ---- EngineSink ----------------------------------------------------------------------------
@@ -81,6 +95,8 @@ export class Hub implements EngineSink {
    * the join and never of the leave (a ghost in every list: test/presence.test.ts).
    */
   presence(room: string, joins: Member[], leaves: Member[]): void {
+    // A large room's members get counts (presence-tiers.ts), not per-user diffs.
+    if (this.rooms.has(room) && this.tiers.changed(room, joins.length)) return;
     if (this.rooms.has(room) || this.presenceOut.has(room)) this.presenceOut.add(room, joins, leaves);
   }
 
@@ -172,7 +188,10 @@ export class Hub implements EngineSink {
     // A closed socket has left its topics already (Bun unsubscribes before the close handler).
     if (!s.closing) s.socket?.unsubscribe(roomTopic(room));
     if (!r?.sessions.delete(s)) return false;
-    if (r.sessions.size === 0) this.rooms.delete(room);
+    if (r.sessions.size === 0) {
+      this.rooms.delete(room);
+      this.tiers.forget(room);
+    }
     return !this.userIn(s.userId, room);
   }
 
@@ -243,6 +262,7 @@ export class Hub implements EngineSink {
 
   stop(): void {
     this.presenceOut.stop();
+    this.tiers.stop();
     this.slow.stop();
   }
 }

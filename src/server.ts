@@ -7,6 +7,7 @@ import { createAuthenticator, type Authenticator } from "./auth.ts";
 import { CloseCode, ErrorCode } from "./shared/codes.ts";
 import type { Config } from "./config.ts";
 import { createConnectionHandlers } from "./connection.ts";
+import { andThen } from "./awaitable.ts";
 import { createEngine } from "./engine/create.ts";
 import type { Engine, EngineSink } from "./engine/engine.ts";
 import { Hub } from "./hub.ts";
@@ -186,7 +187,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     void Promise.resolve()
       .then(() => services.onControl(msg))
       .catch((err: unknown) => noisy.warn("control message failed", { type: msg.type, error: String(err) }));
-  });
+  }, (room) => andThen(engine.presence.page(room, undefined, 0), (p) => p.count));
   // An engine that cannot start (Redis unreachable) must leave nothing listening behind.
   // With webhooks the engine's presence changes also feed member.joined / member.left; without,
   // the Hub is the sink itself and the delivery path has no extra call.
