@@ -11,7 +11,10 @@
 //                                        data gives the room a new one); while the room has had no
 //                                        message it expires after EMPTY_EPOCH_TTL_MS
 //   P:room:<room>:history        stream  the room's last HISTORY_SIZE message envelopes, id = <seq>-0
-//   P:room:<room>:members        hash    member id → member JSON {"id","name"}, cluster-wide
+//   P:room:<room>:members        hash    member id → member JSON {"id","name"}, cluster-wide; HLEN is
+//                                        the room's count
+//   P:room:<room>:member-ids     zset    the same ids, score 0, so ordered by id (bytes): a page is
+//                                        ZRANGEBYLEX + HMGET of that page, never the whole hash
 //   P:room:<room>:refs           hash    member id → how many nodes hold it there (a user's tabs
 //                                        can be on several nodes; the last one's leave removes it)
 //   P:cid:<len>:<user id>:<cid>  string  the envelope a send with this SendKey published (PX
@@ -36,6 +39,7 @@ export interface RedisKeys {
   roomEpoch(room: string): string;
   roomHistory(room: string): string;
   roomMembers(room: string): string;
+  roomMemberIds(room: string): string;
   roomRefs(room: string): string;
   sendKey(userId: string, cid: string): string;
   readonly rooms: string;
@@ -59,6 +63,7 @@ export function redisKeys(prefix: string): RedisKeys {
     roomEpoch: (room) => `${p}room:${room}:epoch`,
     roomHistory: (room) => `${p}room:${room}:history`,
     roomMembers: (room) => `${p}room:${room}:members`,
+    roomMemberIds: (room) => `${p}room:${room}:member-ids`,
     roomRefs: (room) => `${p}room:${room}:refs`,
     sendKey: (userId, cid) => `${p}cid:${userId.length}:${userId}:${cid}`,
     rooms: `${p}rooms`,
