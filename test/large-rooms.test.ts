@@ -8,6 +8,7 @@ import { largeFirstPage } from "../src/presence-tiers.ts";
 import type { App } from "../src/server.ts";
 import type { Member, ServerFrame } from "../src/shared/protocol.ts";
 import { TestClient, startServer } from "./helpers.ts";
+import { nextEvent, sdkClient } from "./sdk.ts";
 import { clusterConfig, describeRedis, startRedis, uniquePrefix, type RedisServer } from "./redis.ts";
 
 const TIERS: Partial<Config> = { presenceListMax: 4, largePresenceIntervalMs: 20, presenceIntervalMs: 5 };
@@ -89,6 +90,24 @@ describeRedis("large rooms on two Redis nodes", () => {
     const prefix = uniquePrefix("large");
     const nodes = [await startServer(clusterConfig(redis, prefix, TIERS)), await startServer(clusterConfig(redis, prefix, TIERS))];
     return Object.assign(nodes, { [Symbol.asyncDispose]: async () => void (await Promise.all(nodes.map((n) => n.shutdown()))) });
+  });
+});
+
+describe("the SDK in a large room", () => {
+  it("keeps the first page and the count, does not page on, and reads the whole list again once the room is small", async () => {
+    await using app = await startServer(TIERS);
+    const crowd = [];
+    for (let i = 0; i < 5; i++) crowd.push(await TestClient.join(app, { name: `c${i}`, room: "hall" }));
+    await using sdk = await sdkClient(app, { name: "sdk", rooms: ["hall"] });
+    expect(sdk.users("hall").some((u) => u.name === "sdk")).toBe(true);
+    const grown = nextEvent(sdk, "roster", (e) => e.count === 7);
+    await using more = await TestClient.join(app, { name: "more", room: "hall" });
+    expect(await grown).toMatchObject({ room: "hall", count: 7, large: true });
+    // Down to 2 (below 90% of 4): small again, and the SDK reads the full list anew.
+    const small = nextEvent(sdk, "roster", (e) => !e.large && e.users.length === 2);
+    await Promise.all([more, ...crowd.slice(0, 4)].map((c) => c.close()));
+    expect((await small).users.map((u) => u.name).sort()).toEqual(["c4", "sdk"]);
+    await crowd[4]!.close();
   });
 });
 

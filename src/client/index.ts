@@ -3,6 +3,7 @@
 export { HubbubClient } from "./client.ts";
 export type { HubbubClientOptions, HistoryPage, MemberPage } from "./options.ts";
 export type { ClientEvents, ConnectionState, CloseInfo, Frame } from "./events.ts";
+export type { Roster } from "./members.ts";
 export { HubbubError, ClientErrorCode } from "./errors.ts";
 export { reconnectDelay, DEFAULT_BACKOFF, type BackoffOptions } from "../shared/backoff.ts";
 export { PROTOCOL_VERSION, SUBPROTOCOL, MAX_HISTORY_LIMIT, MAX_WHO_LIMIT } from "../shared/limits.ts";
