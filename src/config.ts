@@ -98,6 +98,10 @@ const SETTINGS = {
     env: "PRESENCE_INTERVAL_MS", schema: int(1, 60_000), default: "50",
     help: "presence diffs per room are coalesced into at most one frame per this many ms",
   },
+  batchMs: {
+    env: "BATCH_MS", schema: int(0, 1000), default: "0",
+    help: "clients that asked for batched frames get a room's frames joined per event-loop turn (0) or per this many ms",
+  },
   presenceListMax: {
     env: "PRESENCE_LIST_MAX", schema: int(1, 10_000_000), default: "1000",
     help: "rooms with more members than this are large: a joiner gets the count and a first page, members get counts instead of per-user diffs",

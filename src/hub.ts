@@ -16,7 +16,8 @@ import { PresenceTiers, type CountMembers } from "./presence-tiers.ts";
 import type { Member } from "./shared/protocol.ts";
 import { encode } from "./shared/protocol.ts";
 import type { Session } from "./session.ts";
-import { roomTopic } from "./topics.ts";
+import { Batcher, type BatchPublish } from "./batcher.ts";
+import { batchTopic, roomTopic } from "./topics.ts";
 
 /** The idle wheel's resolution: a silent peer goes within this long after IDLE_TIMEOUT_S. */
 export const IDLE_TICK_MS = 100;
@@ -27,6 +28,8 @@ interface LocalRoom {
   /** The room's name, kept once: every member Session's rooms entry is this string. */
   readonly name: string;
   readonly sessions: Set<Session>;
+  /** How many of them take batched frames (batcher.ts). */
+  batchers: number;
 }
 
 export class Hub implements EngineSink {
@@ -49,6 +52,8 @@ export class Hub implements EngineSink {
   /** Which rooms are large (PRESENCE_LIST_MAX) and their count frames; rooms.ts asks it on a join's answer. */
   readonly tiers: PresenceTiers;
   private countMembers: CountMembers = () => 0;
+  private readonly batches: Batcher;
+  private batchPublish: BatchPublish = () => {};
   readonly slow: SlowConsumers;
   private readonly idle: IdleWheel;
   private localPublish: LocalPublish = () => 0;
@@ -64,24 +69,37 @@ export class Hub implements EngineSink {
       (room) => this.countMembers(room),
       (room, frame) => this.publishRoom(room, encode(frame)),
     );
+    this.batches = new Batcher(config.batchMs, (room, data) => this.batchPublish(room, data));
     this.slow = new SlowConsumers(config.slowConsumerBytes, (room) => this.rooms.get(room)?.sessions ?? []);
     this.idle = new IdleWheel(IDLE_TICK_MS, (s, now) => this.idleCheck(s, now));
   }
 
   /**
    * Wires Bun's server.publish in once the server exists, who handles control messages, and
-   * where a room's cluster-wide member count is read (the engine's presence).
+   * where a room's cluster-wide member count is read (the engine's presence), and the publish
+   * to a room's batch topic.
    */
-  bind(publish: LocalPublish, onControl: (msg: ControlMessage) => void, countMembers?: CountMembers): void {
+  bind(publish: LocalPublish, onControl: (msg: ControlMessage) => void, countMembers?: CountMembers, batchPublish?: BatchPublish): void {
     this.localPublish = publish;
     this.onControl = onControl;
     if (countMembers) this.countMembers = countMembers;
+    if (batchPublish) this.batchPublish = batchPublish;
   }
 
   // ---- EngineSink ----------------------------------------------------------------------------
 
+  /**
+   * Always the plain topic (its publish is what metrics count, for every local member); the
+   * room's batch subscribers, if any, get it with the rest of this turn's frames (batcher.ts).
+   */
   publishRoom(room: string, data: string): void {
     this.slow.published(room, this.localPublish(room, data));
+    if (this.rooms.get(room)?.batchers) this.batches.add(room, data);
+  }
+
+  /** Publishes the frames held for the rooms of batch subscriber `s` (before a direct send to it). */
+  flushBatches(s: Session): void {
+    if (!this.batches.idle) this.batches.flushRooms(s.rooms);
   }
 
   sendToUser(userId: string, data: string, exceptConn?: string): void {
@@ -173,11 +191,12 @@ export class Hub implements EngineSink {
    */
   enter(s: Session, room: string): boolean {
     let r = this.rooms.get(room);
-    if (!r) this.rooms.set(room, (r = { name: room, sessions: new Set() }));
+    if (!r) this.rooms.set(room, (r = { name: room, sessions: new Set(), batchers: 0 }));
     const first = !this.userIn(s.userId, room);
+    if (!r.sessions.has(s) && s.batch) r.batchers++;
     r.sessions.add(s);
     s.enterRoom(r.name);
-    s.socket?.subscribe(roomTopic(room));
+    s.socket?.subscribe(s.batch ? batchTopic(room) : roomTopic(room));
     return first;
   }
 
@@ -186,8 +205,9 @@ export class Hub implements EngineSink {
     const r = this.rooms.get(room);
     s.exitRoom(room);
     // A closed socket has left its topics already (Bun unsubscribes before the close handler).
-    if (!s.closing) s.socket?.unsubscribe(roomTopic(room));
+    if (!s.closing) s.socket?.unsubscribe(s.batch ? batchTopic(room) : roomTopic(room));
     if (!r?.sessions.delete(s)) return false;
+    if (s.batch) r.batchers--;
     if (r.sessions.size === 0) {
       this.rooms.delete(room);
       this.tiers.forget(room);
@@ -261,6 +281,7 @@ export class Hub implements EngineSink {
   }
 
   stop(): void {
+    this.batches.flushAll();
     this.presenceOut.stop();
     this.tiers.stop();
     this.slow.stop();

@@ -8,6 +8,14 @@ const TYPES: ReadonlySet<string> = new Set<ServerFrameType>([
   "welcome", "identity", "users", "presence", "message", "ack", "direct", "history", "left", "notice", "epoch", "ok", "error", "shutdown", "pong", "typing", "read",
 ]);
 
+/**
+ * The frames of one WebSocket message: a batching server (the subprotocol hubbub.v2.batch) may
+ * join several with `\n`, which JSON never holds unescaped, so splitting is exact and harmless.
+ */
+export function splitFrames(data: unknown): unknown[] {
+  return typeof data === "string" && data.includes("\n") ? data.split("\n") : [data];
+}
+
 /** One server frame, or null for anything that is not a JSON object of a known type. */
 export function decodeServerFrame(data: unknown): ServerFrame | null {
   if (typeof data !== "string") return null;

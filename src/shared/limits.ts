@@ -5,6 +5,8 @@
 export const PROTOCOL_VERSION = 2;
 /** The WebSocket subprotocol of version 2; a client may offer `bearer.<token>` beside it. */
 export const SUBPROTOCOL = "hubbub.v2";
+/** Version 2 with batched frames: several frames per WebSocket text frame, one per line (`\n`). Same as `?batch=1`. */
+export const BATCH_SUBPROTOCOL = "hubbub.v2.batch";
 
 /** A connection may be a member of at most this many rooms at once. */
 export const MAX_ROOMS_PER_CONNECTION = 16;
