@@ -26,8 +26,13 @@ export type Request =
       concurrency: number;
       /** Clients not ready by then count as failed. */
       timeoutMs: number;
-      /** Track every client's user list until it holds this many members (presence storm); 0 = off. */
+      /**
+       * Track every client's user list until it holds this many members (presence storm); 0 = off.
+       * In a large room (PRESENCE_LIST_MAX) a client has the count, not the list: complete when the count says so.
+       */
       trackMembers: number;
+      /** Ask for batched frames (`?batch=1`, docs/protocol.md); the worker splits them. */
+      batch?: boolean;
     }
   | {
       op: "send";

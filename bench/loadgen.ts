@@ -97,13 +97,13 @@ export class LoadGen implements AsyncDisposable {
   /**
    * Opens every client (once per LoadGen) and waits until each has its `users` frame or has
    * failed. A client connects to `urls[client.node ?? 0]`. `concurrency` handshakes are in
-   * flight at once in each worker.
+   * flight at once in each worker. `batch`: the clients ask for batched frames (and split them).
    */
-  async connect(urls: string[], clients: ClientSpec[], concurrency: number, trackMembers = 0): Promise<ConnectResult> {
+  async connect(urls: string[], clients: ClientSpec[], concurrency: number, trackMembers = 0, batch = false): Promise<ConnectResult> {
     if (this.size > 0) throw new Error("connect() once per LoadGen");
     this.size = clients.length;
     const timeoutMs = CONNECT_TIMEOUT_MS;
-    const replies = await this.all<"connect">((w) => ({ op: "connect", urls, clients: this.share(clients, w), concurrency, timeoutMs, trackMembers }));
+    const replies = await this.all<"connect">((w) => ({ op: "connect", urls, clients: this.share(clients, w), concurrency, timeoutMs, trackMembers, batch }));
     const connect = new Histogram();
     for (const r of replies) connect.merge(r.connectCounts, r.connectMax);
     const started = Math.min(...replies.map((r) => r.startedUs));

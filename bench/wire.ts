@@ -41,6 +41,15 @@ export function readStamp(frame: string): boolean {
   return true;
 }
 
+/**
+ * The frames of one WebSocket message: a batch client's may hold several, one per line (JSON never
+ * holds a raw newline). A single frame is passed through without a copy.
+ */
+export function eachFrame(data: string, fn: (frame: string) => void): void {
+  if (data.indexOf("\n") < 0) return fn(data);
+  for (const line of data.split("\n")) fn(line);
+}
+
 /** True for the frame that says a client has joined its room (`users`, from either server). */
 export const isJoinedFrame = (frame: string): boolean => frame.startsWith('{"type":"users"');
 export const isPresenceFrame = (frame: string): boolean => frame.startsWith('{"type":"presence"');

@@ -7,7 +7,7 @@
 // Only the presence storm parses JSON, and only `users` and `presence` frames.
 import { Histogram } from "./histogram.ts";
 import type { ClientSpec, CollectReply, ConnectReply, PresenceReply, Reply, Request, RequestOf, SendReply } from "./ipc.ts";
-import { clockUs, isErrorFrame, isJoinedFrame, isPresenceFrame, readStamp, stamp, stampedChat } from "./wire.ts";
+import { clockUs, eachFrame, isErrorFrame, isJoinedFrame, isPresenceFrame, readStamp, stamp, stampedChat } from "./wire.ts";
 
 interface Client {
   readonly ws: WebSocket;
@@ -20,10 +20,11 @@ interface Client {
   view: MemberView | null;
 }
 
-/** A client's user list: interned member ids in a bitmap, and its size. */
+/** A client's user list: interned member ids in a bitmap, and its size; a large room's count. */
 interface MemberView {
   seen: Uint8Array;
   size: number;
+  count: number;
 }
 
 const clients: Client[] = [];
@@ -70,21 +71,24 @@ function applyMembers(v: MemberView, members: { id: string }[], present: boolean
 /** Applies a `users` or `presence` frame (leaves before joins, as clients must). */
 function track(c: Client, frame: string): void {
   const v = c.view!;
-  const wasComplete = v.size >= trackMembers;
+  const complete = () => v.size >= trackMembers || v.count >= trackMembers;
+  const wasComplete = complete();
   if (isJoinedFrame(frame)) {
     presence.snapshotBytes += frame.length;
-    const f = JSON.parse(frame) as { room: string; users: { id: string }[]; next?: string };
+    const f = JSON.parse(frame) as { room: string; users: { id: string }[]; next?: string; count: number; large?: boolean };
     applyMembers(v, f.users, true);
-    // The join answer is the member list's first page: read on, as a client must, while it says `next`.
-    if (f.next !== undefined) c.ws.send(JSON.stringify({ type: "who", room: f.room, after: f.next }));
+    // A large room's answer is a first page and the count; a small room's list is read on, as a client must, while it says `next`.
+    if (f.large) v.count = f.count;
+    else if (f.next !== undefined) c.ws.send(JSON.stringify({ type: "who", room: f.room, after: f.next }));
   } else {
     presence.frames++;
     presence.bytes += frame.length;
-    const f = JSON.parse(frame) as { joins: { id: string }[]; leaves: { id: string }[] };
+    const f = JSON.parse(frame) as { joins: { id: string }[]; leaves: { id: string }[]; count?: number; large?: boolean };
+    if (f.large === true && f.count !== undefined) v.count = f.count;
     applyMembers(v, f.leaves, false);
     applyMembers(v, f.joins, true);
   }
-  if (!wasComplete && v.size >= trackMembers) {
+  if (!wasComplete && complete()) {
     presence.complete++;
     presence.lastCompleteUs = clockUs();
   }
@@ -152,11 +156,12 @@ function connect(req: RequestOf<"connect">): Promise<ConnectReply> {
     const open = (spec: ClientSpec, openedUs: number) => {
       inFlight++;
       const node = spec.node ?? 0;
-      const ws = new WebSocket(`${req.urls[node]}?room=${encodeURIComponent(spec.room)}&name=${encodeURIComponent(spec.name)}`);
-      const view = trackMembers ? { seen: new Uint8Array(trackMembers), size: 0 } : null;
+      const batch = req.batch ? "&batch=1" : "";
+      const ws = new WebSocket(`${req.urls[node]}?room=${encodeURIComponent(spec.room)}&name=${encodeURIComponent(spec.name)}${batch}`);
+      const view = trackMembers ? { seen: new Uint8Array(trackMembers), size: 0, count: 0 } : null;
       const c: Client = { ws, ready: false, view, openedUs, latency: latencyByNode[node]! };
       clients.push(c);
-      ws.onmessage = (ev) => onFrame(c, ev.data as string);
+      ws.onmessage = req.batch ? (ev) => eachFrame(ev.data as string, (f) => onFrame(c, f)) : (ev) => onFrame(c, ev.data as string);
       ws.onclose = (ev) => {
         if (!c.ready) return onFailed?.();
         closes[ev.code] = (closes[ev.code] ?? 0) + 1;

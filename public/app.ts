@@ -41,6 +41,12 @@ const OLDER_PAGE = 50;
 
 let client: HubbubClient | null = null;
 let renderQueued = false;
+/**
+ * The people list is rebuilt only when a roster changed or another room is shown, not on every
+ * message: sorting and rebuilding a big room's list per message was O(N log N) each time.
+ */
+let rosterVersion = 0;
+let peopleShown = "";
 const model = new Conversations(() => {
   if (renderQueued) return;
   renderQueued = true;
@@ -93,8 +99,12 @@ function render(): void {
   ui.title.textContent = conv ? (conv.type === "room" ? `#${conv.name}` : `@${conv.name}`) : "No conversation";
   ui.leave.textContent = conv?.type === "dm" ? "Close" : "Leave";
   ui.leave.hidden = !conv;
-  const roomUsers: Member[] = conv?.type === "room" && client ? client.users(conv.name) : [];
-  renderPeople(ui.users, roomUsers, client?.id ?? null, (name) => open(model.dm(name).key));
+  const peopleKey = `${conv?.key ?? ""}\n${rosterVersion}\n${client?.id ?? ""}`;
+  if (peopleKey !== peopleShown) {
+    peopleShown = peopleKey;
+    const roomUsers: Member[] = conv?.type === "room" && client ? client.users(conv.name) : [];
+    renderPeople(ui.users, roomUsers, client?.id ?? null, (name) => open(model.dm(name).key));
+  }
   ui.peopleToggle.hidden = conv?.type !== "room";
   ui.typing.textContent = conv?.type === "room" && client ? typingText(client.typing(conv.name)) : "";
   ui.rename.textContent = client?.name ?? "";
@@ -218,7 +228,10 @@ function start(name: string | null, token: string | undefined): void {
     model.add(conv, { kind: "notice", text: "The server restarted; the room's history starts again here.", ts: Date.now() });
   });
   c.on("gap", ({ room, fromSeq, toSeq }) => model.add(model.room(room), { kind: "notice", text: `${toSeq - fromSeq + 1} messages were missed while offline.`, ts: Date.now() }));
-  c.on("roster", render);
+  c.on("roster", () => {
+    rosterVersion++;
+    render();
+  });
   // Renames come from this tab or another of the same user (an `identity` frame).
   c.on("name", (n) => {
     if (token === undefined) storeName(n);

@@ -5,7 +5,7 @@
 import { SignJWT, jwtVerify } from "jose";
 import { SERVER_ID_PREFIX, normalizeName, normalizeRoom } from "./names.ts";
 
-import { SUBPROTOCOL } from "./shared/limits.ts";
+import { BATCH_SUBPROTOCOL, SUBPROTOCOL } from "./shared/limits.ts";
 
 export { SUBPROTOCOL };
 /** Prefix of the Sec-WebSocket-Protocol entry that carries a token. */
@@ -71,8 +71,8 @@ export function createAuthenticator(secret: string, audience = ""): Authenticato
 export interface TokenSource {
   token: string | null;
   /**
-   * The value for the response's Sec-WebSocket-Protocol: SUBPROTOCOL when the client offered
-   * it, else "" (none). Always set explicitly: Bun otherwise echoes the first offered entry,
+   * The value for the response's Sec-WebSocket-Protocol: BATCH_SUBPROTOCOL or SUBPROTOCOL when
+   * the client offered it (the batch one first), else "" (none). Always set explicitly: Bun otherwise echoes the first offered entry,
    * which could be the `bearer.` one, secret and all.
    */
   protocol: string;
@@ -85,7 +85,7 @@ export function tokenFrom(url: URL, protocolHeader: string | null): TokenSource 
   const bearer = offered.find((p) => p.startsWith(BEARER_PREFIX));
   return {
     token: bearer ? bearer.slice(BEARER_PREFIX.length) : url.searchParams.get("token"),
-    protocol: offered.includes(SUBPROTOCOL) ? SUBPROTOCOL : "",
+    protocol: offered.includes(BATCH_SUBPROTOCOL) ? BATCH_SUBPROTOCOL : offered.includes(SUBPROTOCOL) ? SUBPROTOCOL : "",
   };
 }
 

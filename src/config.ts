@@ -120,6 +120,18 @@ const SETTINGS = {
     env: "PRESENCE_INTERVAL_MS", schema: int(1, 60_000), default: "50",
     help: "presence diffs per room are coalesced into at most one frame per this many ms",
   },
+  batchMs: {
+    env: "BATCH_MS", schema: int(0, 1000), default: "0",
+    help: "clients that asked for batched frames get a room's frames joined per event-loop turn (0) or per this many ms",
+  },
+  presenceListMax: {
+    env: "PRESENCE_LIST_MAX", schema: int(1, 10_000_000), default: "1000",
+    help: "rooms with more members than this are large: a joiner gets the count and a first page, members get counts instead of per-user diffs",
+  },
+  largePresenceIntervalMs: {
+    env: "LARGE_PRESENCE_INTERVAL_MS", schema: int(1, 60_000), default: "1000",
+    help: "a large room's members get its member count at most once per this many ms, when it changed",
+  },
   idleTimeoutS: {
     env: "IDLE_TIMEOUT_S", schema: int(1, 960), default: "60",
     help: "a peer silent this many seconds (no frames, no pong) is dropped; the server pings",

@@ -12,10 +12,12 @@ import { CloseCode } from "./shared/codes.ts";
 import type { Config } from "./config.ts";
 import type { ControlMessage, EngineSink, StreamPosition } from "./engine/engine.ts";
 import { PresenceCoalescer } from "./presence.ts";
+import { PresenceTiers, type CountMembers } from "./presence-tiers.ts";
 import type { Member } from "./shared/protocol.ts";
 import { encode } from "./shared/protocol.ts";
 import type { Session } from "./session.ts";
-import { roomTopic } from "./topics.ts";
+import { Batcher, type BatchPublish } from "./batcher.ts";
+import { batchTopic, roomTopic } from "./topics.ts";
 
 /** The idle wheel's resolution: a silent peer goes within this long after IDLE_TIMEOUT_S. */
 export const IDLE_TICK_MS = 100;
@@ -26,6 +28,8 @@ interface LocalRoom {
   /** The room's name, kept once: every member Session's rooms entry is this string. */
   readonly name: string;
   readonly sessions: Set<Session>;
+  /** How many of them take batched frames (batcher.ts). */
+  batchers: number;
 }
 
 export class Hub implements EngineSink {
@@ -45,29 +49,57 @@ export class Hub implements EngineSink {
   /** room → this node's sessions in it; a room goes with its last session. */
   private readonly rooms = new Map<string, LocalRoom>();
   private readonly presenceOut: PresenceCoalescer;
+  /** Which rooms are large (PRESENCE_LIST_MAX) and their count frames; rooms.ts asks it on a join's answer. */
+  readonly tiers: PresenceTiers;
+  private countMembers: CountMembers = () => 0;
+  private readonly batches: Batcher;
+  private batchPublish: BatchPublish = () => {};
   readonly slow: SlowConsumers;
   private readonly idle: IdleWheel;
   private localPublish: LocalPublish = () => 0;
   private onControl: (msg: ControlMessage) => void = () => {};
 
   constructor(private readonly config: Config) {
-    this.presenceOut = new PresenceCoalescer(config.presenceIntervalMs, (room, joins, leaves) =>
-      this.publishRoom(room, encode({ type: "presence", room, joins, leaves })),
+    // A diff that waited while its room turned large is dropped: its members now follow counts.
+    this.presenceOut = new PresenceCoalescer(config.presenceIntervalMs, (room, joins, leaves) => {
+      if (!this.tiers.isLarge(room)) this.publishRoom(room, encode({ type: "presence", room, joins, leaves }));
+    });
+    this.tiers = new PresenceTiers(
+      { listMax: config.presenceListMax, largeIntervalMs: config.largePresenceIntervalMs },
+      (room) => this.countMembers(room),
+      (room, frame) => this.publishRoom(room, encode(frame)),
     );
+    this.batches = new Batcher(config.batchMs, (room, data) => this.batchPublish(room, data));
     this.slow = new SlowConsumers(config.slowConsumerBytes, (room) => this.rooms.get(room)?.sessions ?? []);
     this.idle = new IdleWheel(IDLE_TICK_MS, (s, now) => this.idleCheck(s, now));
   }
 
-  /** Wires Bun's server.publish in once the server exists, and who handles control messages. */
-  bind(publish: LocalPublish, onControl: (msg: ControlMessage) => void): void {
+  /**
+   * Wires Bun's server.publish in once the server exists, who handles control messages, and
+   * where a room's cluster-wide member count is read (the engine's presence), and the publish
+   * to a room's batch topic.
+   */
+  bind(publish: LocalPublish, onControl: (msg: ControlMessage) => void, countMembers?: CountMembers, batchPublish?: BatchPublish): void {
     this.localPublish = publish;
     this.onControl = onControl;
+    if (countMembers) this.countMembers = countMembers;
+    if (batchPublish) this.batchPublish = batchPublish;
   }
 
   // ---- EngineSink ----------------------------------------------------------------------------
 
+  /**
+   * Always the plain topic (its publish is what metrics count, for every local member); the
+   * room's batch subscribers, if any, get it with the rest of this turn's frames (batcher.ts).
+   */
   publishRoom(room: string, data: string): void {
     this.slow.published(room, this.localPublish(room, data));
+    if (this.rooms.get(room)?.batchers) this.batches.add(room, data);
+  }
+
+  /** Publishes the frames held for the rooms of batch subscriber `s` (before a direct send to it). */
+  flushBatches(s: Session): void {
+    if (!this.batches.idle) this.batches.flushRooms(s.rooms);
   }
 
   sendToUser(userId: string, data: string, exceptConn?: string): void {
@@ -81,6 +113,8 @@ export class Hub implements EngineSink {
    * the join and never of the leave (a ghost in every list: test/presence.test.ts).
    */
   presence(room: string, joins: Member[], leaves: Member[]): void {
+    // A large room's members get counts (presence-tiers.ts), not per-user diffs.
+    if (this.rooms.has(room) && this.tiers.changed(room, joins.length)) return;
     if (this.rooms.has(room) || this.presenceOut.has(room)) this.presenceOut.add(room, joins, leaves);
   }
 
@@ -157,11 +191,12 @@ export class Hub implements EngineSink {
    */
   enter(s: Session, room: string): boolean {
     let r = this.rooms.get(room);
-    if (!r) this.rooms.set(room, (r = { name: room, sessions: new Set() }));
+    if (!r) this.rooms.set(room, (r = { name: room, sessions: new Set(), batchers: 0 }));
     const first = !this.userIn(s.userId, room);
+    if (!r.sessions.has(s) && s.batch) r.batchers++;
     r.sessions.add(s);
     s.enterRoom(r.name);
-    s.socket?.subscribe(roomTopic(room));
+    s.socket?.subscribe(s.batch ? batchTopic(room) : roomTopic(room));
     return first;
   }
 
@@ -170,9 +205,13 @@ export class Hub implements EngineSink {
     const r = this.rooms.get(room);
     s.exitRoom(room);
     // A closed socket has left its topics already (Bun unsubscribes before the close handler).
-    if (!s.closing) s.socket?.unsubscribe(roomTopic(room));
+    if (!s.closing) s.socket?.unsubscribe(s.batch ? batchTopic(room) : roomTopic(room));
     if (!r?.sessions.delete(s)) return false;
-    if (r.sessions.size === 0) this.rooms.delete(room);
+    if (s.batch) r.batchers--;
+    if (r.sessions.size === 0) {
+      this.rooms.delete(room);
+      this.tiers.forget(room);
+    }
     return !this.userIn(s.userId, room);
   }
 
@@ -242,7 +281,9 @@ export class Hub implements EngineSink {
   }
 
   stop(): void {
+    this.batches.flushAll();
     this.presenceOut.stop();
+    this.tiers.stop();
     this.slow.stop();
   }
 }

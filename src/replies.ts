@@ -7,11 +7,12 @@ import type { HistoryFrame, Ref, StreamEntry, UsersFrame } from "./shared/protoc
 /** A `history` reply's messages add up to at most this many bytes of JSON (one message always fits). */
 export const MAX_HISTORY_REPLY_BYTES = 256 * 1024;
 
-/** `lastRead`: the user's read marker for the room, on a join's answer. */
-export function usersFrame(room: string, pos: StreamPosition, page: MemberPage, ref?: Ref, lastRead?: number): UsersFrame {
+/** `lastRead`: the user's read marker for the room, on a join's answer; `large`: the room is large (a join's answer). */
+export function usersFrame(room: string, pos: StreamPosition, page: MemberPage, ref?: Ref, lastRead?: number, large?: boolean): UsersFrame {
   const f: UsersFrame = { type: "users", room, seq: pos.seq, epoch: pos.epoch, count: page.count, users: page.users };
   if (page.next !== undefined) f.next = page.next;
   if (lastRead !== undefined) f.lastRead = lastRead;
+  if (large) f.large = true;
   if (ref !== undefined) f.ref = ref;
   return f;
 }

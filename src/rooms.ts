@@ -6,9 +6,10 @@ import { andThen, type Awaitable } from "./awaitable.ts";
 import type { Engine, HistoryPage, HistoryQuery, MemberPage, MessageDraft, Published, RoomPage, SendKey } from "./engine/engine.ts";
 import type { Hub } from "./hub.ts";
 import type { ReadMarkerStore } from "./read-markers.ts";
+import { largeFirstPage } from "./presence-tiers.ts";
 import { historyFrame, isRecovery, usersFrame } from "./replies.ts";
 import { ErrorCode } from "./shared/codes.ts";
-import { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT, MAX_ROOMS_PER_CONNECTION, MAX_WHO_LIMIT } from "./shared/limits.ts";
+import { DEFAULT_HISTORY_LIMIT, LARGE_FIRST_PAGE, MAX_HISTORY_LIMIT, MAX_ROOMS_PER_CONNECTION, MAX_WHO_LIMIT } from "./shared/limits.ts";
 import { ROOM_RULE, normalizeRoom } from "./shared/names.ts";
 import type { Ref } from "./shared/protocol.ts";
 import type { Session } from "./session.ts";
@@ -121,10 +122,22 @@ export class Rooms {
     const replayed = resume.since === undefined ? undefined : this.replay(s, room, resume.since, resume.epoch);
     return andThen(replayed, () =>
       andThen(this.engine.history.position(room), (pos) =>
-        andThen(this.members(room), (page) =>
-          andThen(this.markers?.get(s.userId, room), (read) => s.send(usersFrame(room, pos, page, ref, read?.epoch === pos.epoch ? read.seq : undefined))),
+        andThen(this.joinPage(s, room), ({ page, large }) =>
+          andThen(this.markers?.get(s.userId, room), (read) => s.send(usersFrame(room, pos, page, ref, read?.epoch === pos.epoch ? read.seq : undefined, large))),
         ),
       ),
+    );
+  }
+
+  /**
+   * A join's page: the room's first page, or for a large room (presence-tiers.ts) its first
+   * LARGE_FIRST_PAGE members with the joiner among them. The count read here also updates the
+   * room's tier, so the answer and the frames that follow agree.
+   */
+  private joinPage(s: Session, room: string): Awaitable<{ page: MemberPage; large: boolean }> {
+    const limit = this.hub.tiers.isLarge(room) ? LARGE_FIRST_PAGE : MAX_WHO_LIMIT;
+    return andThen(this.members(room, undefined, limit), (page) =>
+      this.hub.tiers.observe(room, page.count) ? { page: largeFirstPage(page, s.member), large: true } : { page, large: false },
     );
   }
 

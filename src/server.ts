@@ -7,6 +7,7 @@ import { createAuthenticator, type Authenticator } from "./auth.ts";
 import { CloseCode, ErrorCode } from "./shared/codes.ts";
 import type { Config } from "./config.ts";
 import { createConnectionHandlers } from "./connection.ts";
+import { andThen } from "./awaitable.ts";
 import { createEngine } from "./engine/create.ts";
 import type { Engine, EngineSink } from "./engine/engine.ts";
 import { Hub } from "./hub.ts";
@@ -23,7 +24,7 @@ import { createMetrics, type Metrics } from "./metrics.ts";
 import { createMetricsRoute } from "./metrics-route.ts";
 import { encode } from "./shared/protocol.ts";
 import { Session, type SessionPolicy } from "./session.ts";
-import { roomTopic } from "./topics.ts";
+import { batchTopic, roomTopic } from "./topics.ts";
 import { waitFor } from "./wait.ts";
 
 /** How often every session is checked for a slow buffer or silence. */
@@ -97,6 +98,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     ratePerSecond: config.rateLimit,
     joinsPerSecond: config.joinRateLimit,
     requestsPerSecond: config.requestRateLimit,
+    beforeDirect: (s) => hub.flushBatches(s),
     sent: (s, status, bytes) => {
       metrics.sent(bytes);
       hub.slow.sent(s, status);
@@ -189,7 +191,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     void Promise.resolve()
       .then(() => services.onControl(msg))
       .catch((err: unknown) => noisy.warn("control message failed", { type: msg.type, error: String(err) }));
-  });
+  }, (room) => andThen(engine.presence.page(room, undefined, 0), (p) => p.count), (room, data) => hub.slow.published(room, server.publish(batchTopic(room), data)));
   // An engine that cannot start (Redis unreachable) must leave nothing listening behind.
   // With webhooks the engine's presence changes also feed member.joined / member.left; without,
   // the Hub is the sink itself and the delivery path has no extra call.

@@ -28,6 +28,8 @@ export interface SessionPolicy {
   joinsPerSecond: number;
   /** Every other request per second (REQUEST_RATE_LIMIT); bursts up to twice this. */
   requestsPerSecond: number;
+  /** Before a direct send to a batch subscriber: its rooms' held frames are published (batcher.ts). */
+  beforeDirect?(session: Session): void;
   /** A direct send's Bun status (the slow-consumer policy, backpressure.ts). */
   sent(session: Session, status: number, bytes: number): void;
   /** Called once when this session decides to close itself (eviction, abuse). */
@@ -66,6 +68,8 @@ export interface Handshake {
   resume: string | null;
   /** The token check when AUTH_SECRET is set (server.ts); null when anonymous names are allowed. */
   auth?: AuthResult | null;
+  /** The client asked for batched frames (`?batch=1` or the batch subprotocol; batcher.ts). */
+  batch?: boolean;
 }
 
 /** Where the connection comes from, as the connection limits counted it. */
@@ -79,6 +83,8 @@ export interface Origin {
 export class Session extends SerialQueue {
   /** Connection id: unique per socket (`welcome.conn`), used in logs. */
   readonly conn: string;
+  /** Takes room frames batched (batcher.ts): subscribed to the rooms' batch topics. */
+  readonly batch: boolean;
   readonly ip: string;
   private readonly ipBucket: TokenBucket | null;
   private userId_: string;
@@ -116,6 +122,7 @@ export class Session extends SerialQueue {
     super();
     this.conn = conn;
     this.userId_ = conn;
+    this.batch = handshake.batch === true;
     this.handshake_ = handshake;
     this.ip = origin.ip;
     this.ipBucket = origin.ipBucket;
@@ -223,6 +230,8 @@ export class Session extends SerialQueue {
   /** Sends an already encoded frame (shared between recipients). */
   sendEncoded(data: string): void {
     if (this.closing_ || !this.ws) return;
+    // Room frames held for this batch subscriber go first: a direct frame never overtakes them.
+    if (this.batch) this.policy.beforeDirect?.(this);
     this.policy.sent(this, this.ws.send(data), data.length);
   }
 

@@ -6,7 +6,7 @@ import type { StepResult } from "../bench/measure.ts";
 import { median, pairedRatio, targets } from "../bench/report.ts";
 import type { ScenarioResult, ServerKind, StepRow, StepsResult } from "../bench/results.ts";
 import { clientsInRooms } from "../bench/scenarios.ts";
-import { readStamp, stamp, stampedChat } from "../bench/wire.ts";
+import { eachFrame, readStamp, stamp, stampedChat } from "../bench/wire.ts";
 import { encode } from "../src/shared/protocol.ts";
 import { metricSample } from "./helpers.ts";
 
@@ -143,5 +143,14 @@ describe("bench median", () => {
     expect(pairedRatio([20.7, 30.5, 32.0], [18.7, 22.3, 30.0])).toBeCloseTo(20.7 / 18.7, 10);
     expect(pairedRatio([2, 4], [1, 1, 1])).toBe(2);
     expect(pairedRatio([], [1])).toBeUndefined();
+  });
+});
+
+describe("bench wire: batched frames", () => {
+  it("hands each line of a batch to the reader in order, and a single frame as it is", () => {
+    const seen: string[] = [];
+    eachFrame('{"type":"message","text":"~1:2~"}\n{"type":"presence","joins":[],"leaves":[]}', (f) => seen.push(f));
+    eachFrame('{"type":"users"}', (f) => seen.push(f));
+    expect(seen).toEqual(['{"type":"message","text":"~1:2~"}', '{"type":"presence","joins":[],"leaves":[]}', '{"type":"users"}']);
   });
 });

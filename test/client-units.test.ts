@@ -34,7 +34,7 @@ describe("handshakeRequest", () => {
   const query = (url: string) => Object.fromEntries(new URL(url).searchParams);
 
   it("starts in the room and keeps the endpoint's own query; asks for a name only when it has one", () => {
-    expect(handshakeRequest(base)).toEqual({ url: "ws://h/ws?x=1&room=lobby", protocols: ["hubbub.v2"] });
+    expect(handshakeRequest(base)).toEqual({ url: "ws://h/ws?x=1&room=lobby", protocols: ["hubbub.v2.batch", "hubbub.v2"] });
     expect(query(handshakeRequest({ ...base, name: "ann" }).url)).toEqual({ x: "1", name: "ann", room: "lobby" });
   });
   it("resumes the room from its position, leaving out what it does not know", () => {
@@ -43,7 +43,7 @@ describe("handshakeRequest", () => {
   });
   it("offers a token as a subprotocol, never in the URL, and then sends no resume token", () => {
     const hs = handshakeRequest({ ...base, token: "jwt", resume: "r1" });
-    expect(hs.protocols).toEqual(["hubbub.v2", "bearer.jwt"]);
+    expect(hs.protocols).toEqual(["hubbub.v2.batch", "hubbub.v2", "bearer.jwt"]);
     expect(hs.url).not.toContain("jwt");
     expect(query(hs.url).resume).toBeUndefined();
     expect(query(handshakeRequest({ ...base, resume: "r1" }).url).resume).toBe("r1");

@@ -1,7 +1,7 @@
 // The client SDK against a real server: every client frame has a method, every server frame
 // an event, and the user lists track joins, renames and leaves.
 import { describe, expect, it } from "bun:test";
-import { ClientErrorCode, ErrorCode, HubbubError, SUBPROTOCOL } from "hubbub/client";
+import { BATCH_SUBPROTOCOL, ClientErrorCode, ErrorCode, HubbubError, SUBPROTOCOL } from "hubbub/client";
 import { mintToken } from "../src/auth.ts";
 import { SHRUG } from "../src/shared/slash.ts";
 import { TestClient, startServer } from "./helpers.ts";
@@ -202,7 +202,7 @@ describe("HubbubClient identity and paging", () => {
     const token = await mintToken(secret, "u-alice", "alice", 60);
     await using alice = await sdkClient(app, { token, WebSocket: Recording });
     expect(alice.id).toBe("u-alice");
-    expect(seen[0]!.protocols).toEqual([SUBPROTOCOL, `bearer.${token}`]);
+    expect(seen[0]!.protocols).toEqual([BATCH_SUBPROTOCOL, SUBPROTOCOL, `bearer.${token}`]);
     expect(seen[0]!.url).not.toContain(token);
     expect(seen[0]!.url).not.toContain("token=");
   });

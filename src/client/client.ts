@@ -26,6 +26,7 @@ import { ReadMarkers } from "./reads.ts";
 import { Requests } from "./requests.ts";
 import type { HistoryPage, HubbubClientOptions, MemberPage } from "./options.ts";
 import { Resync } from "./resync.ts";
+import { applyPresence } from "./members.ts";
 import { Rooms } from "./rooms.ts";
 import type { Unref } from "./sync.ts";
 import { Typists } from "./typing.ts";
@@ -415,9 +416,7 @@ export class HubbubClient {
         break;
       case "presence": {
         const r = this.rooms_.get(f.room);
-        if (!r) break;
-        r.applyPresence(f.joins, f.leaves);
-        this.events.emit("roster", { room: f.room, users: this.users(f.room) });
+        if (r) applyPresence(r, f, (after) => this.requestOf({ type: "who", room: f.room, after }, "users"), (e) => this.events.emit("roster", e));
         break;
       }
       // The room's stream: delivered once each, in seq order (held while the room syncs).

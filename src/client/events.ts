@@ -2,6 +2,7 @@
 // carrying the frame as received, except the room stream's entries (`message`, `edited`,
 // `deleted`, `reaction`), which are the deduplicated, seq-ordered stream (live, replayed after a
 // reconnect, or recovered after a reset) rather than raw frames. The rest are derived state changes, so an app never rebuilds them itself.
+import type { Roster } from "./members.ts";
 import type { Member, MessageFrame, ServerFrame } from "../shared/protocol.ts";
 import type { HubbubError } from "./errors.ts";
 
@@ -25,8 +26,8 @@ export type FrameEvents = { [K in ServerFrame["type"]]: Frame<K> };
 export interface ClientEvents extends FrameEvents {
   /** The connection state changed. */
   state: ConnectionState;
-  /** A room's live user list changed (snapshot or presence diff). */
-  roster: { room: string; users: Member[] };
+  /** A room's live user list or count changed (snapshot, presence diff, or a large room's count: members.ts). */
+  roster: Roster;
   /** The list of rooms this client is in (or will rejoin) changed. */
   rooms: string[];
   /** This user's name changed (a rename in this tab or another, or the name the server gave). */

@@ -1,7 +1,7 @@
 // Where and how one connection attempt opens: the handshake URL and the subprotocols. Pure, so
 // the query a server sees can be tested without a socket. The server answers the handshake like a
 // join without a ref: welcome, the room's replay (with since), then its ref-less `users` frame.
-import { SUBPROTOCOL } from "../shared/limits.ts";
+import { BATCH_SUBPROTOCOL, SUBPROTOCOL } from "../shared/limits.ts";
 import type { ResumePoint } from "./room.ts";
 
 export interface HandshakeParams {
@@ -32,5 +32,7 @@ export function handshakeRequest(p: HandshakeParams): Handshake {
   q.set("room", p.room);
   if (p.from?.since !== undefined) q.set("since", String(p.from.since));
   if (p.from?.epoch !== undefined) q.set("epoch", p.from.epoch);
-  return { url: url.toString(), protocols: p.token === undefined ? [SUBPROTOCOL] : [SUBPROTOCOL, `bearer.${p.token}`] };
+  // Batched frames first (the link splits them; shared/decode.ts): a server without them answers plain v2.
+  const protocols = [BATCH_SUBPROTOCOL, SUBPROTOCOL];
+  return { url: url.toString(), protocols: p.token === undefined ? protocols : [...protocols, `bearer.${p.token}`] };
 }

@@ -3,9 +3,10 @@
 export { HubbubClient } from "./client.ts";
 export type { HubbubClientOptions, HistoryPage, MemberPage } from "./options.ts";
 export type { ClientEvents, ConnectionState, CloseInfo, Frame } from "./events.ts";
+export type { Roster } from "./members.ts";
 export { HubbubError, ClientErrorCode } from "./errors.ts";
 export { reconnectDelay, DEFAULT_BACKOFF, type BackoffOptions } from "../shared/backoff.ts";
-export { PROTOCOL_VERSION, SUBPROTOCOL, MAX_HISTORY_LIMIT, MAX_WHO_LIMIT } from "../shared/limits.ts";
+export { PROTOCOL_VERSION, SUBPROTOCOL, BATCH_SUBPROTOCOL, MAX_HISTORY_LIMIT, MAX_WHO_LIMIT } from "../shared/limits.ts";
 export type { AckFrame, Member, MessageFrame, DirectMessageFrame, Limits, ServerFrame, ClientFrame } from "../shared/protocol.ts";
 export { CloseCode, ErrorCode } from "../shared/codes.ts";
 export { normalizeName, normalizeRoom, DEFAULT_ROOM, MAX_NAME_LENGTH, NAME_RULE, ROOM_RULE } from "../shared/names.ts";

@@ -5,7 +5,7 @@
 // which for a client is only after every room has resynced.
 import { reconnectDelay, type BackoffOptions } from "../shared/backoff.ts";
 import { CloseCode } from "../shared/codes.ts";
-import { decodeServerFrame } from "../shared/decode.ts";
+import { decodeServerFrame, splitFrames } from "../shared/decode.ts";
 import { PROTOCOL_VERSION } from "../shared/limits.ts";
 import type { ClientFrame, ServerFrame } from "../shared/protocol.ts";
 import { ClientErrorCode, HubbubError } from "./errors.ts";
@@ -126,7 +126,12 @@ export class Link {
     ws.onclose = (e) => this.ws === ws && this.closed(e.code, e.reason);
   }
 
+  /** One WebSocket message: one frame, or a batch of them (shared/decode.ts). */
   private receive(ws: WebSocket, data: unknown): void {
+    for (const one of splitFrames(data)) if (this.ws === ws) this.receiveOne(ws, one);
+  }
+
+  private receiveOne(ws: WebSocket, data: unknown): void {
     const f = decodeServerFrame(data);
     if (!f) return console.warn("hubbub: ignored a malformed frame from the server");
     this.heartbeat?.touch();

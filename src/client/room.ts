@@ -48,10 +48,14 @@ export class RoomState {
   lastSeq = 0;
   /** The epoch lastSeq counts in; null before the first sync. */
   epoch: string | null = null;
-  /** The live user list, by user id. */
+  /** The live user list, by user id (a large room's: its first page, members.ts). */
   readonly users = new Map<string, Member>();
   /** The room's messages this client holds, in their current state. */
   readonly list = new MessageList();
+  /** The room's member count, from the server (members.ts). */
+  count = 0;
+  /** The room is large: no per-user presence, `users` is a first page (members.ts). */
+  large = false;
   /** Settles when the room's first sync completes (what join() awaits). */
   readonly joined: Deferred<void> = deferred<void>();
   /** Live messages held while a sync runs; null when not syncing. */

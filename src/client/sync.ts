@@ -1,11 +1,12 @@
 // Bringing one room up to date on the current connection: join (or rejoin) from the room's
 // position, take the replay the server sends ahead of the `users` reply, page on with
 // `history {after}` while a complete replay says `more`, read the rest of the member list while
-// the snapshot says `next`, and hand RoomState everything so it delivers each missed message
+// the snapshot says `next` (small rooms only: members.ts), and hand RoomState everything so it delivers each missed message
 // once. Every request is tied to its reply by ref (requests.ts).
 import { MAX_HISTORY_LIMIT } from "../shared/limits.ts";
 import type { ClientFrame, StreamEntry, UsersFrame } from "../shared/protocol.ts";
 import type { ClientEvents, Frame } from "./events.ts";
+import { rosterOf, takeSnapshot } from "./members.ts";
 import type { Replay, ResumePoint, RoomState } from "./room.ts";
 
 /** Messages a room joined with `history` shows at first (the server's default page); older ones come with loadOlder(). */
@@ -35,13 +36,8 @@ export async function syncRoom(host: SyncHost, r: RoomState): Promise<void> {
 
 /** Ends a sync from its `users` reply (the handshake's, or a join's); the replay came before it. */
 export async function finishSync(host: SyncHost, r: RoomState, resume: ResumePoint | undefined, users: UsersFrame): Promise<void> {
-  r.setUsers(users.users);
-  for (let next = users.next; next !== undefined; ) {
-    const page = await host.request({ type: "who", room: r.name, after: next }, "users");
-    r.addUsers(page.users);
-    next = page.next;
-  }
-  host.emit("roster", { room: r.name, users: [...r.users.values()] });
+  await takeSnapshot(r, users, (after) => host.request({ type: "who", room: r.name, after }, "users"));
+  host.emit("roster", rosterOf(r));
 
   const first = resume?.since === undefined ? null : r.takeReplay();
   let replay: Replay | null = null;

@@ -15,7 +15,10 @@
 //                                        and reactions find their message here)
 //   P:room:<room>:changes        hash    message id → its current state JSON {text, edited, deleted,
 //                                        reactions}, for kept messages that were changed
-//   P:room:<room>:members        hash    member id → member JSON {"id","name"}, cluster-wide
+//   P:room:<room>:members        hash    member id → member JSON {"id","name"}, cluster-wide; HLEN is
+//                                        the room's count
+//   P:room:<room>:member-ids     zset    the same ids, score 0, so ordered by id (bytes): a page is
+//                                        ZRANGEBYLEX + HMGET of that page, never the whole hash
 //   P:room:<room>:refs           hash    member id → how many nodes hold it there (a user's tabs
 //                                        can be on several nodes; the last one's leave removes it)
 //   P:cid:<len>:<user id>:<cid>  string  the envelope a send with this SendKey published (PX
@@ -42,6 +45,7 @@ export interface RedisKeys {
   roomIds(room: string): string;
   roomChanges(room: string): string;
   roomMembers(room: string): string;
+  roomMemberIds(room: string): string;
   roomRefs(room: string): string;
   sendKey(userId: string, cid: string): string;
   readonly rooms: string;
@@ -67,6 +71,7 @@ export function redisKeys(prefix: string): RedisKeys {
     roomIds: (room) => `${p}room:${room}:ids`,
     roomChanges: (room) => `${p}room:${room}:changes`,
     roomMembers: (room) => `${p}room:${room}:members`,
+    roomMemberIds: (room) => `${p}room:${room}:member-ids`,
     roomRefs: (room) => `${p}room:${room}:refs`,
     sendKey: (userId, cid) => `${p}cid:${userId.length}:${userId}:${cid}`,
     rooms: `${p}rooms`,

@@ -64,7 +64,7 @@ export class Ownership {
     const k = this.keys;
     return joinScript.run(
       this.send,
-      [k.roomMembers(room), k.nodeRoomMembers(this.nodeId, room), k.nodeRooms(this.nodeId), k.roomRefs(room), k.rooms],
+      [k.roomMembers(room), k.nodeRoomMembers(this.nodeId, room), k.nodeRooms(this.nodeId), k.roomRefs(room), k.rooms, k.roomMemberIds(room)],
       [m.id, memberJson(m), room, k.roomChannel(room), presenceEnvelope(this.nodeId, room, [m], [])],
     );
   }
@@ -73,7 +73,7 @@ export class Ownership {
     const k = this.keys;
     return leaveScript.run(
       this.send,
-      [k.roomMembers(room), k.nodeRoomMembers(this.nodeId, room), k.nodeRooms(this.nodeId), k.roomRefs(room), k.rooms],
+      [k.roomMembers(room), k.nodeRoomMembers(this.nodeId, room), k.nodeRooms(this.nodeId), k.roomRefs(room), k.rooms, k.roomMemberIds(room)],
       [id, room, k.roomChannel(room), openLeavesEnvelope(this.nodeId, room)],
     );
   }
@@ -166,7 +166,7 @@ export class Ownership {
     const keys = [k.nodes, k.nodeRooms(node), k.nodeNames(node), k.names, k.nameRefs];
     const args: string[] = [node, force ? "1" : "0"];
     for (const room of rooms) {
-      keys.push(k.nodeRoomMembers(node, room), k.roomMembers(room), k.roomRefs(room));
+      keys.push(k.nodeRoomMembers(node, room), k.roomMembers(room), k.roomRefs(room), k.roomMemberIds(room));
       // Published as this node's: the reaper is the origin of these leaves (EngineSink.presence).
       args.push(room, k.roomChannel(room), openLeavesEnvelope(this.nodeId, room));
     }

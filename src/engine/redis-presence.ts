@@ -1,8 +1,9 @@
 // PresenceStore on Redis, and which rooms this node listens to. Joining a room is what makes a
 // node subscribe to its channel (so Redis sends a node only the traffic of rooms it has members
 // in); the room's last local member leaving unsubscribes it, after a linger. The member list is
-// a hash per room (redis-keys.ts); a page reads it whole and sorts it here, which is fine for
-// rooms of thousands, not of millions.
+// a hash per room (id → member, HLEN the count) beside a sorted set of the ids (redis-keys.ts),
+// so a page costs Redis work in proportion to the page, and a join's answer does not grow with
+// the room. Ids are ordered by their bytes (UTF-8), which is code-point order.
 import type { Logger } from "../log.ts";
 import type { Member } from "../shared/protocol.ts";
 import type { MemberPage, PresenceStore, RoomPage } from "./engine.ts";
@@ -11,7 +12,7 @@ import { parseMemberJson } from "./redis-envelope.ts";
 import type { RedisHistory } from "./redis-history.ts";
 import type { RedisKeys } from "./redis-keys.ts";
 import type { Ownership } from "./redis-ownership.ts";
-import { pruneRoomScript, type Send } from "./redis-scripts.ts";
+import { memberPageScript, pruneRoomScript, type Send } from "./redis-scripts.ts";
 import type { Sequencer } from "./redis-sequencer.ts";
 
 /** After a room's last local member leaves, the node stays subscribed this long (a rename may be a leave then a join). */
@@ -50,20 +51,20 @@ export class RedisPresence implements PresenceStore {
     await written;
   }
 
+  /** One page, read with memberPageScript: Redis work grows with `limit`, not with the room. */
   async page(room: string, after: string | undefined, limit: number): Promise<MemberPage> {
-    const values = (await this.d.send("HVALS", [this.d.keys.roomMembers(room)])) as unknown[];
-    const all: Member[] = [];
-    for (const v of values) {
-      const m = parseMemberJson(v);
-      if (m) all.push(m);
-      else this.d.log.warn("dropped a malformed member entry", { room, sample: String(v).slice(0, 200) });
+    const want = Math.max(0, limit);
+    const from = after === undefined ? "-" : `(${after}`;
+    const keys = [this.d.keys.roomMembers(room), this.d.keys.roomMemberIds(room)];
+    const [count, ids, values] = (await memberPageScript.run(this.d.send, keys, [from, want === 0 ? 0 : want + 1])) as [number, string[], unknown[]];
+    const users: Member[] = [];
+    for (let i = 0; i < Math.min(want, ids.length); i++) {
+      const m = parseMemberJson(values[i]);
+      if (m) users.push(m);
+      else this.d.log.warn("dropped a malformed member entry", { room, sample: String(values[i]).slice(0, 200) });
     }
-    // Code-unit order, as the memory engine's MemberList: `<` on strings, not localeCompare.
-    all.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    const from = after === undefined ? 0 : firstAbove(all, after);
-    const users = all.slice(from, from + Math.max(0, limit));
-    const page: MemberPage = { count: all.length, users };
-    if (from + users.length < all.length && users.length > 0) page.next = users[users.length - 1]!.id;
+    const page: MemberPage = { count: Number(count), users };
+    if (ids.length > want && users.length > 0) page.next = users[users.length - 1]!.id;
     return page;
   }
 
@@ -123,16 +124,4 @@ export class RedisPresence implements PresenceStore {
     }, UNSUBSCRIBE_LINGER_MS);
     this.lingering.set(room, timer);
   }
-}
-
-/** The index of the first member with an id greater than `id` (members sorted by id). */
-function firstAbove(sorted: Member[], id: string): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]!.id <= id) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

@@ -44,6 +44,25 @@ end
 return redis.call('ZREM', KEYS[1], ARGV[1])`,
 );
 
+/**
+ * One page of a room's members, read atomically: {count, ids, member JSONs}. Work grows with the
+ * page, not the room (ZRANGEBYLEX over the ids, HMGET of those). KEYS: room members, room member
+ * ids. ARGV: the ZRANGEBYLEX start ("-" or "(<id>"), how many ids (0: the count only).
+ */
+export const memberPageScript = new Script(
+  "member-page",
+  `local count = redis.call('HLEN', KEYS[1])
+local n = tonumber(ARGV[2])
+if n <= 0 then
+  return {count, {}, {}}
+end
+local ids = redis.call('ZRANGEBYLEX', KEYS[2], ARGV[1], '+', 'LIMIT', 0, n)
+if #ids == 0 then
+  return {count, {}, {}}
+end
+return {count, ids, redis.call('HMGET', KEYS[1], unpack(ids))}`,
+);
+
 /** Redis's clock in ms, so node deadlines do not depend on each node's clock. */
 const NOW_MS = `local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
@@ -51,8 +70,8 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 /**
  * This node now holds a member in the room: counts the node in, stores the member, and
  * publishes the join when it changed what the cluster sees (a new member, or a new name).
- * KEYS: room members, node's room set, node's rooms, room refs, rooms index. ARGV: id, member
- * JSON, room, channel, join envelope.
+ * KEYS: room members, node's room set, node's rooms, room refs, rooms index, room member ids.
+ * ARGV: id, member JSON, room, channel, join envelope.
  */
 export const joinScript = new Script(
   "join",
@@ -65,6 +84,7 @@ if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then
   return 0
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[6], 0, ARGV[1])
 redis.call('PUBLISH', ARGV[4], ARGV[5])
 return 1`,
 );
@@ -73,7 +93,8 @@ return 1`,
  * This node no longer holds a member in the room: counts the node out and, when it was the
  * last node holding the member, removes it and publishes the leave (built from the member
  * JSON Redis held), and takes an emptied room off the rooms index. KEYS: room members, node's
- * room set, node's rooms, room refs, rooms index. ARGV: id, room, channel, open leaves envelope.
+ * room set, node's rooms, room refs, rooms index, room member ids. ARGV: id, room, channel, open
+ * leaves envelope.
  */
 export const leaveScript = new Script(
   "leave",
@@ -92,6 +113,7 @@ if not old then
   return 0
 end
 redis.call('HDEL', KEYS[1], ARGV[1])
+redis.call('ZREM', KEYS[6], ARGV[1])
 if redis.call('HLEN', KEYS[1]) == 0 then
   redis.call('ZREM', KEYS[5], ARGV[2])
 end
@@ -165,7 +187,7 @@ return {fresh, redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. now)}`,
  * read just before; if the set still holds others afterwards the node stays registered and
  * the next heartbeat reaps the rest. Returns the number of members removed, or -1.
  * KEYS: nodes, node's rooms, node's names, names, name refs, then per room: node's room set,
- * room members, room refs. ARGV: node id, force (1/0), then per room: room, channel, open
+ * room members, room refs, room member ids. ARGV: node id, force (1/0), then per room: room, channel, open
  * leaves envelope.
  */
 export const reapScript = new Script(
@@ -178,8 +200,8 @@ if ARGV[2] ~= '1' then
   if tonumber(deadline) >= now then return -1 end
 end
 local removed = 0
-for i = 1, (#KEYS - 5) / 3 do
-  local own, members, refs = KEYS[3 * i + 3], KEYS[3 * i + 4], KEYS[3 * i + 5]
+for i = 1, (#KEYS - 5) / 4 do
+  local own, members, refs, ids = KEYS[4 * i + 2], KEYS[4 * i + 3], KEYS[4 * i + 4], KEYS[4 * i + 5]
   local left = {}
   for _, id in ipairs(redis.call('SMEMBERS', own)) do
     if redis.call('HINCRBY', refs, id, -1) <= 0 then
@@ -187,6 +209,7 @@ for i = 1, (#KEYS - 5) / 3 do
       local m = redis.call('HGET', members, id)
       if m then
         redis.call('HDEL', members, id)
+        redis.call('ZREM', ids, id)
         left[#left + 1] = m
       end
     end

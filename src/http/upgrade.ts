@@ -3,6 +3,7 @@
 import type { Server } from "bun";
 import { tokenFrom, type Authenticator, type AuthResult } from "../auth.ts";
 import type { Config } from "../config.ts";
+import { BATCH_SUBPROTOCOL } from "../shared/limits.ts";
 import { clientAddress, type IpLimits } from "../ip-limits.ts";
 import type { Logger } from "../log.ts";
 import type { RefusalReason } from "../metrics.ts";
@@ -87,7 +88,8 @@ export function createUpgrade(deps: UpgradeDeps): UpgradeHandler {
       noisy.info("unauthorized", { reason: authResult.reason, ip });
     }
     const q = url.searchParams;
-    const handshake = { name: q.get("name"), room: q.get("room"), since: q.get("since"), epoch: q.get("epoch"), resume: q.get("resume"), auth: authResult };
+    const batch = protocol === BATCH_SUBPROTOCOL || q.get("batch") === "1";
+    const handshake = { name: q.get("name"), room: q.get("room"), since: q.get("since"), epoch: q.get("epoch"), resume: q.get("resume"), auth: authResult, batch };
     const session = deps.newSession(handshake, { ip: slot.ip, ipBucket: slot.bucket });
     const upgraded = protocol === null ? srv.upgrade(req, { data: session }) : srv.upgrade(req, { data: session, headers: { "Sec-WebSocket-Protocol": protocol } });
     if (upgraded) return undefined;

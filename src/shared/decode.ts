@@ -12,6 +12,14 @@ const KNOWN: Record<ServerFrameType, true> = {
 };
 const TYPES: ReadonlySet<string> = new Set(Object.keys(KNOWN));
 
+/**
+ * The frames of one WebSocket message: a batching server (the subprotocol hubbub.v2.batch) may
+ * join several with `\n`, which JSON never holds unescaped, so splitting is exact and harmless.
+ */
+export function splitFrames(data: unknown): unknown[] {
+  return typeof data === "string" && data.includes("\n") ? data.split("\n") : [data];
+}
+
 /** One server frame, or null for anything that is not a JSON object of a known type. */
 export function decodeServerFrame(data: unknown): ServerFrame | null {
   if (typeof data !== "string") return null;

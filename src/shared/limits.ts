@@ -5,6 +5,8 @@
 export const PROTOCOL_VERSION = 2;
 /** The WebSocket subprotocol of version 2; a client may offer `bearer.<token>` beside it. */
 export const SUBPROTOCOL = "hubbub.v2";
+/** Version 2 with batched frames: several frames per WebSocket text frame, one per line (`\n`). Same as `?batch=1`. */
+export const BATCH_SUBPROTOCOL = "hubbub.v2.batch";
 
 /** A connection may be a member of at most this many rooms at once. */
 export const MAX_ROOMS_PER_CONNECTION = 16;
@@ -26,6 +28,8 @@ export const MAX_HISTORY_LIMIT = 200;
 export const DEFAULT_HISTORY_LIMIT = 50;
 /** A `who` page (and the `users` snapshot on joining) holds at most this many members. */
 export const MAX_WHO_LIMIT = 1000;
+/** A large room's join answer (PRESENCE_LIST_MAX) holds at most this many members, the joiner's own entry included. */
+export const LARGE_FIRST_PAGE = 100;
 
 /** A client sends `typing` for a room at most once per this many ms while the user types (the server drops more frequent ones). */
 export const TYPING_INTERVAL_MS = 2000;

@@ -114,9 +114,22 @@ export const UsersFrame = z.object({
   next: z.string().optional(),
   /** On a join's answer: the highest seq this user has marked read in the room (its `read` marker), when it has one. */
   lastRead: Seq.optional(),
+  /** On a join's answer: the room is large (PRESENCE_LIST_MAX), so this is its first page only and no per-user presence follows. */
+  large: z.boolean().optional(),
   ref: Ref.optional(),
 });
-export const PresenceFrame = z.object({ type: z.literal("presence"), room: z.string(), joins: z.array(Member), leaves: z.array(Member) });
+/**
+ * Per-user diffs (small rooms), or, with `count` and `large`, a large room's member count or a
+ * crossing of the threshold (docs/protocol.md, Large rooms); then `joins` and `leaves` are empty.
+ */
+export const PresenceFrame = z.object({
+  type: z.literal("presence"),
+  room: z.string(),
+  joins: z.array(Member),
+  leaves: z.array(Member),
+  count: z.number().int().min(0).optional(),
+  large: z.boolean().optional(),
+});
 export const MessageKind = z.enum(["text", "action"]);
 export const MessageFrame = z.object({
   type: z.literal("message"),
