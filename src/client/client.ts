@@ -200,7 +200,7 @@ export class HubbubClient {
    */
   send(text: string, room?: string): Promise<AckFrame> {
     if (this.finished) return Promise.reject(closedError());
-    if (!expectedMessage(text)) return Promise.reject(new HubbubError(ClientErrorCode.BadCall, "send() takes text, /me or /shrug; use command() for other commands"));
+    if (!expectedMessage(text)) return Promise.reject(new HubbubError(ClientErrorCode.BadCall, "send() takes text, /me or /shrug; commands go through command()"));
     const target = room === undefined ? this.rooms_.first : normalizeRoom(room);
     if (!target) return Promise.reject(new HubbubError(room === undefined ? "not_in_room" : "invalid_room", `cannot send to ${room ?? "no room"}`));
     const done = this.outbox.chat(text, target);

@@ -100,7 +100,7 @@ export class Outbox {
       if (e.state !== "sent") continue;
       if (now - e.firstSentAt! > RESEND_WINDOW_MS) {
         this.entries.splice(this.entries.indexOf(e), 1);
-        e.reject(new HubbubError(ClientErrorCode.DeliveryUnknown, "this message was in flight too long ago for a safe retry; it may or may not have been delivered"));
+        e.reject(new HubbubError(ClientErrorCode.DeliveryUnknown, "sent too long ago to retry safely: it may or may not have been delivered"));
       } else e.state = "queued";
     }
   }
