@@ -1,7 +1,6 @@
 // The Redis engine: the shared contract, then what only a cluster has: several engines on one
 // Redis, malformed envelopes, a node cut off or gone silent, per-message Redis work.
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { RedisClient } from "bun";
+import { describe, expect, it } from "bun:test";
 import { redisKeys } from "../src/engine/redis-keys.ts";
 import { RedisEngine, UNSUBSCRIBE_LINGER_MS } from "../src/engine/redis.ts";
 import { silentLogger, type Logger } from "../src/log.ts";
@@ -10,7 +9,7 @@ import type { DirectMessageFrame, Member } from "../src/shared/protocol.ts";
 import { encode } from "../src/shared/protocol.ts";
 import { RecordingSink, draft, engineContract } from "./engine-contract.ts";
 import { eventually, memoryLogger, until } from "./support.ts";
-import { describeRedis, startRedis, uniquePrefix, type RedisServer } from "./redis.ts";
+import { describeRedis, redisPerFile, startRedis, uniquePrefix } from "./redis.ts";
 import { startProxy } from "./tcp-proxy.ts";
 
 const TTL_MS = 1000;
@@ -35,20 +34,9 @@ async function names(n: Node, room: string): Promise<string[]> {
 }
 
 describeRedis("RedisEngine", () => {
-  let redis: RedisServer;
-  /** A plain client for looking at (and tampering with) what the engines keep in Redis. */
-  let raw: RedisClient;
-  beforeAll(async () => {
-    redis = await startRedis();
-    raw = new RedisClient(redis.url);
-    await raw.connect();
-  });
-  afterAll(async () => {
-    raw.close();
-    await redis.stop();
-  });
+  const shared = redisPerFile();
 
-  engineContract("redis", ({ historySize }) => new RedisEngine({ url: redis.url, prefix: uniquePrefix("contract"), historySize, nodeTtlMs: TTL_MS, log: silentLogger }));
+  engineContract("redis", ({ historySize }) => new RedisEngine({ url: shared.redis.url, prefix: uniquePrefix("contract"), historySize, nodeTtlMs: TTL_MS, log: silentLogger }));
 
   describe("as a cluster", () => {
     it("refuses to start, with one clear line, when Redis cannot be reached", async () => {
@@ -63,8 +51,8 @@ describeRedis("RedisEngine", () => {
 
     it("delivers two nodes' concurrent publishes to one room in the same seq order on both", async () => {
       const prefix = uniquePrefix();
-      await using a = await startNode(redis.url, prefix);
-      await using b = await startNode(redis.url, prefix);
+      await using a = await startNode(shared.redis.url, prefix);
+      await using b = await startNode(shared.redis.url, prefix);
       await a.engine.presence.join("race", member("alice"));
       await b.engine.presence.join("race", member("bob"));
       const n = 40;
@@ -79,8 +67,8 @@ describeRedis("RedisEngine", () => {
 
     it("shares members, names and user frames between nodes", async () => {
       const prefix = uniquePrefix();
-      await using a = await startNode(redis.url, prefix);
-      await using b = await startNode(redis.url, prefix);
+      await using a = await startNode(shared.redis.url, prefix);
+      await using b = await startNode(shared.redis.url, prefix);
       const alice = member("alice");
       const bob = member("bob");
       expect(await a.engine.names.claim("alice", alice)).toBe(true);
@@ -104,8 +92,8 @@ describeRedis("RedisEngine", () => {
     it("answers a retried send with the original on any node, publishing it once", async () => {
       const prefix = uniquePrefix();
       const k = redisKeys(prefix);
-      await using a = await startNode(redis.url, prefix);
-      await using b = await startNode(redis.url, prefix);
+      await using a = await startNode(shared.redis.url, prefix);
+      await using b = await startNode(shared.redis.url, prefix);
       const alice = member("alice");
       await a.engine.presence.join("den", alice);
       await b.engine.presence.join("den", member("bob"));
@@ -119,15 +107,15 @@ describeRedis("RedisEngine", () => {
       for (const n of [a, b]) expect(n.sink.messages("den").map((m) => m.seq)).toEqual([1, last.message.seq]);
       expect(last.message.seq).toBe(2);
       // Remembered for the idempotency window, under a key the user id cannot confuse.
-      const ttl = Number(await raw.send("PTTL", [k.sendKey(key.userId, key.cid)]));
+      const ttl = Number(await shared.raw.send("PTTL", [k.sendKey(key.userId, key.cid)]));
       expect(ttl).toBeGreaterThan(IDEMPOTENCY_WINDOW_MS - 60_000);
       expect(ttl).toBeLessThanOrEqual(IDEMPOTENCY_WINDOW_MS);
     });
 
     it("hands a control message to every node, the sender included", async () => {
       const prefix = uniquePrefix();
-      await using a = await startNode(redis.url, prefix);
-      await using b = await startNode(redis.url, prefix);
+      await using a = await startNode(shared.redis.url, prefix);
+      await using b = await startNode(shared.redis.url, prefix);
       const msg: ControlMessage = { type: "renamed", userId: "u-1", name: "alicia" };
       await a.engine.broker.control(msg);
       expect(a.sink.controls).toEqual([msg]);
@@ -137,9 +125,9 @@ describeRedis("RedisEngine", () => {
 
     it("hands a signal to every node with members in the room, and stores nothing", async () => {
       const prefix = uniquePrefix();
-      await using a = await startNode(redis.url, prefix);
-      await using b = await startNode(redis.url, prefix);
-      await using elsewhere = await startNode(redis.url, prefix);
+      await using a = await startNode(shared.redis.url, prefix);
+      await using b = await startNode(shared.redis.url, prefix);
+      await using elsewhere = await startNode(shared.redis.url, prefix);
       await a.engine.presence.join("den", member("alice"));
       await b.engine.presence.join("den", member("bob"));
       await elsewhere.engine.presence.join("hall", member("carol"));
@@ -153,14 +141,14 @@ describeRedis("RedisEngine", () => {
 
     it("gives a room a new epoch when Redis loses its data, and delivers the new numbering on every node", async () => {
       const prefix = uniquePrefix();
-      await using a = await startNode(redis.url, prefix);
-      await using b = await startNode(redis.url, prefix);
+      await using a = await startNode(shared.redis.url, prefix);
+      await using b = await startNode(shared.redis.url, prefix);
       await a.engine.presence.join("den", member("alice"));
       await b.engine.presence.join("den", member("bob"));
       for (const text of ["one", "two", "three"]) await a.engine.broker.publish("den", draft(member("alice"), text));
       const before = await b.engine.history.position("den");
       expect(before.seq).toBe(3);
-      await raw.send("FLUSHALL", []);
+      await shared.raw.send("FLUSHALL", []);
       const after = await a.engine.history.position("den");
       expect(after.seq).toBe(0);
       expect(after.epoch).not.toBe(before.epoch);
@@ -204,16 +192,16 @@ describeRedis("RedisEngine", () => {
     it("starts a new epoch when a room's seq is lost without its epoch, and keeps a made-up room's epoch only for a while", async () => {
       const prefix = uniquePrefix();
       const k = redisKeys(prefix);
-      await using a = await startNode(redis.url, prefix);
+      await using a = await startNode(shared.redis.url, prefix);
       const { epoch: quiet } = await a.engine.history.position("quiet");
-      expect(Number(await raw.send("PTTL", [k.roomEpoch("quiet")]))).toBeGreaterThan(0);
+      expect(Number(await shared.raw.send("PTTL", [k.roomEpoch("quiet")]))).toBeGreaterThan(0);
       await a.engine.presence.join("den", member("alice"));
       const { epoch } = await a.engine.history.position("den");
       await a.engine.broker.publish("den", draft(member("alice"), "one"));
       expect(await a.engine.history.position("den")).toEqual({ seq: 1, epoch });
-      expect(Number(await raw.send("PTTL", [k.roomEpoch("den")]))).toBe(-1);
+      expect(Number(await shared.raw.send("PTTL", [k.roomEpoch("den")]))).toBe(-1);
       await a.engine.broker.publish("den", draft(member("alice"), "two"));
-      await raw.send("DEL", [k.roomSeq("den")]);
+      await shared.raw.send("DEL", [k.roomSeq("den")]);
       const { message } = await a.engine.broker.publish("den", draft(member("alice"), "three"));
       expect(message.seq).toBe(1);
       const now = await a.engine.history.page("den", { limit: 10 });
@@ -226,9 +214,9 @@ describeRedis("RedisEngine", () => {
 
     it("keeps a user connected on two nodes listed, and its name held, until its last node lets go", async () => {
       const prefix = uniquePrefix();
-      await using a = await startNode(redis.url, prefix);
-      await using b = await startNode(redis.url, prefix);
-      await using watcher = await startNode(redis.url, prefix);
+      await using a = await startNode(shared.redis.url, prefix);
+      await using b = await startNode(shared.redis.url, prefix);
+      await using watcher = await startNode(shared.redis.url, prefix);
       const user = member("tabby");
       await watcher.engine.presence.join("den", member("watcher"));
       for (const n of [a, b]) {
@@ -249,7 +237,7 @@ describeRedis("RedisEngine", () => {
     it("costs one Redis command per message whatever the number of members, and listens only to rooms it has members in", async () => {
       const prefix = uniquePrefix();
       const k = redisKeys(prefix);
-      await using a = await startNode(redis.url, prefix);
+      await using a = await startNode(shared.redis.url, prefix);
       await a.engine.presence.join("small", member("m0"));
       for (let i = 0; i < 20; i++) await a.engine.presence.join("big", member(`m${i}`));
       for (const room of ["small", "big"]) {
@@ -263,7 +251,7 @@ describeRedis("RedisEngine", () => {
         await a.engine.broker.publish("big", draft(member("m0"), "keyed"), { userId: "m0-id", cid: "k" });
         expect(a.engine.commandsSent - before).toBe(1);
       }
-      const subscribers = async (room: string) => ((await raw.send("PUBSUB", ["NUMSUB", k.roomChannel(room)])) as [string, number])[1];
+      const subscribers = async (room: string) => ((await shared.raw.send("PUBSUB", ["NUMSUB", k.roomChannel(room)])) as [string, number])[1];
       expect(await subscribers("big")).toBe(1);
       for (let i = 0; i < 20; i++) await a.engine.presence.leave("big", member(`m${i}`));
       await until(async () => (await subscribers("big")) === 0, UNSUBSCRIBE_LINGER_MS + 2000, "the node to leave the empty room's channel");
@@ -274,7 +262,7 @@ describeRedis("RedisEngine", () => {
       const prefix = uniquePrefix();
       const k = redisKeys(prefix);
       const log = memoryLogger();
-      await using a = await startNode(redis.url, prefix, log);
+      await using a = await startNode(shared.redis.url, prefix, log);
       await a.engine.presence.join("den", member("alice"));
       const bad = [
         [k.roomChannel("den"), "not json"],
@@ -287,10 +275,10 @@ describeRedis("RedisEngine", () => {
         [k.directChannel, '{"v":2,"node":"x","type":"direct","to":"y","frame":{"type":"direct"}}'],
         [k.controlChannel, '{"v":2,"node":"x","type":"control","n":1,"msg":{"type":"reboot"}}'],
       ];
-      for (const [channel, message] of bad) await raw.send("PUBLISH", [channel!, message!]);
+      for (const [channel, message] of bad) await shared.raw.send("PUBLISH", [channel!, message!]);
       // Well-formed, but for another room on this room's channel, or a control message off its channel.
-      await raw.send("PUBLISH", [k.roomChannel("den"), '{"v":2,"node":"x","type":"presence","room":"elsewhere","joins":[],"leaves":[]}']);
-      await raw.send("PUBLISH", [k.directChannel, '{"v":2,"node":"x","type":"control","n":1,"msg":{"type":"renamed","userId":"u","name":"n"}}']);
+      await shared.raw.send("PUBLISH", [k.roomChannel("den"), '{"v":2,"node":"x","type":"presence","room":"elsewhere","joins":[],"leaves":[]}']);
+      await shared.raw.send("PUBLISH", [k.directChannel, '{"v":2,"node":"x","type":"control","n":1,"msg":{"type":"renamed","userId":"u","name":"n"}}']);
       const { message } = await a.engine.broker.publish("den", draft(member("alice"), "still fine"));
       expect(a.sink.messages("den")).toEqual([message]);
       expect(a.sink.presences.filter((p) => p.room !== "den")).toEqual([]);
@@ -301,11 +289,11 @@ describeRedis("RedisEngine", () => {
 
     it("reaps a node cut off from Redis within the TTL, and the node re-asserts its users when it is back", async () => {
       const prefix = uniquePrefix();
-      await using proxy = await startProxy(redis.port);
+      await using proxy = await startProxy(shared.redis.port);
       // A longer TTL than elsewhere: the bound is checked in wall time, so give it headroom.
       const ttlMs = 2 * TTL_MS;
       await using cut = await startNode(`redis://127.0.0.1:${proxy.port}`, prefix, silentLogger, ttlMs);
-      await using other = await startNode(redis.url, prefix, silentLogger, ttlMs);
+      await using other = await startNode(shared.redis.url, prefix, silentLogger, ttlMs);
       const ghost = member("ghost");
       await cut.engine.names.claim("ghost", ghost);
       await cut.engine.presence.join("den", ghost);
@@ -328,9 +316,9 @@ describeRedis("RedisEngine", () => {
 
     it("notices when its connections go silent, reconnects and delivers what it missed, in order", async () => {
       const prefix = uniquePrefix();
-      await using proxy = await startProxy(redis.port);
+      await using proxy = await startProxy(shared.redis.port);
       await using quiet = await startNode(`redis://127.0.0.1:${proxy.port}`, prefix);
-      await using other = await startNode(redis.url, prefix);
+      await using other = await startNode(shared.redis.url, prefix);
       await quiet.engine.presence.join("den", member("alice"));
       await other.engine.presence.join("den", member("bob"));
       await other.engine.broker.publish("den", draft(member("bob"), "before"));

@@ -1,39 +1,28 @@
 // The Redis member list: a hash (id → member) beside a sorted set of the ids, so a page (and a
 // join's answer) reads the page, never the whole room, and the two stay in step through joins,
 // renames, leaves and a node's release.
-import { afterAll, beforeAll, expect, it } from "bun:test";
-import { RedisClient } from "bun";
+import { expect, it } from "bun:test";
 import { redisKeys } from "../src/engine/redis-keys.ts";
 import { RedisEngine } from "../src/engine/redis.ts";
 import { silentLogger } from "../src/log.ts";
 import type { Member } from "../src/shared/protocol.ts";
 import { RecordingSink } from "./engine-contract.ts";
-import { describeRedis, startRedis, uniquePrefix, type RedisServer } from "./redis.ts";
+import { describeRedis, redisPerFile, uniquePrefix } from "./redis.ts";
 
 const member = (i: number, name = `n${i}`): Member => ({ id: `id${String(i).padStart(4, "0")}`, name });
 
 describeRedis("the Redis member list", () => {
-  let redis: RedisServer;
-  let raw: RedisClient;
-  beforeAll(async () => {
-    redis = await startRedis();
-    raw = new RedisClient(redis.url);
-    await raw.connect();
-  });
-  afterAll(async () => {
-    raw.close();
-    await redis.stop();
-  });
+  const shared = redisPerFile();
 
   async function node(prefix: string): Promise<RedisEngine & AsyncDisposable> {
-    const engine = new RedisEngine({ url: redis.url, prefix, historySize: 10, nodeTtlMs: 1000, log: silentLogger });
+    const engine = new RedisEngine({ url: shared.redis.url, prefix, historySize: 10, nodeTtlMs: 1000, log: silentLogger });
     await engine.start(new RecordingSink());
     return Object.assign(engine, { [Symbol.asyncDispose]: () => engine.close() });
   }
 
   /** Calls per command since the last CONFIG RESETSTAT (commands run by scripts included). */
   async function calls(): Promise<Record<string, number>> {
-    const info = String(await raw.send("INFO", ["commandstats"]));
+    const info = String(await shared.raw.send("INFO", ["commandstats"]));
     const out: Record<string, number> = {};
     for (const m of info.matchAll(/cmdstat_([a-z|]+):calls=(\d+)/g)) out[m[1]!] = Number(m[2]);
     return out;
@@ -44,7 +33,7 @@ describeRedis("the Redis member list", () => {
     await using a = await node(prefix);
     const all = Array.from({ length: 300 }, (_, i) => member(i));
     await Promise.all(all.map((m) => a.presence.join("hall", m)));
-    await raw.send("CONFIG", ["RESETSTAT"]);
+    await shared.raw.send("CONFIG", ["RESETSTAT"]);
     const first = await a.presence.page("hall", undefined, 2);
     expect(first).toEqual({ count: 300, users: all.slice(0, 2), next: all[1]!.id });
     const later = await a.presence.page("hall", all[296]!.id, 10);
@@ -67,8 +56,8 @@ describeRedis("the Redis member list", () => {
     await b.presence.join("den", member(2, "renamed"));
     await b.presence.leave("den", member(4));
     const inStep = async () => {
-      const ids = (await raw.send("ZRANGE", [k.roomMemberIds("den"), "0", "-1"])) as string[];
-      const keys = ((await raw.send("HKEYS", [k.roomMembers("den")])) as string[]).sort();
+      const ids = (await shared.raw.send("ZRANGE", [k.roomMemberIds("den"), "0", "-1"])) as string[];
+      const keys = ((await shared.raw.send("HKEYS", [k.roomMembers("den")])) as string[]).sort();
       expect(ids).toEqual(keys);
       return ids;
     };

@@ -1,7 +1,8 @@
 // A private redis-server per test file, on a free port, without persistence. Redis tests run
 // only when redis-server is installed; without it they are skipped with a message, except in
 // CI (env CI set), where they must run and so fail loudly instead.
-import { describe, it } from "bun:test";
+import { afterAll, beforeAll, describe, it } from "bun:test";
+import { RedisClient } from "bun";
 import net from "node:net";
 import type { Config } from "../src/config.ts";
 
@@ -121,4 +122,22 @@ async function waitForLine(p: Bun.Subprocess<"ignore", "pipe", "ignore">, needle
   void (async () => {
     while (!(await reader.read()).done);
   })().catch(() => undefined);
+}
+
+/**
+ * One redis-server for a describe block, and a plain client on it for looking at (and tampering
+ * with) what the engines keep: started before the block's tests, stopped after them.
+ */
+export function redisPerFile(): { readonly redis: RedisServer; readonly raw: RedisClient } {
+  const held = { redis: null as unknown as RedisServer, raw: null as unknown as RedisClient };
+  beforeAll(async () => {
+    held.redis = await startRedis();
+    held.raw = new RedisClient(held.redis.url);
+    await held.raw.connect();
+  });
+  afterAll(async () => {
+    held.raw?.close();
+    await held.redis?.stop();
+  });
+  return held;
 }
