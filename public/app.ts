@@ -13,7 +13,7 @@ import { forgetToken, storePlaces, storedPlaces, takeToken } from "./saved.ts";
 import { installTheme } from "./theme.ts";
 import { Drawers } from "./views/drawers.ts";
 import { mentions } from "./views/markup.ts";
-import { MessageList } from "./views/messages.ts";
+import { createTimeline } from "./views/messages.ts";
 import type { LineAction } from "./views/stored.ts";
 import { renderPeople } from "./views/people.ts";
 import { renderSidebar } from "./views/sidebar.ts";
@@ -47,11 +47,12 @@ let renderQueued = false;
  */
 let rosterVersion = 0;
 let peopleShown = "";
-const model = new Conversations(() => {
+const queueRender = () => {
   if (renderQueued) return;
   renderQueued = true;
   queueMicrotask(render);
-}, mentions);
+};
+const model = new Conversations(queueRender, (room) => client?.messages(room) ?? [], mentions);
 const me = () => ({ id: client?.id ?? null, name: client?.name ?? null });
 model.me = me;
 const toasts = new Toasts(byId("toasts"));
@@ -61,7 +62,7 @@ const drawers = new Drawers();
 const status = new StatusView(byId("status"));
 const resend = new WeakMap<PendingLine, () => Promise<unknown>>();
 const loadingOlder = new Set<string>();
-const messageList = new MessageList(byId<HTMLOListElement>("messages"), byId<HTMLButtonElement>("jump"), {
+const timeline = createTimeline(byId<HTMLOListElement>("messages"), byId<HTMLButtonElement>("jump"), {
   me,
   atBottom: () => markRead(),
   needOlder: (c) => loadOlder(c),
@@ -93,7 +94,7 @@ function render(): void {
   const conv = model.active;
   if (conv) model.settleDivider(conv);
   renderSidebar(ui.rooms, ui.dms, model, open);
-  messageList.render(conv);
+  timeline.render(conv, conv ? model.lines(conv) : []);
   ui.empty.hidden = conv !== undefined;
   composer.enabled = conv !== undefined;
   ui.title.textContent = conv ? (conv.type === "room" ? `#${conv.name}` : `@${conv.name}`) : "No conversation";
@@ -120,7 +121,7 @@ function render(): void {
 /** The room on screen is read up to its last message, while the reader can see its end. */
 function markRead(): void {
   const conv = model.active;
-  if (!client || conv?.type !== "room" || document.visibilityState !== "visible" || !messageList.atBottom) return;
+  if (!client || conv?.type !== "room" || document.visibilityState !== "visible" || !timeline.atBottom) return;
   const last = model.lastSeq(conv);
   if (last > conv.lastRead && client.rooms.includes(conv.name)) client.markRead(conv.name, last);
 }
@@ -133,35 +134,36 @@ function open(key: string): void {
 
 function notice(text: string): void {
   const conv = model.active ?? (client?.rooms[0] ? model.room(client.rooms[0]) : undefined);
-  if (conv) model.add(conv, { kind: "notice", text, ts: Date.now() });
+  if (conv) model.add(conv, { type: "notice", text });
   else toasts.show(text);
 }
 
 function pending(conv: Conversation, text: string, action: boolean, send: () => Promise<unknown>): void {
   const line = model.addPending(conv, text, action);
   resend.set(line, send);
-  messageList.stickNext();
+  timeline.stickNext();
   send().then(
     () => model.settle(conv, line),
     (err: unknown) => model.fail(conv, line, human(err)),
   );
 }
 
-/** Older messages of a room, through the SDK's list (so their edits, deletes and reactions reach `changed`). */
+/** Older messages of a room: more of what the SDK holds, else the page before it, loaded into the SDK's list. */
 function loadOlder(c: Conversation): void {
-  const first = model.firstSeq(c);
-  if (!client || first === null || loadingOlder.has(c.key) || !client.rooms.includes(c.name)) return;
-  if (first <= 1) {
-    c.older = false;
-    return;
+  if (!client || loadingOlder.has(c.key) || !client.rooms.includes(c.name)) return;
+  const held = client.messages(c.name).length;
+  if (held > c.shown) {
+    c.shown += OLDER_PAGE;
+    return queueRender();
   }
-  // Lines the page let go of (past MAX_LINES) that the SDK still holds come back from it first.
-  const held = client.messages(c.name).filter((m) => m.seq < first);
-  if (held.length > 0) return model.prepend(c, held.slice(-OLDER_PAGE), true);
   loadingOlder.add(c.key);
   client
     .loadOlder(c.name, OLDER_PAGE)
-    .then((page) => model.prepend(c, page.messages, page.more && page.messages.length > 0))
+    .then((page) => {
+      c.shown += page.messages.length;
+      c.older = page.more && page.messages.length > 0;
+      queueRender();
+    })
     .catch(() => undefined)
     .finally(() => loadingOlder.delete(c.key));
 }
@@ -202,12 +204,9 @@ function start(name: string | null, token: string | undefined): void {
     for (const room of list) model.room(room);
     for (const conv of model.list("room")) if (!list.includes(conv.name)) model.remove(conv.key);
   });
-  c.on("message", (m) => model.add(model.room(m.room), { kind: "message", msg: m }));
-  c.on("changed", ({ room, message }) => {
-    const conv = model.get(roomKey(room));
-    if (conv) model.update(conv, message);
-  });
-  c.on("direct", (d) => model.add(model.dm((d.from.id === c.id ? d.to : d.from).name), { kind: "direct", msg: d }));
+  c.on("message", (m) => model.arrived(model.room(m.room), m));
+  c.on("changed", queueRender);
+  c.on("direct", (d) => model.add(model.dm((d.from.id === c.id ? d.to : d.from).name), d));
   c.on("lastRead", ({ room, seq }) => {
     const conv = model.get(roomKey(room));
     if (conv) model.setLastRead(conv, seq);
@@ -222,12 +221,8 @@ function start(name: string | null, token: string | undefined): void {
     else if (e.code !== "not_in_room") toasts.show(human(new HubbubError(e.code, e.message)));
   });
   c.on("resume", storeResume);
-  c.on("reset", ({ room }) => {
-    const conv = model.room(room);
-    model.restarted(conv);
-    model.add(conv, { kind: "notice", text: "The server restarted; the room's history starts again here.", ts: Date.now() });
-  });
-  c.on("gap", ({ room, fromSeq, toSeq }) => model.add(model.room(room), { kind: "notice", text: `${toSeq - fromSeq + 1} messages were missed while offline.`, ts: Date.now() }));
+  c.on("reset", ({ room, previous }) => model.restarted(model.room(room), previous));
+  c.on("gap", ({ room, fromSeq, toSeq }) => model.add(model.room(room), { type: "notice", text: `${toSeq - fromSeq + 1} messages were missed while offline.` }));
   c.on("roster", () => {
     rosterVersion++;
     render();

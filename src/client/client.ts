@@ -438,8 +438,7 @@ export class HubbubClient {
       case "epoch": {
         const r = this.rooms_.get(f.room);
         if (!r) break;
-        r.restart(f.epoch, f.seq);
-        this.events.emit("reset", { room: f.room, epoch: f.epoch });
+        this.events.emit("reset", { room: f.room, epoch: f.epoch, previous: r.restart(f.epoch, f.seq) });
         break;
       }
       case "left":
