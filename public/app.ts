@@ -2,24 +2,24 @@
 // beyond that wiring; see conversations.ts (model), dispatch.ts (input), views/ (rendering),
 // name.ts and saved.ts (what the browser remembers), errors.ts (wording of failures).
 import { HubbubClient, HubbubError, normalizeRoom, type Member } from "hubbub/client";
-import { Composer } from "./composer.ts";
+import { createComposer } from "./composer.ts";
 import { Conversations, roomKey, type Conversation, type PendingLine } from "./conversations.ts";
 import { dispatch } from "./dispatch.ts";
 import { byId } from "./dom.ts";
-import { EditDialog } from "./edit-dialog.ts";
+import { createEditDialog } from "./edit-dialog.ts";
 import { human } from "./errors.ts";
-import { NameDialog, storeName, storeResume, storedName, storedResume } from "./name.ts";
+import { createNameDialog, storeName, storeResume, storedName, storedResume } from "./name.ts";
 import { forgetToken, storePlaces, storedPlaces, takeToken } from "./saved.ts";
 import { installTheme } from "./theme.ts";
-import { Drawers } from "./views/drawers.ts";
+import { createDrawers } from "./views/drawers.ts";
 import { mentions } from "./views/markup.ts";
 import { createTimeline } from "./views/messages.ts";
 import type { LineAction } from "./views/stored.ts";
 import { renderPeople } from "./views/people.ts";
 import { renderSidebar } from "./views/sidebar.ts";
-import { StatusView } from "./views/status.ts";
+import { createStatusView } from "./views/status.ts";
 import { installSwitcher } from "./views/switcher.ts";
-import { Toasts } from "./views/toasts.ts";
+import { createToasts } from "./views/toasts.ts";
 import { typingText } from "./views/typing.ts";
 
 const ui = {
@@ -55,11 +55,11 @@ const queueRender = () => {
 const model = new Conversations(queueRender, (room) => client?.messages(room) ?? [], mentions);
 const me = () => ({ id: client?.id ?? null, name: client?.name ?? null });
 model.me = me;
-const toasts = new Toasts(byId("toasts"));
-const names = new NameDialog();
-const edits = new EditDialog();
-const drawers = new Drawers();
-const status = new StatusView(byId("status"));
+const toasts = createToasts(byId("toasts"));
+const names = createNameDialog();
+const edits = createEditDialog();
+const drawers = createDrawers();
+const status = createStatusView(byId("status"));
 const resend = new WeakMap<PendingLine, () => Promise<unknown>>();
 const loadingOlder = new Set<string>();
 const timeline = createTimeline(byId<HTMLOListElement>("messages"), byId<HTMLButtonElement>("jump"), {
@@ -74,7 +74,7 @@ const timeline = createTimeline(byId<HTMLOListElement>("messages"), byId<HTMLBut
   discard: (c, line) => model.settle(c, line),
   act,
 });
-const composer = new Composer(byId<HTMLFormElement>("composer"), byId<HTMLTextAreaElement>("input"), byId("counter"), {
+const composer = createComposer(byId<HTMLFormElement>("composer"), byId<HTMLTextAreaElement>("input"), byId("counter"), {
   maxLength: () => client?.limits?.maxTextLength ?? DEFAULT_MAX_TEXT,
   typing: () => {
     const conv = model.active;
