@@ -19,7 +19,7 @@ import type { ClientEvents, ConnectionState, Frame } from "./events.ts";
 import { handshakeRequest } from "./handshake.ts";
 import { expectedMessage } from "./lines.ts";
 import { Identity } from "./identity.ts";
-import { Link } from "./link.ts";
+import { createLink, type Link } from "./link.ts";
 import { Outbox } from "./outbox.ts";
 import { Pacer } from "./pacer.ts";
 import { ReadMarkers } from "./reads.ts";
@@ -96,7 +96,7 @@ export class HubbubClient {
       connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
       WebSocket: options.WebSocket ?? globalThis.WebSocket,
     };
-    this.link = new Link(linkOptions, {
+    this.link = createLink(linkOptions, {
       handshake: () => this.resync.begin((room, from) => handshakeRequest({ url: this.url, token: this.token, name: this.identity.name, resume: this.identity.resume, room, from })),
       frame: (f) => this.receive(f),
       lost: (err) => this.lost(err),
