@@ -3,7 +3,7 @@
 // name.ts and saved.ts (what the browser remembers), errors.ts (wording of failures).
 import { HubbubClient, HubbubError, normalizeRoom, type Member } from "hubbub/client";
 import { createComposer } from "./composer.ts";
-import { Conversations, roomKey, type Conversation, type PendingLine } from "./conversations.ts";
+import { createConversations, roomKey, type Conversation, type PendingLine } from "./conversations.ts";
 import { dispatch } from "./dispatch.ts";
 import { byId } from "./dom.ts";
 import { createEditDialog } from "./edit-dialog.ts";
@@ -52,10 +52,11 @@ const queueRender = () => {
   renderQueued = true;
   queueMicrotask(render);
 };
-const model = new Conversations(queueRender, (room) => client?.messages(room) ?? [], mentions);
 const me = () => ({ id: client?.id ?? null, name: client?.name ?? null });
-model.me = me;
+const model = createConversations(queueRender, me, (room) => client?.messages(room) ?? [], mentions);
 const toasts = createToasts(byId("toasts"));
+/** Shows a failure, worded for people. */
+const report = (err: unknown) => toasts.show(human(err));
 const names = createNameDialog();
 const edits = createEditDialog();
 const drawers = createDrawers();
@@ -83,7 +84,7 @@ const composer = createComposer(byId<HTMLFormElement>("composer"), byId<HTMLText
   submit: (line) => {
     if (!client) return Promise.reject(new Error("not connected"));
     return dispatch(line, { client, model, open, notice, pending }).catch((err: unknown) => {
-      toasts.show(human(err));
+      report(err);
       throw err;
     });
   },
@@ -173,7 +174,6 @@ function act(conv: Conversation, action: LineAction, id: string, emoji = "👍")
   const c = client;
   if (!c || conv.type !== "room") return;
   const msg = c.messages(conv.name).find((m) => m.id === id);
-  const report = (err: unknown) => toasts.show(human(err));
   if (action === "react") {
     const mine = c.id !== null && (msg?.reactions?.[emoji]?.includes(c.id) ?? false);
     c.react(conv.name, id, emoji, !mine).catch(report);
@@ -218,7 +218,7 @@ function start(name: string | null, token: string | undefined): void {
   c.on("error", (e) => {
     if (e.ref !== undefined) return;
     if (c.state.state !== "connected") refusal = new HubbubError(e.code, e.message);
-    else if (e.code !== "not_in_room") toasts.show(human(new HubbubError(e.code, e.message)));
+    else if (e.code !== "not_in_room") report(new HubbubError(e.code, e.message));
   });
   c.on("resume", storeResume);
   c.on("reset", ({ room, previous }) => model.restarted(model.room(room), previous));
@@ -266,7 +266,7 @@ ui.leave.addEventListener("click", () => {
   const conv = model.active;
   if (!conv || !client) return;
   if (conv.type === "dm") model.remove(conv.key);
-  else client.leave(conv.name).catch((err: unknown) => toasts.show(human(err)));
+  else client.leave(conv.name).catch(report);
 });
 
 for (const [formId, inputId] of [["join-form", "join-input"], ["empty-join", "empty-join-input"]] as const) {
@@ -276,11 +276,11 @@ for (const [formId, inputId] of [["join-form", "join-input"], ["empty-join", "em
     const raw = input.value.trim();
     if (!client || !raw) return;
     const room = normalizeRoom(raw);
-    if (room === null) return toasts.show(human(new HubbubError("invalid_room", raw)));
+    if (room === null) return report(new HubbubError("invalid_room", raw));
     input.value = "";
     client.join(room, { history: true }).then(
       () => open(roomKey(room)),
-      (err: unknown) => toasts.show(human(err)),
+      report,
     );
   });
 }
@@ -289,7 +289,7 @@ ui.rename.addEventListener("click", () => {
   const c = client;
   if (!c) return;
   void names.ask("rename", { value: c.name ?? "" }).then((name) => {
-    if (name !== null && name !== c.name) c.setName(name).catch((err: unknown) => toasts.show(human(err)));
+    if (name !== null && name !== c.name) c.setName(name).catch(report);
     composer.focus();
   });
 });

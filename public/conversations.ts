@@ -60,181 +60,194 @@ export interface Conversation {
 export const roomKey = (room: string) => `#${room}`;
 export const dmKey = (peer: string) => `@${peer.toLowerCase()}`;
 
-export class Conversations {
-  private readonly all = new Map<string, Conversation>();
-  current: string | null = null;
-  /** The user's id and name, for "is this line mine" and mentions; set by app.ts. */
-  me: () => { id: string | null; name: string | null } = () => ({ id: null, name: null });
+/** The user's id and name, for "is this line mine" and mentions. */
+export interface Me {
+  id: string | null;
+  name: string | null;
+}
 
-  constructor(
-    private readonly changed: () => void,
-    /** The SDK's messages of a room, in seq order and in their current state. */
-    private readonly messages: (room: string) => readonly MessageFrame[],
-    /** Whether a text mentions the user (markup.ts), for the mention badges. */
-    private readonly mentions: (text: string, name: string) => boolean,
-  ) {}
-
-  get(key: string): Conversation | undefined {
-    return this.all.get(key);
-  }
-
-  room(name: string): Conversation {
-    return this.ensure(roomKey(name), "room", name);
-  }
-
-  dm(peer: string): Conversation {
-    const c = this.ensure(dmKey(peer), "dm", peer);
-    c.name = peer;
-    return c;
-  }
-
-  list(type?: Conversation["type"]): Conversation[] {
-    return [...this.all.values()].filter((c) => type === undefined || c.type === type);
-  }
-
+export interface Conversations {
+  /** The key of the conversation on screen. */
+  readonly current: string | null;
+  readonly active: Conversation | undefined;
+  get(key: string): Conversation | undefined;
+  room(name: string): Conversation;
+  dm(peer: string): Conversation;
+  list(type?: Conversation["type"]): Conversation[];
   /** What the conversation shows, in order: its lines, a room's messages merged in by seq, then the pending sends. */
-  lines(c: Conversation, messages = c.type === "room" ? this.messages(c.name).slice(-c.shown) : []): Line[] {
+  lines(c: Conversation): Line[];
+  /** A direct message, or a notice. */
+  add(c: Conversation, line: DirectMessageFrame | Omit<Notice, "after" | "ts">): void;
+  /** A room message arrived; our own replaces the oldest pending line with its text. */
+  arrived(c: Conversation, m: MessageFrame): void;
+  /** The room's numbering restarted (the server lost its history): what it showed, `previous` included, is of the old epoch. */
+  restarted(c: Conversation, previous: readonly MessageFrame[]): void;
+  /** The newest seq of a room's messages; 0 when none. */
+  lastSeq(c: Conversation): number;
+  addPending(c: Conversation, text: string, action: boolean): PendingLine;
+  /** The send was confirmed: its pending line goes (if the message itself has not replaced it already). */
+  settle(c: Conversation, line: PendingLine): void;
+  fail(c: Conversation, line: PendingLine, error: string): void;
+  /** Raises a room's read marker (from this tab, another, or the server). */
+  setLastRead(c: Conversation, seq: number): void;
+  /** Messages from others after the read marker (rooms), or unread direct messages. */
+  unread(c: Conversation): number;
+  /** How many of the unread lines mention the user. */
+  unreadMentions(c: Conversation): number;
+  select(key: string): void;
+  /** Called before drawing: a divider waiting to be placed goes before the first unread message. */
+  settleDivider(c: Conversation): void;
+  remove(key: string): void;
+}
+
+/**
+ * The page's one model. `messages`: the SDK's messages of a room, in seq order and in their
+ * current state; `mentions`: whether a text mentions the user (markup.ts), for the badges.
+ */
+export function createConversations(changed: () => void, me: () => Me, messages: (room: string) => readonly MessageFrame[], mentions: (text: string, name: string) => boolean): Conversations {
+  const all = new Map<string, Conversation>();
+  let current: string | null = null;
+
+  /** The user id, not the name: it is the same in every tab and across reconnects. */
+  const isOwn = (m: MessageFrame | DirectMessageFrame) => m.from.id === me().id;
+
+  const list = (type?: Conversation["type"]) => [...all.values()].filter((c) => type === undefined || c.type === type);
+
+  const ensure = (key: string, type: Conversation["type"], name: string): Conversation => {
+    let c = all.get(key);
+    if (!c) {
+      all.set(key, (c = { key, type, name, lines: [], pending: [], lastRead: 0, dmUnread: 0, divider: null, placeDivider: false, shown: MAX_LINES, older: type === "room" }));
+      current ??= key;
+      changed();
+    }
+    return c;
+  };
+
+  const lines = (c: Conversation, ms = c.type === "room" ? messages(c.name).slice(-c.shown) : []): Line[] => {
     const out: Line[] = [];
     let i = 0;
     for (const l of c.lines) {
       // A room's notice follows the message it came after; stale messages precede the new epoch.
       const after = l.type === "notice" ? l.after : 0;
-      while (i < messages.length && messages[i]!.seq <= after) out.push(messages[i++]!);
+      while (i < ms.length && ms[i]!.seq <= after) out.push(ms[i++]!);
       out.push(l);
     }
-    return [...out, ...messages.slice(i), ...c.pending];
-  }
+    return [...out, ...ms.slice(i), ...c.pending];
+  };
 
-  /** A direct message, or a notice. */
-  add(c: Conversation, line: DirectMessageFrame | Omit<Notice, "after" | "ts">): void {
-    if (line.type === "notice") c.lines.push({ ...line, ts: Date.now(), after: this.lastSeq(c) });
+  const lastSeq = (c: Conversation) => (c.type === "room" ? (messages(c.name).at(-1)?.seq ?? 0) : 0);
+
+  /** Our own message replaces the oldest pending line with its text; true when it is ours. */
+  const arrived = (c: Conversation, m: MessageFrame | DirectMessageFrame): boolean => {
+    const own = isOwn(m);
+    const i = own ? c.pending.findIndex((l) => !l.error && l.text === m.text) : -1;
+    if (i >= 0) c.pending.splice(i, 1);
+    changed();
+    return own;
+  };
+
+  const add = (c: Conversation, line: DirectMessageFrame | Omit<Notice, "after" | "ts">) => {
+    if (line.type === "notice") c.lines.push({ ...line, ts: Date.now(), after: lastSeq(c) });
     else {
-      if (!this.arrived(c, line) && c.key !== this.current) {
+      if (!arrived(c, line) && c.key !== current) {
         if (c.dmUnread === 0) c.divider = c.lines.length;
         c.dmUnread++;
       }
       c.lines.push(line);
     }
     if (c.lines.length > MAX_LINES) c.lines.splice(0, c.lines.length - MAX_LINES);
-    this.changed();
-  }
-
-  /** A message reached the conversation; our own replaces the oldest pending line with its text. True when it is ours. */
-  arrived(c: Conversation, m: MessageFrame | DirectMessageFrame): boolean {
-    const own = this.isOwn(m);
-    const i = own ? c.pending.findIndex((l) => !l.error && l.text === m.text) : -1;
-    if (i >= 0) c.pending.splice(i, 1);
-    this.changed();
-    return own;
-  }
-
-  /** The room's numbering restarted (the server lost its history): what it showed is of the old epoch. */
-  restarted(c: Conversation, previous: readonly MessageFrame[]): void {
-    c.lines = this.lines(c, previous.slice(-c.shown))
-      .filter((l) => l.type !== "pending")
-      .map((l): Line => (l.type === "message" ? { ...l, stale: true } : l.type === "notice" ? { ...l, after: 0 } : l));
-    c.lastRead = 0;
-    c.divider = null;
-    c.older = false;
-    this.add(c, { type: "notice", text: "The server restarted; the room's history starts again here." });
-  }
-
-  /** The newest seq of a room's messages; 0 when none. */
-  lastSeq(c: Conversation): number {
-    return c.type === "room" ? (this.messages(c.name).at(-1)?.seq ?? 0) : 0;
-  }
-
-  addPending(c: Conversation, text: string, action: boolean): PendingLine {
-    const line: PendingLine = { type: "pending", text, action, ts: Date.now() };
-    c.pending.push(line);
-    this.changed();
-    return line;
-  }
-
-  /** The send was confirmed: its pending line goes (if the message itself has not replaced it already). */
-  settle(c: Conversation, line: PendingLine): void {
-    const i = c.pending.indexOf(line);
-    if (i >= 0) c.pending.splice(i, 1);
-    this.changed();
-  }
-
-  fail(c: Conversation, line: PendingLine, error: string): void {
-    if (!c.pending.includes(line)) return;
-    line.error = error;
-    this.changed();
-  }
-
-  /** Raises a room's read marker (from this tab, another, or the server). */
-  setLastRead(c: Conversation, seq: number): void {
-    if (seq <= c.lastRead) return;
-    // The first marker the server tells for the room on screen places its divider.
-    if (c.lastRead === 0 && c.divider === null && c.key === this.current) c.placeDivider = true;
-    c.lastRead = seq;
-    this.changed();
-  }
-
-  /** Messages from others after the read marker (rooms), or unread direct messages. */
-  unread(c: Conversation): number {
-    return c.type === "dm" ? c.dmUnread : this.unreadOf(c).length;
-  }
-
-  /** How many of the unread lines mention the user. */
-  unreadMentions(c: Conversation): number {
-    const name = this.me().name;
-    return name && c.type === "room" ? this.unreadOf(c).filter((m) => this.mentions(m.text, name)).length : 0;
-  }
+    changed();
+  };
 
   /** A room's messages from others after the read marker (seq order: read from the end). */
-  private unreadOf(c: Conversation): MessageFrame[] {
-    const ms = this.messages(c.name);
+  const unreadOf = (c: Conversation): MessageFrame[] => {
+    const ms = messages(c.name);
     const out: MessageFrame[] = [];
-    for (let i = ms.length - 1; i >= 0 && ms[i]!.seq > c.lastRead; i--) if (!this.isOwn(ms[i]!)) out.push(ms[i]!);
+    for (let i = ms.length - 1; i >= 0 && ms[i]!.seq > c.lastRead; i--) if (!isOwn(ms[i]!)) out.push(ms[i]!);
     return out;
-  }
+  };
+  const unread = (c: Conversation) => (c.type === "dm" ? c.dmUnread : unreadOf(c).length);
 
-  /** The user id, not the name: it is the same in every tab and across reconnects. */
-  isOwn(m: MessageFrame | DirectMessageFrame): boolean {
-    return m.from.id === this.me().id;
-  }
+  const settle = (c: Conversation, line: PendingLine) => {
+    const i = c.pending.indexOf(line);
+    if (i >= 0) c.pending.splice(i, 1);
+    changed();
+  };
 
-  select(key: string): void {
-    const c = this.all.get(key);
-    if (!c) return;
-    if (this.current !== key) {
-      const old = this.active;
-      if (old) old.divider = null;
-      this.current = key;
-      if (c.type === "room") c.placeDivider = true;
-      else c.divider = c.dmUnread > 0 ? c.lines.length - c.dmUnread : null;
-    }
-    c.dmUnread = 0;
-    this.changed();
-  }
-
-  /** Called before drawing: a divider waiting to be placed goes before the first unread message. */
-  settleDivider(c: Conversation): void {
-    if (!c.placeDivider) return;
-    c.placeDivider = false;
-    c.divider = this.unread(c) > 0 ? c.lastRead : null;
-  }
-
-  remove(key: string): void {
-    this.all.delete(key);
-    if (this.current === key) this.current = this.list("room")[0]?.key ?? [...this.all.keys()][0] ?? null;
-    this.changed();
-  }
-
-  get active(): Conversation | undefined {
-    return this.current === null ? undefined : this.all.get(this.current);
-  }
-
-  private ensure(key: string, type: Conversation["type"], name: string): Conversation {
-    let c = this.all.get(key);
-    if (!c) {
-      this.all.set(key, (c = { key, type, name, lines: [], pending: [], lastRead: 0, dmUnread: 0, divider: null, placeDivider: false, shown: MAX_LINES, older: type === "room" }));
-      this.current ??= key;
-      this.changed();
-    }
-    return c;
-  }
+  return {
+    get current() {
+      return current;
+    },
+    get active() {
+      return current === null ? undefined : all.get(current);
+    },
+    get: (key) => all.get(key),
+    room: (name) => ensure(roomKey(name), "room", name),
+    dm(peer) {
+      const c = ensure(dmKey(peer), "dm", peer);
+      c.name = peer;
+      return c;
+    },
+    list,
+    lines,
+    add,
+    arrived,
+    restarted(c, previous) {
+      c.lines = lines(c, previous.slice(-c.shown))
+        .filter((l) => l.type !== "pending")
+        .map((l): Line => (l.type === "message" ? { ...l, stale: true } : l.type === "notice" ? { ...l, after: 0 } : l));
+      c.lastRead = 0;
+      c.divider = null;
+      c.older = false;
+      add(c, { type: "notice", text: "The server restarted; the room's history starts again here." });
+    },
+    lastSeq,
+    addPending(c, text, action) {
+      const line: PendingLine = { type: "pending", text, action, ts: Date.now() };
+      c.pending.push(line);
+      changed();
+      return line;
+    },
+    settle,
+    fail(c, line, error) {
+      if (!c.pending.includes(line)) return;
+      line.error = error;
+      changed();
+    },
+    setLastRead(c, seq) {
+      if (seq <= c.lastRead) return;
+      // The first marker the server tells for the room on screen places its divider.
+      if (c.lastRead === 0 && c.divider === null && c.key === current) c.placeDivider = true;
+      c.lastRead = seq;
+      changed();
+    },
+    unread,
+    unreadMentions(c) {
+      const name = me().name;
+      return name && c.type === "room" ? unreadOf(c).filter((m) => mentions(m.text, name)).length : 0;
+    },
+    select(key) {
+      const c = all.get(key);
+      if (!c) return;
+      if (current !== key) {
+        const old = current === null ? undefined : all.get(current);
+        if (old) old.divider = null;
+        current = key;
+        if (c.type === "room") c.placeDivider = true;
+        else c.divider = c.dmUnread > 0 ? c.lines.length - c.dmUnread : null;
+      }
+      c.dmUnread = 0;
+      changed();
+    },
+    settleDivider(c) {
+      if (!c.placeDivider) return;
+      c.placeDivider = false;
+      c.divider = unread(c) > 0 ? c.lastRead : null;
+    },
+    remove(key) {
+      all.delete(key);
+      if (current === key) current = list("room")[0]?.key ?? [...all.keys()][0] ?? null;
+      changed();
+    },
+  };
 }

@@ -8,15 +8,10 @@
 // edits, tombstones, reaction chips and an actions bar; a line that changed is redrawn in place.
 // One timeline per page: its state lives in the closure of createTimeline().
 import { clock, el } from "../dom.ts";
-import type { Conversation, Line, PendingLine } from "../conversations.ts";
+import type { Conversation, Line, Me, PendingLine } from "../conversations.ts";
 import { avatar } from "./avatar.ts";
 import { mentions, renderText } from "./markup.ts";
 import { actionsBar, editedMark, isDeleted, reactionChips, tombstone, type LineAction } from "./stored.ts";
-
-export interface Me {
-  id: string | null;
-  name: string | null;
-}
 
 export interface TimelineHost {
   me(): Me;
