@@ -16,15 +16,15 @@ import { handshakeRequest } from "./handshake.ts";
 import { Identity } from "./identity.ts";
 import { createLink, type Link } from "./link.ts";
 import { Outbox } from "./outbox.ts";
-import { Pacer } from "./pacer.ts";
-import { ReadMarkers } from "./reads.ts";
+import { createPacer, type Pacer } from "./pacer.ts";
+import { createReadMarkers, type ReadMarkers } from "./reads.ts";
 import { Requests } from "./requests.ts";
 import type { HubbubClientOptions } from "./options.ts";
 import { Resync } from "./resync.ts";
 import { applyPresence } from "./members.ts";
 import { Rooms } from "./rooms.ts";
 import type { Unref } from "./sync.ts";
-import { Typists } from "./typing.ts";
+import { createTypists, type Typists } from "./typing.ts";
 
 export const closedError = () => new HubbubError(ClientErrorCode.Closed, "the client was closed");
 const lostError = () => new HubbubError(ClientErrorCode.ConnectionLost, "not connected");
@@ -50,12 +50,12 @@ export class ClientCore {
   protected started = false;
   /** close() was called or the server refused for good; waiting callers fail. */
   protected finished = false;
-  protected readonly pacer = new Pacer(() => this.flush());
+  protected readonly pacer: Pacer = createPacer(() => this.flush());
   protected closing: Promise<void> | null = null;
-  protected readonly typists = new Typists((room, users) => this.events.emit("typists", { room, users }));
+  protected readonly typists: Typists = createTypists((room, users) => this.events.emit("typists", { room, users }));
   /** When (ms) this client last sent `typing` per room. */
   protected readonly typedAt = new Map<string, number>();
-  protected readonly reads = new ReadMarkers({
+  protected readonly reads: ReadMarkers = createReadMarkers({
     send: (room, seq) => this.requestOf({ type: "read", room, seq }, "read").then((f) => f.seq),
     changed: (room, seq) => this.events.emit("lastRead", { room, seq }),
   });

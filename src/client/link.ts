@@ -10,7 +10,7 @@ import { PROTOCOL_VERSION } from "../shared/limits.ts";
 import type { ClientFrame, ServerFrame } from "../shared/protocol.ts";
 import { ClientErrorCode, HubbubError } from "./errors.ts";
 import type { ConnectionState } from "./events.ts";
-import { Heartbeat } from "./heartbeat.ts";
+import { startHeartbeat, type Heartbeat } from "./heartbeat.ts";
 
 export interface LinkOptions {
   reconnect: BackoffOptions;
@@ -143,7 +143,7 @@ export function createLink(opts: LinkOptions, host: LinkHost): Link {
       socket.close(CloseCode.Normal);
       return false;
     }
-    heartbeat = new Heartbeat({
+    heartbeat = startHeartbeat({
       intervalMs: opts.pingIntervalMs,
       timeoutMs: opts.pongTimeoutMs,
       sendPing: () => socket.send(JSON.stringify({ type: "ping", ref: `h${++pingCounter}` } satisfies ClientFrame)),
