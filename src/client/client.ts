@@ -448,6 +448,7 @@ export class HubbubClient {
         this.reads.reset(f.room);
         break;
       case "shutdown":
+      case "list":
       case "ack":
       case "direct":
       case "notice":

@@ -8,7 +8,7 @@ import type { ServerFrame, ServerFrameType } from "./protocol.ts";
 const KNOWN: Record<ServerFrameType, true> = {
   welcome: true, identity: true, users: true, presence: true, message: true, ack: true, direct: true, history: true, left: true,
   notice: true, epoch: true, ok: true, error: true, shutdown: true, pong: true,
-  edited: true, deleted: true, reaction: true, typing: true, read: true,
+  edited: true, deleted: true, reaction: true, typing: true, read: true, list: true,
 };
 const TYPES: ReadonlySet<string> = new Set(Object.keys(KNOWN));
 
