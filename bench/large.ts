@@ -157,17 +157,16 @@ function joinOnce(url: string, room: string, name: string): Promise<WebSocket> {
   });
 }
 
-/** Redis commands for `joins` joins, one after another, into `room` (which has its members already). */
-async function joinCost(rig: Rig, kind: ServerKind, room: string, members: number, joins: number): Promise<JoinCostResult> {
-  const opened: WebSocket[] = [];
+/**
+ * Redis commands for `joins` joins, one after another, into `room` (which has its members
+ * already). The joiners stay open (into `opened`): their leaves must not fall into the next
+ * room's window.
+ */
+async function joinCost(rig: Rig, kind: ServerKind, room: string, members: number, joins: number, opened: WebSocket[]): Promise<JoinCostResult> {
   const r0 = (await rig.redisCommands()) ?? Number.NaN;
-  try {
-    for (let i = 0; i < joins; i++) opened.push(await joinOnce(rig.wsUrls[0]!, room, `${room}-j${i}`));
-    const used = ((await rig.redisCommands()) ?? Number.NaN) - r0;
-    return { kind: "joins", scenario: "redis joins", server: kind, members, joins, redisCommands: used, perJoin: used / joins };
-  } finally {
-    for (const ws of opened) ws.close(1000);
-  }
+  for (let i = 0; i < joins; i++) opened.push(await joinOnce(rig.wsUrls[0]!, room, `${room}-j${i}`));
+  const used = ((await rig.redisCommands()) ?? Number.NaN) - r0;
+  return { kind: "joins", scenario: "redis joins", server: kind, members, joins, redisCommands: used, perJoin: used / joins };
 }
 
 const redisJoins: Scenario = {
@@ -180,10 +179,15 @@ const redisJoins: Scenario = {
     return withRig(env, kind, async (rig, gen: LoadGen) => {
       await connectAll(env, rig, gen, clients);
       const out: JoinCostResult[] = [];
-      for (const m of s.members) {
-        const r = await joinCost(rig, kind, `J${m}-0`, m, s.joins);
-        env.log(`    ${r.perJoin.toFixed(2)} Redis commands per join into ${m.toLocaleString("en-US")} members`);
-        out.push(r);
+      const opened: WebSocket[] = [];
+      try {
+        for (const m of s.members) {
+          const r = await joinCost(rig, kind, `J${m}-0`, m, s.joins, opened);
+          env.log(`    ${r.perJoin.toFixed(2)} Redis commands per join into ${m.toLocaleString("en-US")} members`);
+          out.push(r);
+        }
+      } finally {
+        for (const ws of opened) ws.close(1000);
       }
       return out;
     }, { ...serverEnv(env), workers: workersFor(clients.length) });
