@@ -177,6 +177,7 @@ export class ClientCore {
         this.reads.reset(f.room);
         break;
       case "shutdown":
+      case "list":
       case "ack":
       case "direct":
       case "notice":

@@ -87,7 +87,17 @@ export const ErrorCode = {
   Rejected: "rejected",
   /** An edit, delete or reaction named no message of that room (or one already deleted). */
   NotFound: "not_found",
-  /** The message is not yours to change (only its author may edit or delete it). */
+  /**
+   * Not yours to do: a message only its author (or a moderator) may change; a room action above
+   * your role (docs/rooms.md); a private room you are not invited to (the same answer whether or
+   * not it exists); a moderated room's chat from a member.
+   */
   Forbidden: "forbidden",
+  /** You are banned from that room (until the ban is lifted or runs out). */
+  Banned: "banned",
+  /** You are muted in that room: your chat is refused (until unmuted or the mute runs out). */
+  Muted: "muted",
+  /** The room is in slowmode: the message says how many seconds are left before you may post. */
+  SlowMode: "slow_mode",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -5,7 +5,7 @@
 import type { ServerFrame, ServerFrameType } from "./protocol.ts";
 
 /** Every server frame type (one string, which minifies smaller than a list of them). */
-const KNOWN = "welcome identity users presence message ack direct history left notice epoch ok error shutdown pong edited deleted reaction typing read";
+const KNOWN = "welcome identity users presence message ack direct history left notice epoch ok error shutdown pong edited deleted reaction typing read list";
 const TYPES: ReadonlySet<string> = new Set(KNOWN.split(" "));
 /** A type added to the protocol and missed in KNOWN fails the typecheck here. */
 type Listed<S extends string> = S extends `${infer T} ${infer Rest}` ? T | Listed<Rest> : S;
