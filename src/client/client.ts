@@ -6,14 +6,18 @@
 import { MAX_HISTORY_LIMIT, TYPING_INTERVAL_MS } from "../shared/limits.ts";
 import { NAME_RULE, normalizeName, normalizeRoom } from "../shared/names.ts";
 import { isEmoji } from "../shared/emoji.ts";
-import type { AckFrame, Limits, Member, MessageFrame } from "../shared/protocol.ts";
+import type { AckFrame, ClientFrame, Limits, Member, MessageFrame } from "../shared/protocol.ts";
+import type { Role, Visibility } from "../shared/roles.ts";
 import { runCommand } from "./command.ts";
 import { ClientCore, closedError } from "./core.ts";
 import type { Listener } from "./emitter.ts";
 import { ClientErrorCode, HubbubError } from "./errors.ts";
 import type { ConnectionState, ClientEvents, Frame } from "./events.ts";
 import { expectedMessage } from "./lines.ts";
-import type { HistoryPage, MemberPage } from "./options.ts";
+import { rosterOf, type Roster } from "./members.ts";
+import type { HistoryPage, MemberPage, RoomListPage } from "./options.ts";
+import { NO_SETTINGS, type RoomSettings } from "./room-settings.ts";
+import type { Unref } from "./sync.ts";
 
 export class HubbubClient extends ClientCore {
   // ---- events and state ------------------------------------------------------------------
@@ -54,6 +58,15 @@ export class HubbubClient extends ClientCore {
   /** The live user list of a room (one entry per user, however many tabs), in join order. */
   users(room: string): Member[] {
     return this.rooms_.users(room);
+  }
+  /** A room's list as users(room), with its member count, tier and whether loadMembers() has more; undefined when not in it. */
+  roster(room: string): Roster | undefined {
+    const r = this.rooms_.get(normalizeRoom(room) ?? room);
+    return r && rosterOf(r);
+  }
+  /** A room's settings and roles as this client knows them (`settings` event); NO_SETTINGS when not in it. */
+  settings(room: string): RoomSettings {
+    return this.rooms_.get(normalizeRoom(room) ?? room)?.settings ?? NO_SETTINGS;
   }
   /** Who is typing in a room now (this user's other tabs left out), in the order they started. */
   typing(room: string): Member[] {
@@ -217,22 +230,70 @@ export class HubbubClient extends ClientCore {
   }
 
   /** Changes the text of one of your messages; resolves once the room has the `edited` event. Rejects with not_found / forbidden. */
-  async edit(room: string, id: string, text: string): Promise<void> {
-    const name = this.roomName(room);
-    await this.whenConnected(() => this.requestOf({ type: "edit", room: name, id, text }, "ok"));
+  edit(room: string, id: string, text: string): Promise<void> {
+    return this.act({ type: "edit", room, id, text });
   }
 
   /** Deletes one of your messages (its text is erased on the server). Rejects with not_found / forbidden. */
-  async delete(room: string, id: string): Promise<void> {
-    const name = this.roomName(room);
-    await this.whenConnected(() => this.requestOf({ type: "delete", room: name, id }, "ok"));
+  delete(room: string, id: string): Promise<void> {
+    return this.act({ type: "delete", room, id });
   }
 
   /** Adds (`on`, the default) or takes back your `emoji` reaction on a message. Rejects with not_found. */
   async react(room: string, id: string, emoji: string, on = true): Promise<void> {
-    const name = this.roomName(room);
     if (!isEmoji(emoji)) throw new HubbubError(ClientErrorCode.BadCall, "a reaction is one emoji");
-    await this.whenConnected(() => this.requestOf({ type: "react", room: name, id, emoji, on }, "ok"));
+    await this.act({ type: "react", room, id, emoji, on });
+  }
+
+  // ---- rooms with owners (docs/rooms.md): each action resolves once the room has its `room` message ----
+  // `user` is a name, or a user id (for someone not connected; not for kick). A refusal rejects
+  // with its code: forbidden (above your role), no_such_user, invalid_message.
+
+  /** Sets the room's topic (at most 200 characters; empty clears it). Owners and moderators. */
+  setTopic(room: string, text: string): Promise<void> {
+    return this.act({ type: "topic", room, text });
+  }
+  /** Lets `user` into the private room (they get a notice). */
+  invite(room: string, user: string): Promise<void> {
+    return this.act({ type: "invite", room, user });
+  }
+  /** Takes `user` (connected, below you) out of the room at once; they may join again unless it is private. */
+  kick(room: string, user: string, reason?: string): Promise<void> {
+    return this.act({ type: "kick", room, user, reason });
+  }
+  /** Takes `user` out, and refuses their joins (`banned`) for `seconds`, or until unban(). */
+  ban(room: string, user: string, opts: { reason?: string; seconds?: number } = {}): Promise<void> {
+    return this.act({ type: "ban", room, user, ...opts });
+  }
+  unban(room: string, user: string): Promise<void> {
+    return this.act({ type: "unban", room, user });
+  }
+  /** Refuses `user`'s messages (`muted`) for `seconds`, or until unmute(). */
+  mute(room: string, user: string, opts: { seconds?: number } = {}): Promise<void> {
+    return this.act({ type: "mute", room, user, ...opts });
+  }
+  unmute(room: string, user: string): Promise<void> {
+    return this.act({ type: "unmute", room, user });
+  }
+  /** Owners only: makes `user` a moderator or a member, or hands them the room (`owner`: you stay a moderator). */
+  setRole(room: string, user: string, role: Role): Promise<void> {
+    return this.act({ type: "role", room, user, role });
+  }
+  /** Changes the room's modes: visibility (owners only), moderated, slowmode (seconds, 0 = off). */
+  setMode(room: string, mode: { visibility?: Visibility; moderated?: boolean; slowmode?: number }): Promise<void> {
+    return this.act({ type: "mode", room, ...mode });
+  }
+
+  /** One page of the public rooms (`list`), by name, with member counts and topics; pass `next` as `cursor` for the following page. */
+  async list(cursor?: string): Promise<RoomListPage> {
+    const f = await this.whenConnected(() => this.requestOf({ type: "list", cursor }, "list"));
+    return f.next === undefined ? { rooms: f.rooms } : { rooms: f.rooms, next: f.next };
+  }
+
+  /** A request in a room (its name normalised) answered `ok`; run again after a reconnect. */
+  private async act(frame: Unref<ClientFrame> & { room: string }): Promise<void> {
+    const f = { ...frame, room: this.roomName(frame.room) } as Unref<ClientFrame>;
+    await this.whenConnected(() => this.requestOf(f, "ok"));
   }
 
   /** Changes this user's name in every tab (`nick`); kept for reconnects. Rejects with name_taken / invalid_name. */
@@ -258,6 +319,29 @@ export class HubbubClient extends ClientCore {
     const page: MemberPage = { room: f.room, users: f.users, count: f.count };
     if (f.next !== undefined) page.next = f.next;
     return page;
+  }
+
+  /**
+   * A large room: reads the next page of members into users(room) (a `roster` event); resolves
+   * with whether more remain. Small rooms hold every member already: false.
+   */
+  async loadMembers(room: string): Promise<boolean> {
+    const r = this.rooms_.get(this.roomName(room));
+    if (r?.next === undefined) return false;
+    const page = await this.who(r.name, { after: r.next });
+    if (this.rooms_.holds(r) && r.large) {
+      r.addUsers(page.users);
+      r.next = page.next;
+      this.events.emit("roster", rosterOf(r));
+    }
+    return page.next !== undefined;
+  }
+
+  /** Looks up one member of a room by `id` or `name` (at the same cost in a room of 19,000): the member, or null when not in it. */
+  async lookup(room: string, who: { id: string } | { name: string }): Promise<Member | null> {
+    const name = this.roomName(room);
+    const f = await this.whenConnected(() => this.requestOf({ type: "who", room: name, ...who }, "users"));
+    return f.users[0] ?? null;
   }
 
   /** The server's `/help` text. */

@@ -4,7 +4,9 @@
 // detection) and Resync (resync.ts) what follows each connect; this file routes frames to the
 // pieces that keep state: Rooms and their RoomState (user lists, exactly-once message stream),
 // Identity, Outbox (sends, their cids and acks), Pacer and Requests (replies tied to requests by
-// ref), Typists and ReadMarkers.
+// ref), Typists and ReadMarkers. A room's settings and roles come from its `users` frames and
+// its `room` messages (room-settings.ts); a kick or ban (`left` with a reason) takes the room out
+// of the set, so it is not rejoined.
 import { DEFAULT_BACKOFF } from "../shared/backoff.ts";
 import { DEFAULT_ROOM, ROOM_RULE, normalizeRoom } from "../shared/names.ts";
 import type { ClientFrame, ServerFrame, StreamEntry } from "../shared/protocol.ts";
@@ -23,6 +25,8 @@ import type { HubbubClientOptions } from "./options.ts";
 import { Resync } from "./resync.ts";
 import { applyPresence } from "./members.ts";
 import { Rooms } from "./rooms.ts";
+import type { RoomState } from "./room.ts";
+import { applyChange, changeOf, settingsOf, type RoomSettings } from "./room-settings.ts";
 import type { Unref } from "./sync.ts";
 import { createTypists, type Typists } from "./typing.ts";
 
@@ -141,9 +145,12 @@ export class ClientCore {
       case "identity":
         this.identity.apply(f);
         break;
-      case "users":
+      case "users": {
+        const r = this.rooms_.get(f.room);
+        if (r) this.settle(r, settingsOf(f, this.identity.id));
         this.resync.offer(f);
         break;
+      }
       case "presence": {
         const r = this.rooms_.get(f.room);
         if (r) applyPresence(r, f, (after) => this.requestOf({ type: "who", room: f.room, after }, "users"), (e) => this.events.emit("roster", e));
@@ -175,6 +182,11 @@ export class ClientCore {
         this.rooms_.leave(f.room);
         this.typists.clear(f.room);
         this.reads.reset(f.room);
+        if (f.reason && f.by) this.events.emit("removed", { room: f.room, reason: f.reason, by: f.by });
+        break;
+      case "error":
+        // Ref-less only for the handshake's room: its join was refused (a ban, a private room).
+        if (f.ref === undefined && (f.code === "banned" || f.code === "forbidden")) this.resync.refused(new HubbubError(f.code, f.message));
         break;
       case "shutdown":
       case "list":
@@ -182,7 +194,6 @@ export class ClientCore {
       case "direct":
       case "notice":
       case "ok":
-      case "error":
       case "pong":
         break;
       default: {
@@ -195,16 +206,26 @@ export class ClientCore {
 
   /** One entry of a room's stream, once, in order: kept in the room's message list, then emitted; a message's sender is no longer typing. */
   protected deliver(e: StreamEntry): void {
-    const list = this.rooms_.get(e.room)?.list;
+    const r = this.rooms_.get(e.room);
+    const list = r?.list;
     if (e.type === "message") {
       this.typists.spoke(e.room, e.from.id);
       list?.append(e);
+      const c = changeOf(e);
+      if (c && r) this.settle(r, applyChange(r.settings, c, this.identity.id));
       this.events.emit("message", e);
       return;
     }
     const changed = list?.apply(e);
     this.events.emit(e.type, e as never);
     if (changed) this.events.emit("changed", { room: e.room, message: changed });
+  }
+
+  /** A room's settings are now `s`: kept, and reported when they changed. */
+  protected settle(r: RoomState, s: RoomSettings): void {
+    if (JSON.stringify(s) === JSON.stringify(r.settings)) return;
+    r.settings = s;
+    this.events.emit("settings", { room: r.name, settings: s });
   }
 
   // ---- outbound --------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 // reconnect, or recovered after a reset) rather than raw frames. The rest are derived state changes, so an app never rebuilds them itself.
 import type { Roster } from "./members.ts";
 import type { Member, MessageFrame, ServerFrame } from "../shared/protocol.ts";
+import type { RoomSettings } from "./room-settings.ts";
 import type { HubbubError } from "./errors.ts";
 
 /** One server frame type, by its `type`. */
@@ -50,6 +51,10 @@ export interface ClientEvents extends FrameEvents {
   gap: { room: string; fromSeq: number; toSeq: number };
   /** Who is typing in a room changed (this user's other tabs left out); see `typing(room)`. */
   typists: { room: string; users: Member[] };
+  /** A room's settings or roles changed (its `users` frame, or a `room` message): see settings(room). */
+  settings: { room: string; settings: RoomSettings };
+  /** A moderator took this user out of a room (every tab): kicked or banned, by `by`. The room is no longer rejoined. */
+  removed: { room: string; reason: "kicked" | "banned"; by: Member };
   /** This user's read marker for a room moved: marked here, in another tab, or told by a join's answer. */
   lastRead: { room: string; seq: number };
 }

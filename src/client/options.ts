@@ -54,3 +54,9 @@ export interface MemberPage {
   count: number;
   next?: string;
 }
+
+/** One page of the public rooms with members, by name; pass `next` as `cursor` for the following page. */
+export interface RoomListPage {
+  rooms: { room: string; count: number; topic?: string }[];
+  next?: string;
+}

@@ -2,10 +2,11 @@
 // a join without a ref (welcome, the first room's replay with since, then its ref-less `users`
 // frame); after it every other room is rejoined (sync.ts), those joined meanwhile too, and only
 // then is the connection declared usable. A room left while its sync ran is left again after
-// it, since the server has the client in it once more.
+// it, since the server has the client in it once more. A handshake room that refuses the user
+// now (banned meanwhile, or made private) is dropped, and the other rooms are rejoined.
 import type { UsersFrame } from "../shared/protocol.ts";
 import { deferred, type Deferred } from "./deferred.ts";
-import type { HubbubError } from "./errors.ts";
+import { HubbubError } from "./errors.ts";
 import type { Handshake } from "./handshake.ts";
 import { refOf } from "./requests.ts";
 import type { ResumePoint, RoomState } from "./room.ts";
@@ -20,8 +21,8 @@ export interface ResyncHost extends SyncHost {
 }
 
 export class Resync {
-  /** The handshake's reply: the first room's ref-less `users` frame. */
-  private handshake: { room: string; done: Deferred<UsersFrame> } | null = null;
+  /** The handshake's reply: the first room's ref-less `users` frame, or the refusal of its join. */
+  private handshake: { room: string; done: Deferred<UsersFrame | HubbubError> } | null = null;
   /** The current socket's handshake, kept (unlike `handshake`) until the socket is lost: a resync begun on an older socket must not declare this one connected. */
   private liveHandshake: object | null = null;
 
@@ -36,7 +37,7 @@ export class Resync {
     const resume = first.resumePoint();
     const request = build(first.name, resume);
     first.beginSync();
-    const hs = { room: first.name, done: deferred<UsersFrame>() };
+    const hs = { room: first.name, done: deferred<UsersFrame | HubbubError>() };
     this.handshake = hs;
     this.liveHandshake = hs;
     hs.done.promise.then((users) => this.resync(hs, first, resume, users)).catch(() => {});
@@ -49,6 +50,12 @@ export class Resync {
     const hs = this.handshake;
     this.handshake = null;
     hs.done.resolve(f);
+  }
+
+  /** The handshake room's join was refused (a ref-less `error`: banned, forbidden). */
+  refused(err: HubbubError): void {
+    this.handshake?.done.resolve(err);
+    this.handshake = null;
   }
 
   /** Joins `r` on a connection that is already synced (join() while connected). */
@@ -64,9 +71,10 @@ export class Resync {
   }
 
   /** After the handshake: finish the first room, rejoin the others, then declare the connection usable. */
-  private async resync(hs: object, first: RoomState, resume: ResumePoint | undefined, users: UsersFrame): Promise<void> {
+  private async resync(hs: object, first: RoomState, resume: ResumePoint | undefined, users: UsersFrame | HubbubError): Promise<void> {
     try {
-      await this.finish(first, () => finishSync(this.host, first, resume, users));
+      if (users instanceof HubbubError) this.rooms.drop(first, users);
+      else await this.finish(first, () => finishSync(this.host, first, resume, users));
       const done = new Set([first]);
       for (;;) {
         const todo = this.rooms.all().filter((r) => !done.has(r));

@@ -13,6 +13,7 @@
 import type { HistoryFrame, Member, MessageFrame, StreamEntry } from "../shared/protocol.ts";
 import { deferred, type Deferred } from "./deferred.ts";
 import { MessageList } from "./message-list.ts";
+import { NO_SETTINGS, type RoomSettings } from "./room-settings.ts";
 
 /** Messages the client could not recover: they fell out of the server's history. */
 export interface Gap {
@@ -58,6 +59,10 @@ export class RoomState {
   count = 0;
   /** The room is large: no per-user presence, `users` is a first page (members.ts). */
   large = false;
+  /** A large room: the cursor after the pages held (the join's, then loadMembers'); undefined once all are held. */
+  next: string | undefined;
+  /** The room's settings and roles (room-settings.ts), from its `users` frames and `room` messages. */
+  settings: RoomSettings = NO_SETTINGS;
   /** Settles when the room's first sync completes (what join() awaits). */
   readonly joined: Deferred<void> = deferred<void>();
   /** Live messages held while a sync runs; null when not syncing. */
