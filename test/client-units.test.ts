@@ -7,9 +7,9 @@ import { runCommand } from "../src/client/command.ts";
 import { ClientErrorCode, HubbubError } from "../src/client/errors.ts";
 import { handshakeRequest } from "../src/client/handshake.ts";
 import { Outbox, RESEND_WINDOW_MS } from "../src/client/outbox.ts";
-import { Requests } from "../src/client/requests.ts";
+import { createRequests } from "../src/client/requests.ts";
 import { RoomState } from "../src/client/room.ts";
-import { Rooms } from "../src/client/rooms.ts";
+import { createRooms } from "../src/client/rooms.ts";
 import type { MessageFrame } from "../src/shared/protocol.ts";
 
 const msg = (seq: number, id = `n-${seq}`): MessageFrame => ({ type: "message", room: "r", seq, id, ts: 0, from: { id: "u", name: "u" }, kind: "text", text: `t${seq}` });
@@ -191,7 +191,7 @@ describe("RoomState", () => {
 describe("Rooms", () => {
   const make = (initial: string[]) => {
     const changes: string[][] = [];
-    return { rooms: new Rooms(initial, false, (names) => changes.push(names)), changes };
+    return { rooms: createRooms(initial, false, (names) => changes.push(names)), changes };
   };
   const lost = new HubbubError(ClientErrorCode.ConnectionLost, "not connected");
 
@@ -239,7 +239,7 @@ describe("Rooms", () => {
 
 describe("Requests", () => {
   it("settles each request with the one frame carrying its ref, an error rejecting it", async () => {
-    const q = new Requests();
+    const q = createRequests();
     const a = q.open();
     const b = q.open();
     expect(q.offer({ type: "users", room: "a", seq: 0, epoch: "e", count: 0, users: [], ref: a.ref })).toBe(true);
@@ -252,7 +252,7 @@ describe("Requests", () => {
   });
 
   it("fails every open request when the connection is lost", async () => {
-    const q = new Requests();
+    const q = createRequests();
     const a = q.open();
     q.failAll(new HubbubError(ClientErrorCode.ConnectionLost, "gone"));
     await expect(a.done).rejects.toMatchObject({ code: ClientErrorCode.ConnectionLost });

@@ -20,11 +20,11 @@ import { createLink, type Link } from "./link.ts";
 import { Outbox } from "./outbox.ts";
 import { createPacer, type Pacer } from "./pacer.ts";
 import { createReadMarkers, type ReadMarkers } from "./reads.ts";
-import { Requests } from "./requests.ts";
+import { createRequests, type Requests } from "./requests.ts";
 import type { HubbubClientOptions } from "./options.ts";
-import { Resync } from "./resync.ts";
+import { createResync, type Resync } from "./resync.ts";
 import { applyPresence } from "./members.ts";
-import { Rooms } from "./rooms.ts";
+import { createRooms, type Rooms } from "./rooms.ts";
 import type { RoomState } from "./room.ts";
 import { applyChange, changeOf, settingsOf, type RoomSettings } from "./room-settings.ts";
 import type { Unref } from "./sync.ts";
@@ -46,7 +46,7 @@ export class ClientCore {
   protected readonly rooms_: Rooms;
   protected readonly resync: Resync;
   protected readonly outbox = new Outbox(randomId());
-  protected readonly requests = new Requests();
+  protected readonly requests: Requests = createRequests();
   protected readonly identity: Identity;
   /** Resolves at the next "connected"; replaced after each disconnect. */
   protected ready: Deferred<void> = deferred();
@@ -71,8 +71,8 @@ export class ClientCore {
       name: (name) => this.events.emit("name", name),
       resume: (token) => this.events.emit("resume", token),
     });
-    this.rooms_ = new Rooms(options.rooms ?? [DEFAULT_ROOM], options.history ?? false, (names) => this.events.emit("rooms", names));
-    this.resync = new Resync(this.rooms_, {
+    this.rooms_ = createRooms(options.rooms ?? [DEFAULT_ROOM], options.history ?? false, (names) => this.events.emit("rooms", names));
+    this.resync = createResync(this.rooms_, {
       request: (frame, reply) => this.requestOf(frame, reply),
       emit: (type, event) => this.events.emit(type, event),
       deliver: (m) => this.deliver(m),

@@ -12,40 +12,43 @@ export function refOf(f: ServerFrame): string | undefined {
   return typeof ref === "string" ? ref : undefined;
 }
 
-export class Requests {
-  private readonly pending = new Map<string, Deferred<ServerFrame>>();
-  private counter = 0;
-
-  /** @param prefix keeps these refs apart from the other ref spaces of the client (outbox, heartbeat). */
-  constructor(private readonly prefix = "q") {}
-
+export interface Requests {
   /** Registers a request: send its frame with `ref`; `done` settles on the reply. */
-  open(): { ref: string; done: Promise<ServerFrame> } {
-    const ref = `${this.prefix}${++this.counter}`;
-    const d = deferred<ServerFrame>();
-    this.pending.set(ref, d);
-    return { ref, done: d.promise };
-  }
-
+  open(): { ref: string; done: Promise<ServerFrame> };
   /** Offers an inbound frame; true when it was the reply to an open request (now settled). */
-  offer(f: ServerFrame): boolean {
-    const ref = refOf(f);
-    const d = ref === undefined ? undefined : this.pending.get(ref);
-    if (!d) return false;
-    this.pending.delete(ref!);
-    if (f.type === "error") d.reject(new HubbubError(f.code, f.message));
-    else d.resolve(f);
-    return true;
-  }
-
-  get size(): number {
-    return this.pending.size;
-  }
-
+  offer(f: ServerFrame): boolean;
+  readonly size: number;
   /** Fails every open request (the connection is gone, or the client closed). */
-  failAll(err: HubbubError): void {
-    const all = [...this.pending.values()];
-    this.pending.clear();
-    for (const d of all) d.reject(err);
-  }
+  failAll(err: HubbubError): void;
+}
+
+/** `prefix` keeps these refs apart from the other ref spaces of the client (outbox, heartbeat). A closure, like Link. */
+export function createRequests(prefix = "q"): Requests {
+  const pending = new Map<string, Deferred<ServerFrame>>();
+  let counter = 0;
+  return {
+    open() {
+      const ref = `${prefix}${++counter}`;
+      const d = deferred<ServerFrame>();
+      pending.set(ref, d);
+      return { ref, done: d.promise };
+    },
+    offer(f) {
+      const ref = refOf(f);
+      const d = ref === undefined ? undefined : pending.get(ref);
+      if (!d) return false;
+      pending.delete(ref!);
+      if (f.type === "error") d.reject(new HubbubError(f.code, f.message));
+      else d.resolve(f);
+      return true;
+    },
+    get size() {
+      return pending.size;
+    },
+    failAll(err) {
+      const all = [...pending.values()];
+      pending.clear();
+      for (const d of all) d.reject(err);
+    },
+  };
 }

@@ -20,82 +20,76 @@ export interface ResyncHost extends SyncHost {
   connected(): void;
 }
 
-export class Resync {
-  /** The handshake's reply: the first room's ref-less `users` frame, or the refusal of its join. */
-  private handshake: { room: string; done: Deferred<UsersFrame | HubbubError> } | null = null;
-  /** The current socket's handshake, kept (unlike `handshake`) until the socket is lost: a resync begun on an older socket must not declare this one connected. */
-  private liveHandshake: object | null = null;
-
-  constructor(
-    private readonly rooms: Rooms,
-    private readonly host: ResyncHost,
-  ) {}
-
+export interface Resync {
   /** The next attempt: `build` makes its URL from its room and position; the wait for its reply is armed. */
-  begin(build: (room: string, from: ResumePoint | undefined) => Handshake): Handshake {
-    const first = this.rooms.handshakeRoom();
-    const resume = first.resumePoint();
-    const request = build(first.name, resume);
-    first.beginSync();
-    const hs = { room: first.name, done: deferred<UsersFrame | HubbubError>() };
-    this.handshake = hs;
-    this.liveHandshake = hs;
-    hs.done.promise.then((users) => this.resync(hs, first, resume, users)).catch(() => {});
-    return request;
-  }
-
+  begin(build: (room: string, from: ResumePoint | undefined) => Handshake): Handshake;
   /** A `users` frame; the ref-less one for the handshake's room is its reply. */
-  offer(f: UsersFrame): void {
-    if (refOf(f) !== undefined || this.handshake?.room !== f.room) return;
-    const hs = this.handshake;
-    this.handshake = null;
-    hs.done.resolve(f);
-  }
-
+  offer(f: UsersFrame): void;
   /** The handshake room's join was refused (a ref-less `error`: banned, forbidden). */
-  refused(err: HubbubError): void {
-    this.handshake?.done.resolve(err);
-    this.handshake = null;
-  }
-
+  refused(err: HubbubError): void;
   /** Joins `r` on a connection that is already synced (join() while connected). */
-  join(r: RoomState): void {
-    this.sync(r).catch((err) => this.rooms.failed(r, err));
-  }
-
+  join(r: RoomState): void;
   /** The socket is gone: a handshake still waiting fails, and no resync may declare it connected. */
-  lost(err: HubbubError): void {
-    this.liveHandshake = null;
-    this.handshake?.done.reject(err);
-    this.handshake = null;
-  }
+  lost(err: HubbubError): void;
+}
+
+/** A closure, like Link: the page's bundle is small. */
+export function createResync(rooms: Rooms, host: ResyncHost): Resync {
+  /** The handshake's reply: the first room's ref-less `users` frame, or the refusal of its join. */
+  let handshake: { room: string; done: Deferred<UsersFrame | HubbubError> } | null = null;
+  /** The current socket's handshake, kept (unlike `handshake`) until the socket is lost: a resync begun on an older socket must not declare this one connected. */
+  let liveHandshake: object | null = null;
+
+  /** Runs a room's sync; if the room was left meanwhile, the server has us in it again, so leave it. */
+  const finish = async (r: RoomState, sync: () => Promise<void>): Promise<void> => {
+    await sync();
+    if (!rooms.holds(r)) host.leave(r.name);
+  };
+  const join = (r: RoomState) => finish(r, () => syncRoom(host, r)).catch((err) => rooms.failed(r, err));
 
   /** After the handshake: finish the first room, rejoin the others, then declare the connection usable. */
-  private async resync(hs: object, first: RoomState, resume: ResumePoint | undefined, users: UsersFrame | HubbubError): Promise<void> {
+  const resync = async (hs: object, first: RoomState, resume: ResumePoint | undefined, users: UsersFrame | HubbubError): Promise<void> => {
     try {
-      if (users instanceof HubbubError) this.rooms.drop(first, users);
-      else await this.finish(first, () => finishSync(this.host, first, resume, users));
+      if (users instanceof HubbubError) rooms.drop(first, users);
+      else await finish(first, () => finishSync(host, first, resume, users));
       const done = new Set([first]);
       for (;;) {
-        const todo = this.rooms.all().filter((r) => !done.has(r));
+        const todo = rooms.all().filter((r) => !done.has(r));
         if (todo.length === 0) break;
         for (const r of todo) done.add(r);
-        await Promise.all(todo.map((r) => this.sync(r).catch((err) => this.rooms.failed(r, err))));
+        await Promise.all(todo.map(join));
       }
-      if (this.liveHandshake !== hs) return;
-      this.host.connected();
+      if (liveHandshake === hs) host.connected();
     } catch {
       // The connection dropped mid-resync; its close handler has scheduled the next attempt.
     }
-  }
+  };
 
-  private sync(r: RoomState): Promise<void> {
-    return this.finish(r, () => syncRoom(this.host, r));
-  }
+  const settle = (reply: UsersFrame | HubbubError) => {
+    handshake?.done.resolve(reply);
+    handshake = null;
+  };
 
-  /** Runs a room's sync; if the room was left meanwhile, the server has us in it again, so leave it. */
-  private async finish(r: RoomState, sync: () => Promise<void>): Promise<void> {
-    await sync();
-    if (!this.rooms.holds(r)) this.host.leave(r.name);
-  }
+  return {
+    begin(build) {
+      const first = rooms.handshakeRoom();
+      const resume = first.resumePoint();
+      const request = build(first.name, resume);
+      first.beginSync();
+      const hs = { room: first.name, done: deferred<UsersFrame | HubbubError>() };
+      handshake = liveHandshake = hs;
+      hs.done.promise.then((users) => resync(hs, first, resume, users)).catch(() => {});
+      return request;
+    },
+    offer(f) {
+      if (refOf(f) === undefined && handshake?.room === f.room) settle(f);
+    },
+    refused: settle,
+    join: (r) => void join(r),
+    lost(err) {
+      liveHandshake = null;
+      handshake?.done.reject(err);
+      handshake = null;
+    },
+  };
 }
