@@ -1,13 +1,13 @@
 // The web client: wires the SDK's events to the page's model and views. No logic of its own
 // beyond that wiring; see conversations.ts (model), dispatch.ts (input), views/ (rendering),
 // name.ts and saved.ts (what the browser remembers), errors.ts (wording of failures).
-import { HubbubClient, HubbubError, normalizeRoom, type Member } from "hubbub/client";
+import { HubbubClient, HubbubError, NO_SETTINGS, normalizeRoom, type Member } from "hubbub/client";
 import { createComposer } from "./composer.ts";
 import { createConversations, roomKey, type Conversation, type PendingLine } from "./conversations.ts";
 import { dispatch } from "./dispatch.ts";
 import { byId } from "./dom.ts";
 import { createEditDialog } from "./edit-dialog.ts";
-import { human } from "./errors.ts";
+import { human, removal } from "./errors.ts";
 import { createNameDialog, storeName, storeResume, storedName, storedResume } from "./name.ts";
 import { forgetToken, storePlaces, storedPlaces, takeToken } from "./saved.ts";
 import { installTheme } from "./theme.ts";
@@ -15,7 +15,7 @@ import { createDrawers } from "./views/drawers.ts";
 import { mentions } from "./views/markup.ts";
 import { createTimeline } from "./views/messages.ts";
 import type { LineAction } from "./views/stored.ts";
-import { renderPeople } from "./views/people.ts";
+import { installMenu, renderPeople } from "./views/people.ts";
 import { renderSidebar } from "./views/sidebar.ts";
 import { createStatusView } from "./views/status.ts";
 import { installSwitcher } from "./views/switcher.ts";
@@ -33,7 +33,13 @@ const ui = {
   empty: byId("empty"),
   typing: byId("typing"),
   peopleToggle: byId<HTMLButtonElement>("open-people"),
+  topic: byId("topic"),
+  badge: byId("badge"),
+  count: byId("count"),
+  find: byId<HTMLFormElement>("find"),
+  more: byId<HTMLButtonElement>("more"),
 };
+const findInput = byId<HTMLInputElement>("find-input");
 /** Until the first welcome the server's limit is unknown; this is its default. */
 const DEFAULT_MAX_TEXT = 4000;
 /** Older messages fetched per scroll to the top (the server's default page). */
@@ -42,11 +48,18 @@ const OLDER_PAGE = 50;
 let client: HubbubClient | null = null;
 let renderQueued = false;
 /**
- * The people list is rebuilt only when a roster changed or another room is shown, not on every
- * message: sorting and rebuilding a big room's list per message was O(N log N) each time.
+ * The people list is rebuilt only when a roster, the room's roles or a search changed, or another
+ * room is shown, not on every message: sorting and rebuilding a big room's list per message was
+ * O(N log N) each time.
  */
 let rosterVersion = 0;
 let peopleShown = "";
+/** A large room's search: the one member found by name (lookup), or none. */
+let found: { room: string; q: string; users: Member[] } | null = null;
+const rosterChanged = () => {
+  rosterVersion++;
+  render();
+};
 const queueRender = () => {
   if (renderQueued) return;
   renderQueued = true;
@@ -99,13 +112,23 @@ function render(): void {
   ui.empty.hidden = conv !== undefined;
   composer.enabled = conv !== undefined;
   ui.title.textContent = conv ? (conv.type === "room" ? `#${conv.name}` : `@${conv.name}`) : "No conversation";
+  const room = conv?.type === "room" && client ? conv.name : "";
+  const settings = room ? client!.settings(room) : NO_SETTINGS;
+  ui.topic.textContent = settings.topic;
+  ui.topic.hidden = !settings.topic;
+  ui.badge.hidden = settings.visibility !== "private";
   ui.leave.textContent = conv?.type === "dm" ? "Close" : "Leave";
   ui.leave.hidden = !conv;
   const peopleKey = `${conv?.key ?? ""}\n${rosterVersion}\n${client?.id ?? ""}`;
   if (peopleKey !== peopleShown) {
     peopleShown = peopleKey;
-    const roomUsers: Member[] = conv?.type === "room" && client ? client.users(conv.name) : [];
-    renderPeople(ui.users, roomUsers, client?.id ?? null, (name) => open(model.dm(name).key));
+    // A large room: its count, the pages read so far (Load more), and a search by name.
+    const r = room ? client!.roster(room) : undefined;
+    const hit = found?.room === room ? found : null;
+    ui.count.textContent = hit ? (hit.users.length ? "" : `Nobody here is called ${hit.q}.`) : r ? `${r.count} ${r.count === 1 ? "person" : "people"}` : "";
+    ui.find.hidden = !r?.large;
+    ui.more.hidden = !r?.more || !!hit;
+    renderPeople(ui.users, hit?.users ?? r?.users ?? [], client?.id ?? null, settings, (name) => open(model.dm(name).key));
   }
   ui.peopleToggle.hidden = conv?.type !== "room";
   ui.typing.textContent = conv?.type === "room" && client ? typingText(client.typing(conv.name)) : "";
@@ -217,16 +240,17 @@ function start(name: string | null, token: string | undefined): void {
   // rest are the server's own news, or the reason for a refusal.
   c.on("error", (e) => {
     if (e.ref !== undefined) return;
-    if (c.state.state !== "connected") refusal = new HubbubError(e.code, e.message);
+    // The first room's join refused on a reconnect (banned meanwhile, or made private).
+    if (e.code === "banned" || e.code === "forbidden") report(new HubbubError(e.code, e.message));
+    else if (c.state.state !== "connected") refusal = new HubbubError(e.code, e.message);
     else if (e.code !== "not_in_room") report(new HubbubError(e.code, e.message));
   });
   c.on("resume", storeResume);
   c.on("reset", ({ room, previous }) => model.restarted(model.room(room), previous));
   c.on("gap", ({ room, fromSeq, toSeq }) => model.add(model.room(room), { type: "notice", text: `${toSeq - fromSeq + 1} messages were missed while offline.` }));
-  c.on("roster", () => {
-    rosterVersion++;
-    render();
-  });
+  c.on("roster", rosterChanged);
+  c.on("settings", rosterChanged);
+  c.on("removed", (e) => toasts.show(removal(e)));
   // Renames come from this tab or another of the same user (an `identity` frame).
   c.on("name", (n) => {
     if (token === undefined) storeName(n);
@@ -295,6 +319,27 @@ ui.rename.addEventListener("click", () => {
 });
 
 ui.retry.addEventListener("click", () => client?.reconnectNow());
+/** The room on screen, if it is one and the client is in it. */
+const shownRoom = () => (model.active?.type === "room" ? model.active.name : "");
+ui.more.addEventListener("click", () => void client?.loadMembers(shownRoom()).catch(report));
+ui.find.addEventListener("submit", (e) => {
+  e.preventDefault();
+  const room = shownRoom();
+  const q = findInput.value.trim();
+  if (!q) return void ((found = null), rosterChanged());
+  client?.lookup(room, { name: q }).then((m) => {
+    found = { room, q, users: m ? [m] : [] };
+    rosterChanged();
+  }, report);
+});
+// The person menu's entries, on the room on screen.
+installMenu(ui.users, byId("menu"), () => client?.settings(shownRoom()).role === "owner", (act, name) => {
+  const c = client;
+  const room = shownRoom();
+  if (!c || !room) return;
+  const done = act === "kick" ? c.kick(room, name) : act === "ban" ? c.ban(room, name) : act === "mute" ? c.mute(room, name) : c.setRole(room, name, act === "op" ? "moderator" : "member");
+  done.catch(report);
+});
 window.addEventListener("online", () => client?.reconnectNow());
 document.addEventListener("visibilitychange", markRead);
 installTheme();

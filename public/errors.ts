@@ -1,7 +1,7 @@
 // What a failure means, for people: a sentence that says what happened and what to do, never a
 // close code, an error code or a regular expression. Server errors carry a `message` written for
 // people too; the codes below get the page's own wording, which knows what the user just did.
-import { ClientErrorCode, HubbubError } from "hubbub/client";
+import { ClientErrorCode, HubbubError, type ClientEvents } from "hubbub/client";
 
 const ROOM_RULE = "Room names are 1–32 characters: a–z, 0–9, _ and -, starting with a letter or digit.";
 const NAME_RULE = "Names are 1–32 letters, digits, _ - or . with no spaces.";
@@ -28,7 +28,7 @@ export function human(err: unknown): string {
     case "unauthorized":
       return /token/i.test(err.message) ? "Your name comes from your sign-in link, so it cannot be changed here." : "This server needs a sign-in link.";
     case "forbidden":
-      return "You can only edit or delete your own messages.";
+      return /author/.test(err.message) ? "You can only edit or delete your own messages." : sentence(err.message);
     case "not_found":
       return "That message is no longer there: it may have been deleted.";
     case "unavailable":
@@ -42,8 +42,14 @@ export function human(err: unknown): string {
     case ClientErrorCode.Refused:
       return /protocol/.test(err.message) ? "This page and the server speak different versions of the chat protocol. Reload the page." : "The server turned this connection away. Reload the page to try again.";
     default:
-      return capitalise(err.message) + (/[.!?]$/.test(err.message) ? "" : ".");
+      return sentence(err.message);
   }
 }
+
+/** The server's words as a sentence; a room it names (refusals: banned, muted, slowmode, private) as the page names it, `#den`. */
+const sentence = (m: string) => capitalise(m.replace(/\broom (?=[\w-]+( is|$| for ))/, "#")) + (/[.!?]$/.test(m) ? "" : ".");
+
+/** A moderator took the user out of a room: who did it. */
+export const removal = ({ room, reason, by }: ClientEvents["removed"]) => `${by.name} ${reason === "banned" ? "banned" : "removed"} you from #${room}.`;
 
 const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -3,6 +3,7 @@
 // clear message, except in CI (CI is set), where they must run: .ci/run installs it.
 import { afterAll, beforeAll, beforeEach } from "bun:test";
 import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { chromium, type Browser, type Page, type WebSocketRoute } from "playwright-core";
 
 export const CHROMIUM = "/usr/bin/chromium";
@@ -120,4 +121,24 @@ export async function gatePage(page: Page): Promise<{ cut(): Promise<void>; rest
 /** Whether the message list is scrolled to (within a few px of) its end. */
 export function atBottom(page: Page): Promise<boolean> {
   return page.$eval("#messages", (l) => l.scrollHeight - l.scrollTop - l.clientHeight < 8);
+}
+
+const AXE = join(import.meta.dir, "../node_modules/axe-core/axe.min.js");
+
+interface Violation {
+  id: string;
+  impact: string;
+  help: string;
+  nodes: { target: string[]; failureSummary?: string }[];
+}
+
+/** The WCAG 2.1 A/AA violations axe-core (run inside the page) finds there now, one line each. */
+export async function axe(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: AXE });
+  const violations = await page.evaluate(async () => {
+    const run = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Violation[] }> } }).axe.run;
+    const r = await run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
+    return r.violations;
+  });
+  return violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} at ${n.target.join(" ")}: ${n.failureSummary ?? ""}`));
 }

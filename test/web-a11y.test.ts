@@ -3,30 +3,9 @@
 // page) finds no WCAG 2.1 A/AA violations (labels, roles, names, contrast) in the light and dark
 // themes, at desktop and phone sizes, with a conversation, the name dialog, and a drawer open.
 import { describe, expect, it } from "bun:test";
-import { join } from "node:path";
-import type { Page } from "playwright-core";
 import { startServer } from "./helpers.ts";
-import { PHONE, confirmed, chromiumPerFile, openChat, say, skipBrowser, watchProblems } from "./browser.ts";
+import { PHONE, axe, confirmed, chromiumPerFile, openChat, say, skipBrowser, watchProblems } from "./browser.ts";
 import { sdkClient } from "./sdk.ts";
-
-const AXE = join(import.meta.dir, "../node_modules/axe-core/axe.min.js");
-
-interface Violation {
-  id: string;
-  impact: string;
-  help: string;
-  nodes: { target: string[]; failureSummary?: string }[];
-}
-
-async function axe(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: AXE });
-  const violations = await page.evaluate(async () => {
-    const run = (window as unknown as { axe: { run(ctx: Document, opts: object): Promise<{ violations: Violation[] }> } }).axe.run;
-    const r = await run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] } });
-    return r.violations;
-  });
-  return violations.flatMap((v) => v.nodes.map((n) => `${v.id} (${v.impact}): ${v.help} at ${n.target.join(" ")}: ${n.failureSummary ?? ""}`));
-}
 
 describe.skipIf(skipBrowser)("web page health", () => {
   const chrome = chromiumPerFile();

@@ -2,7 +2,7 @@
 // close code or the server's regular expression for room names.
 import { describe, expect, it } from "bun:test";
 import { ClientErrorCode, ErrorCode, HubbubError } from "hubbub/client";
-import { human } from "../public/errors.ts";
+import { human, removal } from "../public/errors.ts";
 
 describe("the page's wording of failures", () => {
   it("says what happened and what to do, without codes or patterns", () => {
@@ -15,8 +15,20 @@ describe("the page's wording of failures", () => {
       [new HubbubError(ErrorCode.Unauthorized, "your name comes from your token"), "Your name comes from your sign-in link, so it cannot be changed here."],
       [new HubbubError(ClientErrorCode.DeliveryUnknown, "…"), "This may or may not have been delivered. Check before sending it again."],
       [new HubbubError(ErrorCode.UnknownCommand, "unknown command /frob; try /help"), "Unknown command /frob; try /help."],
+      // Room refusals name the room as the page does.
+      [new HubbubError(ErrorCode.Forbidden, "only its author may change a message"), "You can only edit or delete your own messages."],
+      [new HubbubError(ErrorCode.Forbidden, "you may not join room vault"), "You may not join #vault."],
+      [new HubbubError(ErrorCode.Forbidden, "room den is moderated: only its moderators post"), "#den is moderated: only its moderators post."],
+      [new HubbubError(ErrorCode.Forbidden, "only the room's owner and moderators may do that"), "Only the room's owner and moderators may do that."],
+      [new HubbubError(ErrorCode.Forbidden, "a room keeps at most 1000 bans"), "A room keeps at most 1000 bans."],
+      [new HubbubError(ErrorCode.Banned, "you are banned from room den"), "You are banned from #den."],
+      [new HubbubError(ErrorCode.Muted, "you are muted in room den for 50 more seconds"), "You are muted in #den for 50 more seconds."],
+      [new HubbubError(ErrorCode.SlowMode, "room den is in slowmode: you may post again in 3 seconds"), "#den is in slowmode: you may post again in 3 seconds."],
     ];
     for (const [err, text] of cases) expect(human(err)).toBe(text);
+    const by = { id: "u1", name: "alice" };
+    expect(removal({ room: "den", reason: "kicked", by })).toBe("alice removed you from #den.");
+    expect(removal({ room: "den", reason: "banned", by })).toBe("alice banned you from #den.");
     // A final refusal names no close code; a server message without one of our wordings
     // (written for people, docs/protocol.md) is passed on as a sentence.
     expect(human(new HubbubError(ClientErrorCode.Refused, "the server refused the connection (4400 bad handshake parameter)"))).toBe("The server turned this connection away. Reload the page to try again.");

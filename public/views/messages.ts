@@ -6,7 +6,9 @@
 // messages raise a "New messages below" button. Near the top it asks for older messages and
 // keeps the reader's place when they arrive. Room messages show their stored state (stored.ts):
 // edits, tombstones, reaction chips and an actions bar; a line that changed is redrawn in place.
+// A room's changes (kind `room`: a kick, a new topic) are system lines, worded by describeChange.
 // One timeline per page: its state lives in the closure of createTimeline().
+import { describeChange } from "hubbub/client";
 import { clock, el } from "../dom.ts";
 import type { Conversation, Line, Me, PendingLine } from "../conversations.ts";
 import { avatar } from "./avatar.ts";
@@ -81,7 +83,8 @@ function noticeBody(text: string): Node {
 
 /** Whether the line is a message of ours (the user id, the same in every tab). */
 const isOwn = (l: Line, me: Me) => "from" in l && l.from.id === me.id;
-const isAction = (l: Line) => l.type === "message" && l.kind === "action";
+/** An action (`/me`) or a room change: a line of its own, never grouped. */
+const isAction = (l: Line) => l.type === "message" && l.kind !== "text";
 
 /** The same stored message, in a new state (the model replaced its line). */
 const sameMessage = (a: Line, b: Line | undefined) => a.type === "message" && b?.type === "message" && a.id === b.id && a.seq === b.seq;
@@ -135,6 +138,8 @@ export function createTimeline(list: HTMLOListElement, jump: HTMLButtonElement, 
   const line = (c: Conversation, l: Line, me: Me, cont: boolean): HTMLLIElement => {
     if (l.type === "notice") return el("li", { class: "line notice" }, time(l.ts), noticeBody(l.text));
     if (l.type === "pending") return pending(c, l, me);
+    // A change to the room (a kick, a topic): a system line in words, not a bubble.
+    if (l.type === "message" && l.kind === "room") return el("li", { class: "line notice room", "data-seq": String(l.seq) }, time(l.ts), el("span", { class: "text" }, describeChange(l)));
     const own = isOwn(l, me);
     const from = el("span", { class: "from" }, l.from.name);
     const you = own ? el("span", { class: "visually-hidden" }, " (you)") : null;

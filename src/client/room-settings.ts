@@ -69,36 +69,24 @@ function span(seconds: number): string {
   return `${n} ${unit}${n === 1 ? "" : "s"}`;
 }
 
+/** What each change on a member does, as a verb before their name (a table: the page's bundle is small). */
+const VERB: Record<string, string> = { invite: "invited", kick: "removed", ban: "banned", unban: "lifted the ban on", mute: "muted", unmute: "unmuted" };
+
 /** A room change as a line for people: "alice banned mallory for 10 minutes (flooding)". */
 export function describeChange(m: MessageFrame): string {
   const c = changeOf(m);
   const by = m.from.name;
-  if (c === null) return `${by} changed the room`;
+  if (c?.type === "topic") return c.text ? `${by} set the topic: ${c.text}` : `${by} cleared the topic`;
+  if (c?.type === "role") return c.role === "owner" ? `${by} gave the room to ${c.user.name}` : `${by} made ${c.user.name} a ${c.role}`;
+  if (c?.type === "mode") {
+    const parts: string[] = [];
+    if (c.visibility) parts.push(`made the room ${c.visibility}`);
+    if (c.moderated !== undefined) parts.push(c.moderated ? "let only moderators post" : "let everyone post");
+    if (c.slowmode !== undefined) parts.push(c.slowmode ? `set slowmode to ${span(c.slowmode)}` : "turned slowmode off");
+    return `${by} ${parts.join(", ") || "changed the room"}`;
+  }
+  if (c === null || !VERB[c.type]) return `${by} changed the room`;
   const reason = "reason" in c && c.reason ? ` (${c.reason})` : "";
   const term = "seconds" in c && c.seconds ? ` for ${span(c.seconds)}` : "";
-  switch (c.type) {
-    case "topic":
-      return c.text ? `${by} set the topic: ${c.text}` : `${by} cleared the topic`;
-    case "invite":
-      return `${by} invited ${c.user.name}`;
-    case "kick":
-      return `${by} removed ${c.user.name}${reason}`;
-    case "ban":
-      return `${by} banned ${c.user.name}${term}${reason}`;
-    case "unban":
-      return `${by} lifted the ban on ${c.user.name}`;
-    case "mute":
-      return `${by} muted ${c.user.name}${term}`;
-    case "unmute":
-      return `${by} unmuted ${c.user.name}`;
-    case "role":
-      return c.role === "owner" ? `${by} gave the room to ${c.user.name}` : c.role === "moderator" ? `${by} made ${c.user.name} a moderator` : `${by} made ${c.user.name} a member`;
-    case "mode": {
-      const parts: string[] = [];
-      if (c.visibility) parts.push(`made the room ${c.visibility}`);
-      if (c.moderated !== undefined) parts.push(c.moderated ? "let only moderators post" : "let everyone post");
-      if (c.slowmode !== undefined) parts.push(c.slowmode ? `set slowmode to ${span(c.slowmode)}` : "turned slowmode off");
-      return `${by} ${parts.join(", ") || "changed the room"}`;
-    }
-  }
+  return `${by} ${VERB[c.type]} ${c.user.name}${term}${reason}`;
 }
