@@ -41,6 +41,11 @@ export async function dispatch(line: string, { client, model, open, notice, pend
       notice(`In #${page.room}: ${page.users.map((u) => u.name).join(", ")}${more}`);
       return;
     }
+    if (p.name === "list") {
+      const page = await client.list(p.args || undefined);
+      notice(`Public rooms: ${page.rooms.map((r) => `#${r.room} (${r.count})${r.topic ? ` ${r.topic}` : ""}`).join(", ") || "none"}${page.next ? ` … /list ${page.next}` : ""}`);
+      return;
+    }
     if (p.name === "join" && p.args) {
       await client.join(p.args, { history: true });
       open(roomKey(client.rooms.find((r) => r === p.args.toLowerCase()) ?? p.args.toLowerCase()));

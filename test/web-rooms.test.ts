@@ -28,6 +28,8 @@ describe.skipIf(skipBrowser)("web page: rooms with owners", () => {
       expect(await page.locator("#messages li.room .text").last().textContent()).toBe("alice set the topic: Plans for today");
     }
     expect(await bob.locator("#messages li.msg").count()).toBe(0);
+    await say(bob, "/list");
+    await bob.locator("#messages li.notice", { hasText: "Public rooms: #lobby (2) Plans for today" }).waitFor();
     expect(await person(bob, "alice").getAttribute("data-role")).toBe("owner");
     expect(await bob.locator("#users .more").count()).toBe(0);
     expect(await shownUsers(bob)).toEqual(["alice", "bob"]);
