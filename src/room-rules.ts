@@ -72,7 +72,7 @@ function rankOf(s: RoomState | null, a: Actor): number {
 }
 
 /** Whether a ban or mute entry holds at `now`. */
-function holds(until: number | undefined, now: number): boolean {
+export function holds(until: number | undefined, now: number): boolean {
   return until !== undefined && (until === 0 || until > now);
 }
 

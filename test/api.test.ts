@@ -170,9 +170,9 @@ describe("server API: rooms", () => {
     const rest = await api(app, "GET", `/rooms/den/members?limit=2&after=${first.body.next}`);
     expect([...first.body.users, ...rest.body.users]).toEqual(all.body.users);
     expect(rest.body.next).toBeUndefined();
-    expect((await api(app, "GET", "/rooms")).body).toEqual({ rooms: [{ room: "den", count: 3 }, { room: "yard", count: 1 }] });
-    expect((await api(app, "GET", "/rooms?limit=1")).body).toEqual({ rooms: [{ room: "den", count: 3 }], next: "den" });
-    expect((await api(app, "GET", "/rooms?cursor=den")).body).toEqual({ rooms: [{ room: "yard", count: 1 }] });
+    expect((await api(app, "GET", "/rooms")).body).toEqual({ rooms: [{ room: "den", count: 3, visibility: "public" }, { room: "yard", count: 1, visibility: "public" }] });
+    expect((await api(app, "GET", "/rooms?limit=1")).body).toEqual({ rooms: [{ room: "den", count: 3, visibility: "public" }], next: "den" });
+    expect((await api(app, "GET", "/rooms?cursor=den")).body).toEqual({ rooms: [{ room: "yard", count: 1, visibility: "public" }] });
     await Promise.all(clients.map((c) => c.close()));
   });
 

@@ -5,22 +5,13 @@ import { describe, expect, it } from "bun:test";
 import type { Config } from "../src/config.ts";
 import type { MessageFrame, ServerFrame } from "../src/shared/protocol.ts";
 import { roomChange } from "../src/shared/roles.ts";
-import { TestClient, eventually, startServer, tempDir, type Joined } from "./helpers.ts";
+import { TestClient, eventually, startStoreServer, tempDir, type Joined } from "./helpers.ts";
 
 type Client = TestClient & Joined;
 
 for (const store of ["memory", "sqlite"] as const) {
   describe(`rooms with owners (STORE=${store})`, () => {
-    async function server(over: Partial<Config> = {}, dir = tempDir()) {
-      const app = await startServer({ store, dataDir: store === "sqlite" ? dir.path : "", presenceIntervalMs: 5, ...over });
-      return Object.assign(app, {
-        dir,
-        async [Symbol.asyncDispose]() {
-          await app.shutdown();
-          dir[Symbol.dispose]();
-        },
-      });
-    }
+    const server = (over: Partial<Config> = {}, dir?: { path: string }) => startStoreServer(store, over, dir);
     const join = (app: { wsUrl: string }, name: string, room = "den") => TestClient.join(app as never, { name, room }) as Promise<Client>;
 
     it("makes the first member the owner, and tells every joiner the room's settings and roles", async () => {
