@@ -184,6 +184,11 @@ for (const store of ["memory", "sqlite"] as const) {
       expect(await bob.request({ type: "mode", room: "den", visibility: "private" })).toMatchObject({ code: "forbidden" });
       expect(await bob.request({ type: "role", room: "den", user: "dave", role: "moderator" })).toMatchObject({ code: "forbidden" });
       expect(await bob.request({ type: "mute", room: "den", user: "dave" })).toMatchObject({ type: "ok" });
+      // Lifting a mute is acting on its holder: a muted moderator cannot lift its own, nor can its peers.
+      expect(await alice.request({ type: "mute", room: "den", user: "carol" })).toMatchObject({ type: "ok" });
+      expect(await carol.request({ type: "unmute", room: "den", user: "carol" })).toMatchObject({ code: "forbidden", message: "you cannot do that to yourself" });
+      expect(await bob.request({ type: "unmute", room: "den", user: "carol" })).toMatchObject({ code: "forbidden" });
+      expect(await alice.request({ type: "unmute", room: "den", user: "carol" })).toMatchObject({ type: "ok" });
       // Moderators delete anyone's message; nobody changes the room's record of its changes.
       const said = await alice.chat("owner's words", "den");
       expect(await bob.request({ type: "delete", room: "den", id: said.id })).toMatchObject({ type: "ok" });
