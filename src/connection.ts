@@ -77,6 +77,7 @@ export function handleFrame(services: Services, s: Session, data: string | Buffe
     case "nick":
       return run(s, "request", f.ref, () => names.rename(s, f.name, f.ref));
     case "who":
+      if (f.id !== undefined || f.name !== undefined) return run(s, "request", f.ref, () => rooms.lookup(s, f.room, f, f.ref));
       return run(s, "request", f.ref, () => rooms.who(s, f.room, f.after, f.limit, f.ref));
     case "history":
       return run(s, "request", f.ref, () => rooms.history(s, f.room, f, f.ref));

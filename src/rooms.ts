@@ -6,6 +6,7 @@ import { andThen, type Awaitable } from "./awaitable.ts";
 import type { Engine, HistoryPage, HistoryQuery, MemberPage, MessageDraft, Published, RoomPage, SendKey } from "./engine/engine.ts";
 import type { Hub } from "./hub.ts";
 import type { ReadMarkerStore } from "./read-markers.ts";
+import { nameKey } from "./name-key.ts";
 import { largeFirstPage } from "./presence-tiers.ts";
 import type { RoomAccess } from "./room-access.ts";
 import { roomInfo, type RoomState } from "./room-rules.ts";
@@ -66,11 +67,9 @@ export class Rooms {
     return this.engine.history.page(room, query);
   }
 
-  /** Whether user `userId` is in `room` on any node (reads the member list page by page). */
+  /** Whether user `userId` is in `room` on any node (one look-up, whatever the room's size). */
   has(room: string, userId: string): Awaitable<boolean> {
-    const from = (after?: string): Awaitable<boolean> =>
-      andThen(this.members(room, after), (p) => p.users.some((u) => u.id === userId) || (p.next !== undefined && from(p.next)));
-    return from();
+    return andThen(this.engine.presence.find(room, userId), (p) => p.users.length > 0);
   }
 
   /** A page of the rooms with members, across the cluster, ordered by name. */
@@ -183,6 +182,23 @@ export class Rooms {
     return andThen(this.access?.state(room), (state = null) =>
       andThen(this.engine.history.position(room), (pos) =>
         andThen(this.members(room, after, limit), (page) => s.send(usersFrame(room, pos, page, ref, undefined, false, this.info(s, state)))),
+      ),
+    );
+  }
+
+  /**
+   * `who {room, id}` or `who {room, name}`: the one user asked for, found without paging (a
+   * large room's list is too long to search on the client), with the room's count; `users` is
+   * empty when that user is not in the room. A name is compared on its key, as everywhere.
+   */
+  lookup(s: Session, raw: string, user: { id?: string; name?: string }, ref?: Ref): Awaitable<void> {
+    const room = this.memberRoom(s, raw, ref);
+    if (room === null) return;
+    const id = user.id ?? andThen(this.engine.names.lookup(nameKey(user.name ?? "")), (m) => m?.id ?? null);
+    return andThen(this.engine.history.position(room), (pos) =>
+      andThen(id, (userId) =>
+        // Nobody holds the name: the answer is the count alone (a page of no members).
+        andThen(userId === null ? this.members(room, undefined, 0) : this.engine.presence.find(room, userId), (page) => s.send(usersFrame(room, pos, page, ref))),
       ),
     );
   }

@@ -269,6 +269,8 @@ describe("server API: bad input", () => {
       ["POST", "/rooms/den/messages", [], {}, 400, ErrorCode.InvalidMessage],
       ["POST", "/rooms/den/messages", { text: 7 }, {}, 400, ErrorCode.InvalidMessage],
       ["POST", "/rooms/den/messages", { text: "hi", extra: 1 }, {}, 400, ErrorCode.InvalidMessage],
+      // Only a room's own changes are `room` messages (moderation.ts): a backend cannot forge one.
+      ["POST", "/rooms/den/messages", { text: "{}", kind: "room" }, {}, 400, ErrorCode.InvalidMessage],
       ["POST", "/rooms/den/messages", { text: "   " }, {}, 400, ErrorCode.InvalidMessage],
       ["POST", "/rooms/den/messages", { text: "x".repeat(11) }, {}, 400, ErrorCode.TextTooLong],
       ["POST", "/rooms/den/messages", {}, {}, 400, ErrorCode.InvalidMessage],

@@ -189,6 +189,11 @@ export interface PresenceStore {
   leave(room: string, member: Member): Awaitable<void>;
   /** One page of the room's members, ordered by id. */
   page(room: string, after: string | undefined, limit: number): Awaitable<MemberPage>;
+  /**
+   * The room's count and user `userId` as the page's one member (`users` empty when the user is
+   * not in the room): a look-up whose cost does not grow with the room (`who {room, id}`).
+   */
+  find(room: string, userId: string): Awaitable<MemberPage>;
   /** Up to `limit` rooms with at least one member on any node, named after `after`, with their member counts. */
   rooms(after: string | undefined, limit: number): Awaitable<RoomPage>;
 }

@@ -103,6 +103,12 @@ class MemoryPresence implements PresenceStore {
     return this.byRoom.get(room)?.page(after, limit) ?? { count: 0, users: [] };
   }
 
+  find(room: string, userId: string): MemberPage {
+    const list = this.byRoom.get(room);
+    const m = list?.get(userId);
+    return { count: list?.size ?? 0, users: m ? [m] : [] };
+  }
+
   /** Sorted at each call: cheap for thousands of rooms, and the server API is not a hot path. */
   rooms(after: string | undefined, limit: number): RoomPage {
     const names = [...this.byRoom.keys()].filter((r) => after === undefined || r > after).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));

@@ -31,20 +31,24 @@ export const CloseCode = {
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
-/** Reason strings sent with our close codes (at most 123 bytes each, per RFC 6455). */
-export const CloseReason: Record<CloseCode, string> = {
-  [CloseCode.Normal]: "normal closure",
-  [CloseCode.GoingAway]: "server shutting down",
-  [CloseCode.Abuse]: "repeated abuse",
-  [CloseCode.TooBig]: "message too big",
-  [CloseCode.SlowConsumer]: "slow consumer",
-  [CloseCode.BadHandshake]: "bad handshake parameter",
-  [CloseCode.NameTaken]: "name taken",
-  [CloseCode.Unauthorized]: "unauthorized",
-  [CloseCode.Idle]: "idle timeout",
-  [CloseCode.TryAgainLater]: "try again later",
-  [CloseCode.Disconnected]: "disconnected by the server",
-};
+/**
+ * Reason strings sent with our close codes (at most 123 bytes each, per RFC 6455). Keyed by the
+ * numbers themselves, so that a bundle without the server (the web page) can leave the table out:
+ * a computed key (`[CloseCode.Normal]`) reads CloseCode, which a bundler must assume has effects.
+ */
+export const CloseReason = {
+  1000: "normal closure",
+  1001: "server shutting down",
+  1008: "repeated abuse",
+  1009: "message too big",
+  4008: "slow consumer",
+  4400: "bad handshake parameter",
+  4409: "name taken",
+  4401: "unauthorized",
+  4000: "idle timeout",
+  1013: "try again later",
+  4403: "disconnected by the server",
+} satisfies Record<CloseCode, string>;
 
 /** Codes carried by `error` frames. After an error the connection stays open unless a close follows. */
 export const ErrorCode = {

@@ -34,13 +34,19 @@ export const DirectFrame = z.object({ type: z.literal("direct"), to: RawName, te
 export const JoinFrame = z.object({ type: z.literal("join"), room: RawName, since: Seq.optional(), epoch: Epoch.optional(), ref: Ref.optional() });
 export const LeaveFrame = z.object({ type: z.literal("leave"), room: RawName, ref: Ref.optional() });
 export const NickFrame = z.object({ type: z.literal("nick"), name: RawName, ref: Ref.optional() });
-export const WhoFrame = z.object({
-  type: z.literal("who"),
-  room: RawName,
-  after: z.string().max(MAX_CURSOR_LENGTH).optional(),
-  limit: z.number().int().min(1).max(MAX_WHO_LIMIT).optional(),
-  ref: Ref.optional(),
-});
+/** A page of members (`after`, `limit`), or the look-up of one user by `id` or by `name`. */
+export const WhoFrame = z
+  .object({
+    type: z.literal("who"),
+    room: RawName,
+    after: z.string().max(MAX_CURSOR_LENGTH).optional(),
+    limit: z.number().int().min(1).max(MAX_WHO_LIMIT).optional(),
+    id: z.string().min(1).max(MAX_CURSOR_LENGTH).optional(),
+    name: RawName.optional(),
+    ref: Ref.optional(),
+  })
+  .refine((f) => f.id === undefined || f.name === undefined, { message: "give `id` or `name`, not both", path: ["id"] })
+  .refine((f) => (f.id === undefined && f.name === undefined) || f.after === undefined, { message: "a look-up (`id`, `name`) takes no `after`", path: ["after"] });
 export const HistoryRequestFrame = z
   .object({
     type: z.literal("history"),
@@ -176,6 +182,8 @@ export const PresenceFrame = z.object({
   leaves: z.array(Member),
   count: z.number().int().min(0).optional(),
   large: z.boolean().optional(),
+  /** Renames in a large room (which sends no diffs): update the entries held for these ids, add none. */
+  renames: z.array(Member).optional(),
 });
 /** `room`: a change to the room (room-rules.ts): `text` is its JSON (shared/roles.ts RoomChange), `from` who made it. */
 export const MessageKind = z.enum(["text", "action", "room"]);

@@ -5,6 +5,9 @@ import { MAX_SUB_LENGTH } from "../../auth.ts";
 import { MAX_CID_LENGTH, MAX_CURSOR_LENGTH, MAX_HISTORY_LIMIT, MAX_RAW_NAME_LENGTH, MAX_ROOMS_PER_CONNECTION, MAX_WHO_LIMIT } from "../../shared/limits.ts";
 import { BanFrame, KickFrame, Member, MessageFrame, MessageKind, ModeFrame, MuteFrame, RoleFrame, TopicFrame, VisibilityName } from "../../shared/protocol.ts";
 
+/** What a backend may post: not `room`, which only a room's own changes are (moderation.ts). */
+const PostKind = MessageKind.exclude(["room"]);
+
 /** The longest token the API mints, in seconds (30 days). */
 export const MAX_TOKEN_TTL_S = 30 * 24 * 3600;
 /** A token's lifetime when the request names none, in seconds (1 hour). */
@@ -35,7 +38,7 @@ const limitParam = (max: number) =>
 // ---- requests -------------------------------------------------------------------------------
 
 export const PostRoomMessage = z
-  .object({ text: Text, from: From.optional(), cid: Cid.optional(), kind: MessageKind.optional().describe("`action` shows as /me (default `text`)") })
+  .object({ text: Text, from: From.optional(), cid: Cid.optional(), kind: PostKind.optional().describe("`action` shows as /me (default `text`)") })
   .strict();
 export const PostUserMessage = z.object({ text: Text, from: From.optional(), cid: Cid.optional() }).strict();
 export const Disconnect = z.object({ reason: z.string().max(MAX_REASON_LENGTH).optional().describe("the close reason the user's connections get (cut to 123 bytes)") }).strict();
