@@ -10,7 +10,7 @@ import type { Hub } from "./hub.ts";
 import type { Messages } from "./messages.ts";
 import { nameKey, normalizeName } from "./names.ts";
 import { RoomAccess } from "./room-access.ts";
-import type { Action, Actor, Refusal } from "./room-rules.ts";
+import type { Action, Actor, Refusal, RoomState } from "./room-rules.ts";
 import type { Rooms } from "./rooms.ts";
 import { ErrorCode } from "./shared/codes.ts";
 import { ROOMS_PAGE } from "./shared/limits.ts";
@@ -18,7 +18,11 @@ import type { Member, Ref, RoomActionFrame, RoomsFrame } from "./shared/protocol
 import { encode } from "./shared/protocol.ts";
 import type { Session } from "./session.ts";
 
-export type ActionOutcome = { ok: true } | ({ ok: false } & Refusal);
+/** `changed`: false when the action changed nothing (a ban of someone banned): nothing is recorded then. */
+export type ActionOutcome = { ok: true; changed: boolean } | ({ ok: false } & Refusal);
+
+/** A room of a listing with its state (null: it has none, so it is public). */
+export type ListedRoom = { room: string; count: number; state: RoomState | null };
 
 /** A room action as a frame or the API gives it: the target still a name or a user id. */
 export type ActionRequest = RoomActionFrame extends infer F ? (F extends RoomActionFrame ? Omit<F, "room" | "ref"> : never) : never;
@@ -46,8 +50,8 @@ export class Moderation {
       if (action === null) return { ok: false, code: ErrorCode.NoSuchUser, message: `no connected user is called ${(request as { user: string }).user.slice(0, 64)}` };
       return andThen(this.access.change(room, actor, action), (d): Awaitable<ActionOutcome> => {
         if (!d.ok) return d;
-        if (d.next === null) return { ok: true };
-        return andThen(this.effects(room, actor.member, action), () => ({ ok: true }) as const);
+        if (d.next === null) return { ok: true, changed: false };
+        return andThen(this.effects(room, actor.member, action), () => ({ ok: true, changed: true }) as const);
       });
     });
   }
@@ -92,18 +96,25 @@ export class Moderation {
 
   /** One page of rooms with members, the private ones left out (the page may then hold fewer). */
   publicRooms(cursor: string | undefined, limit: number): Awaitable<RoomsFrame> {
+    return andThen(this.roomsWithStates(cursor, limit), ({ rooms: all, next }) => {
+      const rooms: RoomsFrame["rooms"] = [];
+      for (const { room, count, state } of all) {
+        if (state?.visibility === "private") continue;
+        rooms.push(state?.topic ? { room, count, topic: state.topic } : { room, count });
+      }
+      return next === undefined ? { type: "list", rooms } : { type: "list", rooms, next };
+    });
+  }
+
+  /** One page of rooms with members, each with its state: every room, the private ones too (the server API's listing). */
+  roomsWithStates(cursor: string | undefined, limit: number): Awaitable<{ rooms: ListedRoom[]; next?: string }> {
     return andThen(this.rooms.list(cursor, limit), (page) => {
       const states = page.rooms.map((r) => this.access.state(r.room));
-      const listed = (all: Awaited<(typeof states)[number]>[]): RoomsFrame => {
-        const rooms: RoomsFrame["rooms"] = [];
-        page.rooms.forEach((r, i) => {
-          const st = all[i];
-          if (st?.visibility === "private") return;
-          rooms.push(st?.topic ? { room: r.room, count: r.count, topic: st.topic } : { room: r.room, count: r.count });
-        });
-        return page.next === undefined ? { type: "list", rooms } : { type: "list", rooms, next: page.next };
+      const listed = (all: (RoomState | null)[]) => {
+        const rooms = page.rooms.map((r, i) => ({ room: r.room, count: r.count, state: all[i] ?? null }));
+        return page.next === undefined ? { rooms } : { rooms, next: page.next };
       };
-      return states.some((x) => x instanceof Promise) ? Promise.all(states).then(listed) : listed(states as Awaited<(typeof states)[number]>[]);
+      return states.some((x) => x instanceof Promise) ? Promise.all(states).then(listed) : listed(states as (RoomState | null)[]);
     });
   }
 

@@ -21,7 +21,7 @@ type Entered = { ok: true; state: RoomState } | ({ ok: false } & Refusal);
 
 export class RoomAccess {
   /** room → its state and when it was read (ms). Only for a shared store (Redis): a local one answers at once. */
-  private readonly cache: Map<string, { state: RoomState | null; at: number }> | null;
+  private readonly cache: Map<string, { state: RoomState; at: number }> | null;
 
   constructor(
     private readonly engine: Engine,
@@ -42,7 +42,12 @@ export class RoomAccess {
     if (c === null) return this.engine.states.get(room);
     const hit = c.get(room);
     if (hit && Date.now() - hit.at < STATE_CACHE_MS) return hit.state;
-    return andThen(this.engine.states.get(room), (state) => this.remember(room, state));
+    // An expired entry goes before the read: kept, it would outrank (by version) what the store
+    // says now, for good, once Redis lost its data and versions count from 1 again.
+    if (hit) c.delete(room);
+    // A miss is not cached: a room's first join (on any node) makes its state without telling the
+    // other nodes, so a cached "no state" would hide the new owner (and serve a stale view) here.
+    return andThen(this.engine.states.get(room), (state) => (state === null ? null : this.remember(room, state)));
   }
 
   /**
@@ -111,14 +116,12 @@ export class RoomAccess {
     if (!had || had.v <= msg.state.v) this.remember(msg.room, msg.state);
   }
 
-  private remember(room: string, state: RoomState): RoomState;
-  private remember(room: string, state: RoomState | null): RoomState | null;
-  private remember(room: string, state: RoomState | null): RoomState | null {
+  private remember(room: string, state: RoomState): RoomState {
     const c = this.cache;
     if (c === null) return state;
     const had = c.get(room)?.state;
     // A read that raced a change keeps the later version.
-    const keep = had && state && had.v > state.v ? had : state;
+    const keep = had && had.v > state.v ? had : state;
     c.delete(room);
     c.set(room, { state: keep, at: Date.now() });
     if (c.size > MAX_CACHED_STATES) c.delete(c.keys().next().value!);

@@ -72,7 +72,7 @@ function rankOf(s: RoomState | null, a: Actor): number {
 }
 
 /** Whether a ban or mute entry holds at `now`. */
-function holds(until: number | undefined, now: number): boolean {
+export function holds(until: number | undefined, now: number): boolean {
   return until !== undefined && (until === 0 || until > now);
 }
 
@@ -138,9 +138,11 @@ export function decide(s: RoomState, a: Actor, action: Action, now: number): Dec
     next.roles[target] = "member";
     return done(true);
   }
+  // Lifting a penalty is acting on its holder too: a moderator the owner muted may not unmute
+  // itself (nor another moderator), and an owner the server muted stays muted.
+  if (targetRank >= rank) return deny(target === a.member.id ? "you cannot do that to yourself" : `${action.user.name} has a role equal to or above yours`);
   if (action.type === "unban") return done(delete next.bans[target] && s.bans[target] !== undefined);
   if (action.type === "unmute") return done(delete next.mutes[target] && s.mutes[target] !== undefined);
-  if (targetRank >= rank) return deny(target === a.member.id ? "you cannot do that to yourself" : `${action.user.name} has a role equal to or above yours`);
   switch (action.type) {
     case "kick":
       if (!reasonOk(action.reason)) return invalid(`a reason is at most ${MAX_REASON_LENGTH} characters`);

@@ -109,7 +109,7 @@ export class Session extends SerialQueue {
   private strikes: TokenBucket | null = null;
   /** The rooms a token allows (its `rooms` claim: names and `prefix*` patterns); null = any room. */
   private allowedRooms_: readonly string[] | null = null;
-  /** Who the token says: 1 = a token's user, 2 = an admin (its `admin` claim). 0: a guest. */
+  /** Who the token says: 1 = a token's user, 3 = an admin (its `admin` claim). 0: a guest. */
   private privileges = 0;
   /** `member`, kept while the id and name are unchanged: engines store it, so one object serves them all. */
   private memberCache: Member | null = null;
