@@ -90,7 +90,7 @@ export interface Conversations {
   fail(c: Conversation, line: PendingLine, error: string): void;
   /** Raises a room's read marker (from this tab, another, or the server). */
   setLastRead(c: Conversation, seq: number): void;
-  /** Messages from others after the read marker (rooms), or unread direct messages. */
+  /** Messages from others after the read marker (rooms; room changes never count), or unread direct messages. */
   unread(c: Conversation): number;
   /** How many of the unread lines mention the user. */
   unreadMentions(c: Conversation): number;
@@ -159,11 +159,15 @@ export function createConversations(changed: () => void, me: () => Me, messages:
     changed();
   };
 
-  /** A room's messages from others after the read marker (seq order: read from the end). */
+  /**
+   * A room's messages from others after the read marker (seq order: read from the end). A room's
+   * change (kind `room`: a topic, a kick) is a system line, not news from a person: it is never
+   * unread, and a topic that names the user is no mention.
+   */
   const unreadOf = (c: Conversation): MessageFrame[] => {
     const ms = messages(c.name);
     const out: MessageFrame[] = [];
-    for (let i = ms.length - 1; i >= 0 && ms[i]!.seq > c.lastRead; i--) if (!isOwn(ms[i]!)) out.push(ms[i]!);
+    for (let i = ms.length - 1; i >= 0 && ms[i]!.seq > c.lastRead; i--) if (!isOwn(ms[i]!) && ms[i]!.kind !== "room") out.push(ms[i]!);
     return out;
   };
   const unread = (c: Conversation) => (c.type === "dm" ? c.dmUnread : unreadOf(c).length);

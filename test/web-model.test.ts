@@ -54,6 +54,15 @@ describe("the page's model", () => {
     expect([model.unread(room), model.unreadMentions(room)]).toEqual([0, 0]);
   });
 
+  it("never counts a room's changes as unread, nor a topic that names the user as a mention", () => {
+    const { sdk, model, room } = setup();
+    sdk.push(msg(1), { ...msg(2, JSON.stringify({ type: "topic", text: "ask @me" })), kind: "room" });
+    model.setLastRead(room, 1);
+    expect([model.unread(room), model.unreadMentions(room)]).toEqual([0, 0]);
+    sdk.push(msg(3, "hi @me"));
+    expect([model.unread(room), model.unreadMentions(room)]).toEqual([1, 1]);
+  });
+
   it("keeps what a room showed before a server restart, stale, above the new epoch's messages", () => {
     const { sdk, model, room } = setup();
     sdk.push(msg(1, "old one"), msg(2, "old two"));

