@@ -78,6 +78,7 @@ const resend = new WeakMap<PendingLine, () => Promise<unknown>>();
 const loadingOlder = new Set<string>();
 const timeline = createTimeline(byId<HTMLOListElement>("messages"), byId<HTMLButtonElement>("jump"), {
   me,
+  moderates: (c) => c.type === "room" && !!client && client.settings(c.name).role !== "member",
   atBottom: () => markRead(),
   needOlder: (c) => loadOlder(c),
   retry: (c, line) => {

@@ -43,4 +43,45 @@ describe.skipIf(skipBrowser)("web page: moderation", () => {
     expect(await badge(page, "den").textContent()).toBe("@1");
     await page.context().close();
   }, 30_000);
+
+  it("offers Delete on anyone's message to a moderator or owner, on their own only to a member, and no actions on a room change", async () => {
+    await using app = await startServer({ presenceIntervalMs: 10 });
+    await using owner = await sdkClient(app, { name: "owner", rooms: ["den"] });
+    await using bob = await sdkClient(app, { name: "bob", rooms: ["den"] });
+    const page = await openChat(chrome.browser, app.httpUrl, "alice");
+    page.setDefaultTimeout(5000);
+    await say(page, "/join den");
+    await page.waitForFunction(() => document.querySelector("#title")?.textContent === "#den");
+    await owner.setTopic("den", "house rules");
+    await bob.send("bob's words", "den");
+    await say(page, "alice's words");
+    await confirmed(page, "alice's words").waitFor();
+    const reactions = ["👍", "❤️", "😂"];
+    // A member: Edit and Delete on their own message, reactions only on another's.
+    expect(await actions(page, "alice's words")).toEqual([...reactions, "Edit", "Delete"]);
+    expect(await actions(page, "bob's words")).toEqual(reactions);
+    // A room change is a system line: no reactions, no Edit, no Delete.
+    await page.locator("#messages li.room", { hasText: "house rules" }).waitFor();
+    expect(await page.locator("#messages li.room button").count()).toBe(0);
+
+    // Made a moderator: Delete on everyone's messages at once (the lines drawn already too), Edit still only on their own.
+    await owner.setRole("den", "alice", "moderator");
+    await page.waitForFunction(() => document.querySelectorAll("#messages li.msg [data-action=delete]").length === 2);
+    expect(await actions(page, "bob's words")).toEqual([...reactions, "Delete"]);
+    expect(await actions(page, "alice's words")).toEqual([...reactions, "Edit", "Delete"]);
+    expect(await page.locator("#messages li.room button").count()).toBe(0);
+    await confirmed(page, "bob's words").hover();
+    await confirmed(page, "bob's words").locator("[data-action=delete]").click();
+    await page.locator("#messages li.deleted").waitFor();
+
+    // A member again: Delete only on their own.
+    await bob.send("bob again", "den");
+    await confirmed(page, "bob again").waitFor();
+    expect(await actions(page, "bob again")).toEqual([...reactions, "Delete"]);
+    await owner.setRole("den", "alice", "member");
+    await page.waitForFunction(() => document.querySelectorAll("#messages li.msg [data-action=delete]").length === 1);
+    expect(await actions(page, "bob again")).toEqual(reactions);
+    expect(await actions(page, "alice's words")).toEqual([...reactions, "Edit", "Delete"]);
+    await page.context().close();
+  }, 30_000);
 });

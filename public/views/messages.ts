@@ -6,7 +6,8 @@
 // messages raise a "New messages below" button. Near the top it asks for older messages and
 // keeps the reader's place when they arrive. Room messages show their stored state (stored.ts):
 // edits, tombstones, reaction chips and an actions bar; a line that changed is redrawn in place.
-// A room's changes (kind `room`: a kick, a new topic) are system lines, worded by describeChange.
+// A room's changes (kind `room`: a kick, a new topic) are system lines, worded by describeChange,
+// with no actions (the server refuses any change to them).
 // One timeline per page: its state lives in the closure of createTimeline().
 import { describeChange } from "hubbub/client";
 import { clock, el } from "../dom.ts";
@@ -17,6 +18,8 @@ import { actionsBar, editedMark, isDeleted, reactionChips, tombstone, type LineA
 
 export interface TimelineHost {
   me(): Me;
+  /** Whether the user moderates room `c` (an owner or a moderator): Delete on everyone's messages. */
+  moderates(c: Conversation): boolean;
   /** The reader reached the top of `c`: fetch older messages if there are any. */
   needOlder(c: Conversation): void;
   /** The reader is at the bottom of `c` now (mark it read). */
@@ -108,6 +111,8 @@ export function createTimeline(list: HTMLOListElement, jump: HTMLButtonElement, 
   let drawnDivider: number | null = null;
   let stuck = true;
   let forceEnd = false;
+  /** Whether the user moderated the conversation when it was drawn: a new role means a redraw. */
+  let mod = false;
 
   const toEnd = () => {
     list.scrollTop = list.scrollHeight;
@@ -148,7 +153,7 @@ export function createTimeline(list: HTMLOListElement, jump: HTMLButtonElement, 
     const cls = ["line msg", own && "own", !stored && "direct", cont && "cont", !own && me.name !== null && mentions(l.text, me.name) && "mentioned", deleted && "deleted", stored?.kind === "action" && !deleted && "action"].filter(Boolean).join(" ");
     const attrs = { class: cls, "data-seq": stored ? String(stored.seq) : undefined, "data-id": stored?.id };
     // Stored messages: the tombstone or "(edited)", reaction chips, and the actions bar.
-    const extras = stored && !("stale" in stored) ? [reactionChips(stored, me.id), actionsBar(stored, own)] : [];
+    const extras = stored && !("stale" in stored) ? [reactionChips(stored, me.id), actionsBar(stored, own, own || mod)] : [];
     const mark = stored && editedMark(stored);
     if (stored?.kind === "action" && !deleted) return el("li", attrs, avatar(l.from), time(l.ts), el("span", { class: "text" }, "* ", from, you, " ", ...renderText(l.text, me.name), mark), ...extras);
     const text = deleted ? tombstone() : el("div", { class: "text" }, ...renderText(l.text, me.name), mark);
@@ -198,8 +203,10 @@ export function createTimeline(list: HTMLOListElement, jump: HTMLButtonElement, 
     }
     lines = next;
     const switched = c !== shown;
+    const wasMod = mod;
+    mod = host.moderates(c);
     // Lines that only changed state (an edit, a delete, a reaction) are redrawn in place.
-    const appendOnly = !switched && c.divider === drawnDivider && drawn.length <= lines.length && drawn.every((d, i) => (d.line === lines[i] || sameMessage(d.line, lines[i])) && (d.line.type !== "pending" || d.line.error === d.error));
+    const appendOnly = !switched && mod === wasMod && c.divider === drawnDivider && drawn.length <= lines.length && drawn.every((d, i) => (d.line === lines[i] || sameMessage(d.line, lines[i])) && (d.line.type !== "pending" || d.line.error === d.error));
     const added = appendOnly ? lines.length - drawn.length : 0;
     const at: HTMLLIElement[] = [];
     if (appendOnly) {

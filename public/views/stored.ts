@@ -1,7 +1,8 @@
 // The parts of a room message that come from the durable store: its text as it stands (a
 // tombstone once deleted, "(edited)" once edited), its reaction chips (a count each, pressed when
 // the reader is among them; a click toggles), and the actions it offers on hover, focus or a tap:
-// quick reactions for everyone, Edit and Delete on the reader's own. Buttons carry data-action
+// quick reactions for everyone, Edit on the reader's own, Delete on the reader's own and, for
+// the room's moderators and owners, on anyone's (the server allows it). Buttons carry data-action
 // (and data-emoji); the list handles their clicks once, by delegation.
 import type { MessageFrame } from "hubbub/client";
 import { el } from "../dom.ts";
@@ -39,8 +40,8 @@ export function reactionChips(m: MessageFrame, me: string | null): HTMLElement |
   );
 }
 
-/** The actions bar of a message line (none on a tombstone). */
-export function actionsBar(m: MessageFrame, own: boolean): HTMLElement | null {
+/** The actions bar of a message line (none on a tombstone); `del`: the reader may delete it. */
+export function actionsBar(m: MessageFrame, own: boolean, del: boolean): HTMLElement | null {
   if (isDeleted(m)) return null;
   const act = (action: LineAction, label: string, text: string, emoji?: string) => el("button", { type: "button", class: "act", "data-action": action, "data-emoji": emoji, "aria-label": label, title: label }, text);
   return el(
@@ -48,6 +49,6 @@ export function actionsBar(m: MessageFrame, own: boolean): HTMLElement | null {
     { class: "msg-actions", role: "toolbar", "aria-label": "Message actions" },
     ...QUICK_REACTIONS.map((e) => act("react", `React with ${e}`, e, e)),
     own ? act("edit", "Edit message", "Edit") : null,
-    own ? act("delete", "Delete message", "Delete") : null,
+    del ? act("delete", "Delete message", "Delete") : null,
   );
 }
