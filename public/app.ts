@@ -334,11 +334,11 @@ ui.find.addEventListener("submit", (e) => {
   }, report);
 });
 // The person menu's entries, on the room on screen.
-installMenu(ui.users, byId("menu"), () => client?.settings(shownRoom()).role === "owner", (act, name) => {
+installMenu(ui.users, byId("menu"), () => client?.settings(shownRoom()).role === "owner", (act, name, seconds) => {
   const c = client;
   const room = shownRoom();
   if (!c || !room) return;
-  const done = act === "kick" ? c.kick(room, name) : act === "ban" ? c.ban(room, name) : act === "mute" ? c.mute(room, name) : c.setRole(room, name, act === "op" ? "moderator" : "member");
+  const done = act === "kick" ? c.kick(room, name) : act === "ban" ? c.ban(room, name, { seconds }) : act === "mute" ? c.mute(room, name, { seconds }) : c.setRole(room, name, act === "op" ? "moderator" : "member");
   done.catch(report);
 });
 window.addEventListener("online", () => client?.reconnectNow());

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "bun:test";
 import type { Page } from "playwright-core";
 import { startServer } from "./helpers.ts";
-import { axe, chromiumPerFile, confirmed, openChat, say, skipBrowser } from "./browser.ts";
+import { PHONE, axe, chromiumPerFile, confirmed, openChat, say, skipBrowser } from "./browser.ts";
 import { sdkClient } from "./sdk.ts";
 
 const badge = (page: Page, room: string) => page.locator(`#rooms [data-key="#${room}"] .unread`);
@@ -82,6 +82,46 @@ describe.skipIf(skipBrowser)("web page: moderation", () => {
     await page.waitForFunction(() => document.querySelectorAll("#messages li.msg [data-action=delete]").length === 1);
     expect(await actions(page, "bob again")).toEqual(reactions);
     expect(await actions(page, "alice's words")).toEqual([...reactions, "Edit", "Delete"]);
+    await page.context().close();
+  }, 30_000);
+
+  it("opens the person menu from the keyboard, closes it on Escape with the focus back on its button, and bans or mutes for an hour", async () => {
+    await using app = await startServer({ presenceIntervalMs: 10 });
+    const page = await openChat(chrome.browser, app.httpUrl, "alice", PHONE);
+    page.setDefaultTimeout(5000);
+    await using bob = await sdkClient(app, { name: "bob", rooms: ["lobby"] });
+    await page.click("#open-people");
+    await page.locator("#people.open").waitFor();
+    const more = page.locator('#users .more[aria-label="Actions for bob"]');
+    const menu = page.locator("#menu");
+    await more.focus();
+    await page.keyboard.press("Enter");
+    await menu.waitFor();
+    expect(await more.getAttribute("aria-expanded")).toBe("true");
+    expect(await menu.locator("button:visible").allTextContents()).toEqual(["Kick", "Ban", "Ban for 1 hour", "Mute", "Mute for 1 hour", "Make moderator"]);
+    expect(await axe(page)).toEqual([]);
+    // The menu follows its button: Tab reaches its first entry; Escape closes it and hands the
+    // focus back, and leaves the drawer around it open (the next Escape is the drawer's).
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Kick");
+    await page.keyboard.press("Escape");
+    await menu.waitFor({ state: "hidden" });
+    expect(await more.getAttribute("aria-expanded")).toBe("false");
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Actions for bob");
+    expect(await page.locator("#people.open").count()).toBe(1);
+    await page.keyboard.press("Escape");
+    await page.locator("#people.open").waitFor({ state: "detached" });
+
+    await page.click("#open-people");
+    await more.click();
+    await menu.locator("button", { hasText: "Mute for 1 hour" }).click();
+    await page.locator("#messages li.room", { hasText: "alice muted bob for 1 hour" }).waitFor();
+    await expect(bob.send("let me talk")).rejects.toMatchObject({ code: "muted" });
+    // The drawer stays open after an entry: the next person is a tap away.
+    await more.click();
+    await menu.locator("button", { hasText: "Ban for 1 hour" }).click();
+    await page.locator("#messages li.room", { hasText: "alice banned bob for 1 hour" }).waitFor();
+    await expect(bob.join("lobby")).rejects.toMatchObject({ code: "banned" });
     await page.context().close();
   }, 30_000);
 });

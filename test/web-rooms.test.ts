@@ -37,14 +37,14 @@ describe.skipIf(skipBrowser)("web page: rooms with owners", () => {
     await person(alice, "bob").locator(".more").click();
     const menu = alice.locator("#menu");
     await menu.waitFor();
-    expect(await menu.locator("button:visible").allTextContents()).toEqual(["Kick", "Ban", "Mute", "Make moderator"]);
+    expect(await menu.locator("button:visible").allTextContents()).toEqual(["Kick", "Ban", "Ban for 1 hour", "Mute", "Mute for 1 hour", "Make moderator"]);
     expect(await axe(alice)).toEqual([]);
     await menu.locator('[data-act="op"]').click();
     await alice.waitForFunction(() => document.querySelector('#users li[data-role="moderator"]')?.textContent?.includes("bob"));
     await bob.waitForFunction(() => document.querySelector("#users li.own")?.getAttribute("data-role") === "moderator");
 
     await person(alice, "bob").locator(".more").click();
-    expect(await menu.locator("button:visible").allTextContents()).toEqual(["Kick", "Ban", "Mute", "Remove moderator"]);
+    expect(await menu.locator("button:visible").allTextContents()).toEqual(["Kick", "Ban", "Ban for 1 hour", "Mute", "Mute for 1 hour", "Remove moderator"]);
     await menu.locator('[data-act="deop"]').click();
     await bob.waitForFunction(() => document.querySelector("#users li.own")?.getAttribute("data-role") === "member");
     await alice.locator("#messages li.room", { hasText: "alice made bob a member" }).waitFor();

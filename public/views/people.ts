@@ -2,13 +2,15 @@
 // conversation with them; an owner's or moderator's entry carries `data-role` (the stylesheet
 // marks it, with words for screen readers). To whom the user outranks, an owner or moderator
 // sees a "⋯" button that opens the one person menu of the page (#menu in index.html): kick, ban,
-// mute, and for owners, moderator on or off; the stylesheet shows only the entries that apply.
+// mute (each of those two also for an hour), and for owners, moderator on or off; the stylesheet
+// shows only the entries that apply. The menu follows its button, so Tab reaches it; Escape
+// closes it and gives the focus back to the button.
 import { ROLE_RANK, type Member, type RoomSettings } from "hubbub/client";
 import { el } from "../dom.ts";
 import { avatar } from "./avatar.ts";
 
-/** A menu entry's `data-act`, and the person it is for. */
-export type PersonAction = (act: string, name: string) => void;
+/** A menu entry's `data-act`, the person it is for, and its `data-seconds` (a timed ban or mute). */
+export type PersonAction = (act: string, name: string, seconds?: number) => void;
 
 export function renderPeople(list: HTMLUListElement, users: Member[], myId: string | null, s: RoomSettings, message: (name: string) => void): void {
   const mine = ROLE_RANK[s.role];
@@ -46,11 +48,19 @@ export function installMenu(list: HTMLElement, menu: HTMLElement, owner: () => b
     b.after(menu);
     menu.hidden = false;
   });
+  // Escape in the menu or on its button: this Escape is the menu's, not the drawer's around it.
+  list.addEventListener("keydown", (e) => {
+    const b = on;
+    if (e.key !== "Escape" || !b) return;
+    e.stopPropagation();
+    close();
+    b.focus();
+  });
   menu.addEventListener("click", (e) => {
-    const what = (e.target as HTMLElement).dataset.act;
+    const { act: what, seconds } = (e.target as HTMLElement).dataset;
     const name = on?.dataset.name;
     if (!what || !name) return;
     close();
-    act(what, name);
+    act(what, name, Number(seconds) || undefined);
   });
 }
