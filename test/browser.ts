@@ -78,6 +78,12 @@ export async function say(page: Page, line: string): Promise<void> {
   await page.press("#input", "Enter");
 }
 
+/** Joins `room` with `/join` and waits until the page shows it. */
+export async function joinRoom(page: Page, room: string): Promise<void> {
+  await say(page, `/join ${room}`);
+  await page.waitForFunction((title) => document.querySelector("#title")?.textContent === title, `#${room}`);
+}
+
 /** The message line showing `text`, once the server confirmed it (pending lines have no seq). */
 export function confirmed(page: Page, text: string) {
   return page.locator("#messages li.msg[data-seq]", { hasText: text }).first();

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "bun:test";
 import type { Page } from "playwright-core";
 import { startServer } from "./helpers.ts";
-import { PHONE, axe, chromiumPerFile, confirmed, openChat, say, skipBrowser } from "./browser.ts";
+import { PHONE, axe, chromiumPerFile, confirmed, joinRoom, openChat, say, skipBrowser } from "./browser.ts";
 import { sdkClient } from "./sdk.ts";
 
 const badge = (page: Page, room: string) => page.locator(`#rooms [data-key="#${room}"] .unread`);
@@ -17,11 +17,11 @@ describe.skipIf(skipBrowser)("web page: moderation", () => {
 
   it("counts no room change as unread and no topic that names the user as a mention", async () => {
     await using app = await startServer({ presenceIntervalMs: 10 });
-    await using owner = await sdkClient(app, { name: "owner", rooms: ["den"] });
     const page = await openChat(chrome.browser, app.httpUrl, "alice");
     page.setDefaultTimeout(5000);
-    await say(page, "/join den");
-    await page.waitForFunction(() => document.querySelector("#title")?.textContent === "#den");
+    // The owner made den first; alice, a member, reads lobby while den changes.
+    await using owner = await sdkClient(app, { name: "owner", rooms: ["den"] });
+    await joinRoom(page, "den");
     await page.evaluate(() => document.querySelector<HTMLButtonElement>('#rooms [data-key="#lobby"]')!.click());
     await page.waitForFunction(() => document.querySelector("#title")?.textContent === "#lobby");
 
@@ -50,8 +50,7 @@ describe.skipIf(skipBrowser)("web page: moderation", () => {
     await using bob = await sdkClient(app, { name: "bob", rooms: ["den"] });
     const page = await openChat(chrome.browser, app.httpUrl, "alice");
     page.setDefaultTimeout(5000);
-    await say(page, "/join den");
-    await page.waitForFunction(() => document.querySelector("#title")?.textContent === "#den");
+    await joinRoom(page, "den");
     await owner.setTopic("den", "house rules");
     await bob.send("bob's words", "den");
     await say(page, "alice's words");
