@@ -4,6 +4,10 @@
 import type { ProfileSummary } from "./profile.ts";
 import type { ConnectStormResult, PresenceStormResult, ScenarioResult, ServerKind, StepRow, StepsResult } from "./results.ts";
 import { PASS_DELIVERED, PASS_P99_MS } from "./scenarios.ts";
+import { dec, int, kb, mb, median, pct, ratio, table } from "./format.ts";
+
+export { median } from "./format.ts";
+import { largeSections, largeTargets } from "./report-large.ts";
 
 export interface RunInfo {
   mode: string;
@@ -21,19 +25,6 @@ export interface RunInfo {
   skipped?: string[];
 }
 
-// ---- number formatting ----------------------------------------------------------------------
-
-const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–");
-const dec = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "–");
-const pct = (n: number) => (Number.isFinite(n) ? `${(n * 100).toFixed(n >= 0.9995 && n < 1 ? 2 : 1)}%` : "–");
-const kb = (bytes: number) => (Number.isFinite(bytes) ? `${(bytes / 1024).toFixed(2)} KB` : "–");
-const mb = (bytes: number) => (Number.isFinite(bytes) ? `${(bytes / 1024 / 1024).toFixed(1)} MB` : "–");
-const ratio = (a: number, b: number) => (Number.isFinite(a / b) && b !== 0 ? `${(a / b).toFixed(2)}×` : "–");
-const row = (cells: (string | number)[]) => `| ${cells.join(" | ")} |`;
-/** A markdown table whose first `textColumns` columns are left-aligned and the rest (numbers) right-aligned. */
-const table = (head: string[], rows: (string | number)[][], textColumns = 1) =>
-  [row(head), row(head.map((_, i) => (i < textColumns ? "---" : "---:"))), ...rows.map(row)].join("\n");
-
 // ---- lookups --------------------------------------------------------------------------------
 
 function steps(results: ScenarioResult[], scenario: string, server: ServerKind): StepsResult | undefined {
@@ -42,11 +33,6 @@ function steps(results: ScenarioResult[], scenario: string, server: ServerKind):
 /** Every row of every run of a steps scenario against one server (several when it ran in rounds). */
 function allSteps(results: ScenarioResult[], scenario: string, server: ServerKind): StepRow[] {
   return results.filter((r): r is StepsResult => r.kind === "steps" && r.scenario === scenario && r.server === server).flatMap((r) => r.rows);
-}
-/** The median (the lower middle of an even count), or undefined for none. */
-export function median(values: number[]): number | undefined {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[(sorted.length - 1) >> 1] : undefined;
 }
 /**
  * The median over rounds of Hubbub's value ÷ the baseline's in the same round. Each round runs
@@ -64,16 +50,16 @@ function medianP99(results: ScenarioResult[], scenario: string, server: ServerKi
 function stepRow(results: ScenarioResult[], scenario: string, server: ServerKind, label: string): StepRow | undefined {
   return steps(results, scenario, server)?.rows.find((r) => r.label === label);
 }
-/** Every connect storm run against one server (several when many rooms ran in rounds). */
+/** Every many-rooms connect storm run against one server (several in rounds); large.ts has its own. */
 function connects(results: ScenarioResult[], server: ServerKind): ConnectStormResult[] {
-  return results.filter((r): r is ConnectStormResult => r.kind === "connect" && r.server === server);
+  return results.filter((r): r is ConnectStormResult => r.kind === "connect" && r.scenario === "connect storm" && r.server === server);
 }
 /** The median over a server's connect storms of one measure, or undefined when none ran. */
 function connectMedian(results: ScenarioResult[], server: ServerKind, measure: (r: ConnectStormResult) => number): number | undefined {
   return median(connects(results, server).map(measure));
 }
 function presence(results: ScenarioResult[]): PresenceStormResult | undefined {
-  return results.find((r): r is PresenceStormResult => r.kind === "presence");
+  return results.find((r): r is PresenceStormResult => r.kind === "presence" && r.scenario === "presence storm");
 }
 /** The highest passing ramp step (in rooms of `members`, if given), or undefined when none passed. */
 export function maxSustained(results: ScenarioResult[], server: ServerKind, scenario = "saturation ramp", members?: number): StepRow | undefined {
@@ -169,11 +155,11 @@ export function connectTable(results: ScenarioResult[]): string {
   const rows = results
     .filter((r): r is ConnectStormResult => r.kind === "connect")
     .map((r) => [
-      r.server, int(r.connections), int(r.failed), int(r.elapsedMs), int(r.perSec), dec(r.p50Ms), dec(r.p99Ms), mb(r.rssBeforeBytes), mb(r.rssIdleBytes), mb(r.hwmBytes),
+      `${r.scenario}: ${r.server}`, int(r.connections), int(r.failed), int(r.elapsedMs), int(r.perSec), dec(r.p50Ms), dec(r.p99Ms), mb(r.rssBeforeBytes), mb(r.rssIdleBytes), mb(r.hwmBytes),
       kb(r.bytesPerConnection), dec((r.serverCpuMs * 1000) / r.connections, 0), pct(r.serverUtil), pct(r.generatorUtil), r.saturated,
     ]);
   return table(
-    ["server", "connections", "failed", "elapsed ms", "connections/s", "p50 ms", "p99 ms", "RSS before", "RSS idle", "VmHWM", "per idle connection", "CPU µs/connection", "server CPU", "gen CPU", "saturated"],
+    ["storm: server", "connections", "failed", "elapsed ms", "connections/s", "p50 ms", "p99 ms", "RSS before", "RSS idle", "VmHWM", "per idle connection", "CPU µs/connection", "server CPU", "gen CPU", "saturated"],
     rows,
   );
 }
@@ -182,11 +168,11 @@ export function presenceTable(results: ScenarioResult[]): string {
   const rows = results
     .filter((r): r is PresenceStormResult => r.kind === "presence")
     .map((r) => [
-      r.server, int(r.members), int(r.failed), int(r.joinElapsedMs), `${int(r.complete)}/${int(r.members)}`, int(r.completeAfterLastJoinMs),
+      `${r.scenario}: ${r.server}`, int(r.members), int(r.failed), int(r.joinElapsedMs), `${int(r.complete)}/${int(r.members)}`, int(r.completeAfterLastJoinMs),
       dec(r.presenceFrames / r.members, 1), mb(r.presenceBytes), int(r.presenceBytesPerJoin), dec(r.presenceBytesPerJoin / r.members, 1), mb(r.snapshotBytes),
     ]);
   return table(
-    ["server", "members", "failed", "joins took ms", "lists complete", "complete after last join ms", "presence frames per member", "presence bytes", "bytes per join", "bytes per join per member", "users snapshot bytes"],
+    ["storm: server", "members", "failed", "joins took ms", "lists complete", "complete after last join ms", "presence frames per member", "presence bytes", "bytes per join", "bytes per join per member", "users snapshot bytes"],
     rows,
   );
 }
@@ -271,6 +257,7 @@ export function targets(results: ScenarioResult[]): Target[] {
     );
   }
   clusterTargets(results, add);
+  largeTargets(results, add);
   for (const server of ["hubbub", "baseline"] as const) {
     const rows = steps(results, "slow consumer", server)?.rows;
     if (!rows || rows.length < 2) continue;
@@ -399,6 +386,7 @@ export function summary(results: ScenarioResult[]): string {
   if (results.some((r) => r.kind === "steps" && r.scenario.startsWith("cluster"))) parts.push("## Cluster scenarios", CLUSTER_METHOD, clusterTable(results));
   if (results.some((r) => r.kind === "connect")) parts.push("## Connect storm", connectTable(results));
   if (results.some((r) => r.kind === "presence")) parts.push("## Presence storm", presenceTable(results));
+  parts.push(...largeSections(results));
   return parts.join("\n\n");
 }
 

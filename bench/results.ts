@@ -7,7 +7,8 @@ import type { Saturation, StepResult } from "./measure.ts";
  * the Redis engine (one node, or two nodes sharing a room), with a private redis-server.
  */
 /** `hubbub` runs STORE=memory (the benchmark's reference); `hubbub+sqlite` the durable default, on a fresh DATA_DIR. */
-export type ServerKind = "baseline" | "hubbub" | "hubbub+sqlite" | "hubbub+redis" | "2×hubbub+redis";
+/** `hubbub+batch`: Hubbub as `hubbub`, its clients asking for batched frames (`?batch=1`). */
+export type ServerKind = "baseline" | "hubbub" | "hubbub+batch" | "hubbub+sqlite" | "hubbub+redis" | "2×hubbub+redis";
 export const SERVERS: readonly ServerKind[] = ["baseline", "hubbub"];
 
 /** A scenario that sends messages: one row per measured step. */
@@ -78,4 +79,33 @@ export interface PresenceStormResult {
   hwmBytes: number;
 }
 
-export type ScenarioResult = StepsResult | ConnectStormResult | PresenceStormResult;
+/** Many connections held in one room (large.ts): what each costs at rest, and one message to them all. */
+export interface HoldResult {
+  kind: "hold";
+  scenario: string;
+  server: ServerKind;
+  connections: number;
+  failed: number;
+  /** (idle VmRSS − VmRSS before connecting) / connections. */
+  bytesPerConnection: number;
+  rssIdleBytes: number;
+  /** Server CPU while every connection sat idle for `idleWindowMs`, as a share of one core (0..1). */
+  idleCpuShare: number;
+  idleWindowMs: number;
+  /** A few messages, one at a time, to the whole room; null when the connections did not all open. */
+  fanout: StepRow | null;
+}
+
+/** Redis commands a join costs in a room of `members` (large.ts). */
+export interface JoinCostResult {
+  kind: "joins";
+  scenario: string;
+  server: ServerKind;
+  members: number;
+  joins: number;
+  /** Commands every node sent to Redis from the first measured join to the last one's answer. */
+  redisCommands: number;
+  perJoin: number;
+}
+
+export type ScenarioResult = StepsResult | ConnectStormResult | PresenceStormResult | HoldResult | JoinCostResult;

@@ -1,6 +1,7 @@
 // `bun run bench`: runs every scenario against the baseline server and then Hubbub, in one
 // invocation, and prints markdown tables with Hubbub's numbers as ratios to the baseline's. The
-// cluster scenarios (cluster.ts) run Hubbub's memory engine beside its Redis engine instead.
+// cluster scenarios (cluster.ts) run Hubbub's memory engine beside its Redis engine instead; the
+// large-room ones (large.ts) add Hubbub with batched frames and the Redis engine where they ask.
 //
 //   bun run bench            quick sizes (under 3 minutes), tables on stdout
 //   bun run bench --full     full sizes plus a CPU profile of Hubbub; writes docs/benchmarks.md
@@ -21,12 +22,14 @@ import type { ScenarioResult } from "./results.ts";
 import { sanityProblems } from "./sanity.ts";
 import { REDIS_BIN } from "../test/redis.ts";
 import { CLUSTER_SCENARIOS } from "./cluster.ts";
+import { LARGE_SCENARIOS } from "./large.ts";
 import { HUBBUB_ENV, PROFILE_INTERVAL_US, SCENARIOS, abortRigs, needsRedis, type Mode, type ProfiledProcess, type RunEnv, type Scenario } from "./scenarios.ts";
 
 /** Longest one scenario may run against one server before the run gives up on it. */
 const SCENARIO_TIMEOUT_MS: Record<Mode, number> = { smoke: 60_000, quick: 90_000, full: 240_000 };
 /** The whole run's budget; scenarios not started by then are skipped. */
-const RUN_BUDGET_MS: Record<Mode, number> = { smoke: 120_000, quick: 170_000, full: 22 * 60_000 };
+// The large-room scenarios (large.ts) added about 20 s to smoke and, by estimate, 10 minutes to full.
+const RUN_BUDGET_MS: Record<Mode, number> = { smoke: 180_000, quick: 170_000, full: 35 * 60_000 };
 /**
  * Scenarios profiled in the --full run: the per-message path, the per-delivery path, and the
  * Redis engine's path through two nodes (each node profiled).
@@ -93,7 +96,7 @@ const failures: string[] = [];
 /** Scenarios not run, and why (not failures, except in CI). */
 const skipped: string[] = [];
 const only = args.only?.split(",").map((s) => s.trim().toLowerCase());
-const ALL: readonly Scenario[] = [...SCENARIOS, ...CLUSTER_SCENARIOS];
+const ALL: readonly Scenario[] = [...SCENARIOS, ...CLUSTER_SCENARIOS, ...LARGE_SCENARIOS];
 const selected = ALL.filter((s) => !only || only.some((o) => s.name.includes(o)));
 /** False for a scenario that needs redis-server when it is not installed. */
 const runnable = (s: Scenario) => !s.servers.some(needsRedis) || REDIS_BIN !== null;

@@ -32,6 +32,15 @@ export function sanityProblems(results: ScenarioResult[], failures: string[]): s
         if (r.failed > 0) problems.push(`${at}: ${r.failed} connections failed`);
         finite(at, { perSec: r.perSec, p99Ms: r.p99Ms, bytesPerConnection: r.bytesPerConnection });
         break;
+      case "hold":
+        if (r.failed > 0 || !r.fanout) problems.push(`${at}: ${r.failed} connections failed`);
+        else if (r.fanout.result.delivered !== r.fanout.result.expected) problems.push(`${at}: delivered ${r.fanout.result.delivered} of ${r.fanout.result.expected}`);
+        finite(at, { bytesPerConnection: r.bytesPerConnection, idleCpuShare: r.idleCpuShare });
+        break;
+      case "joins":
+        // A join costs its node at least one Redis command (the member's write).
+        if (!(r.redisCommands >= r.joins)) problems.push(`${at}: ${r.redisCommands} Redis commands for ${r.joins} joins`);
+        break;
       case "presence":
         if (r.complete !== r.members) problems.push(`${at}: ${r.complete} of ${r.members} user lists complete`);
         finite(at, { completeAfterLastJoinMs: r.completeAfterLastJoinMs, presenceBytesPerJoin: r.presenceBytesPerJoin });

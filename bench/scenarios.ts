@@ -1,16 +1,14 @@
 // The scenarios, each sized for the three modes. A scenario runs against one server kind in a
 // fresh server process and a fresh pool of load-generator workers, and returns what
 // results.ts describes; run.ts runs every scenario against the baseline, then Hubbub.
-import { metricSample, rawWebSocket } from "../test/helpers.ts";
-import { startRedis, type RedisServer } from "../test/redis.ts";
+import { rawWebSocket } from "../test/helpers.ts";
 import type { ClientSpec } from "./ipc.ts";
-import { LoadGen } from "./loadgen.ts";
-import { idleMemory, measureStep, mustStats, saturation, type Cpus, type ServerSide, type StepPlan } from "./measure.ts";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { pinProcess, procStats, spawnServer, type ChildServer } from "./proc.ts";
+import type { LoadGen } from "./loadgen.ts";
+import { idleMemory, measureStep, mustStats, saturation, type Cpus, type StepPlan } from "./measure.ts";
 import type { ConnectStormResult, PresenceStormResult, ScenarioResult, ServerKind, StepRow, StepsResult } from "./results.ts";
+import { withRig, type Rig, type RigOptions } from "./rig.ts";
+
+export { HUBBUB_ENV, PROFILE_INTERVAL_US, abortRigs, needsRedis, nodeCount, withRig, type ProfiledProcess, type Rig } from "./rig.ts";
 
 export type Mode = "smoke" | "quick" | "full";
 
@@ -25,12 +23,6 @@ export interface RunEnv {
   log(line: string): void;
 }
 
-/**
- * Hubbub's settings for every run. RATE_LIMIT is raised from its default of 20 msg/s per
- * connection, because a benchmark sender sends far faster than a person; everything else is
- * the default.
- */
-export const HUBBUB_ENV: Record<string, string> = { RATE_LIMIT: "1000000", LOG_LEVEL: "info" };
 
 /** A step passes with at least this share delivered and a p99 at most PASS_P99_MS. */
 export const PASS_DELIVERED = 0.99;
@@ -38,19 +30,17 @@ export const PASS_P99_MS = 250;
 /** Characters after each stamp: a text of about 40 characters, a typical chat line. */
 export const PADDING = 18;
 /** Handshakes in flight per worker during a storm. */
-const STORM_CONCURRENCY = 128;
+export const STORM_CONCURRENCY = 128;
 /** Handshakes in flight per worker when only the steady state matters. */
-const SETUP_CONCURRENCY = 64;
+export const SETUP_CONCURRENCY = 64;
 /**
  * How long connections sit idle before their memory is read. RSS falls for several seconds
  * after a storm, as the garbage of thousands of handshakes is collected and returned; the
  * lowest VmRSS seen in this window is taken.
  */
-const MEMORY_SETTLE_MS: Record<Mode, number> = { smoke: 500, quick: 6000, full: 15_000 };
-/** Sampling interval of `bun --cpu-prof` when profiling (µs). */
-export const PROFILE_INTERVAL_US = 100;
+export const MEMORY_SETTLE_MS: Record<Mode, number> = { smoke: 500, quick: 6000, full: 15_000 };
 /** Pause after connecting, so presence traffic and JIT warm-up settle before measuring. */
-const SETTLE_MS: Record<Mode, number> = { smoke: 200, quick: 1000, full: 1000 };
+export const SETTLE_MS: Record<Mode, number> = { smoke: 200, quick: 1000, full: 1000 };
 
 interface Sizes {
   fanoutSmall: { clients: number; senders: number; rate: number; durationMs: number };
@@ -107,147 +97,20 @@ export interface Scenario {
   run(env: RunEnv, server: ServerKind, round: number): Promise<ScenarioResult[]>;
 }
 
-// ---- plumbing -------------------------------------------------------------------------------
-
-/** How each kind of server is set up: its nodes, and whether they share a private redis-server. */
-const SETUPS: Record<ServerKind, { nodes: number; redis: boolean; sqlite?: boolean }> = {
-  baseline: { nodes: 1, redis: false },
-  hubbub: { nodes: 1, redis: false },
-  "hubbub+sqlite": { nodes: 1, redis: false, sqlite: true },
-  "hubbub+redis": { nodes: 1, redis: true },
-  "2×hubbub+redis": { nodes: 2, redis: true },
-};
-
-/** True when a kind needs redis-server, which may not be installed. */
-export const needsRedis = (kind: ServerKind): boolean => SETUPS[kind].redis;
-/** How many nodes a kind's rig has. */
-export const nodeCount = (kind: ServerKind): number => SETUPS[kind].nodes;
-
-/** What a scenario runs against: one server, or a cluster's nodes and the redis-server they share. */
-export interface Rig extends ServerSide {
-  /** The server; a cluster's first node. */
-  server: ChildServer;
-  /** Every node, `server` first. */
-  nodes: ChildServer[];
-  /** Their WebSocket URLs, by node: what LoadGen.connect() takes. */
-  wsUrls: string[];
-  redis: RedisServer | null;
-  /** The DATA_DIR of a `hubbub+sqlite` rig (removed with it), else null. */
-  dataDir: string | null;
-}
-
-/** The counter on each node's /metrics that counts its Redis commands (src/metrics.ts). */
-const REDIS_COMMANDS_METRIC = "hubbub_redis_commands_total";
-
-/**
- * Starts a fresh rig of `kind`. Every server-side process (each node, and Redis) is pinned to
- * the server's cores: the server side gets the same CPU whatever its shape, and the load
- * generator's core stays its own (it saturates first, so anything beside it would distort every
- * latency number).
- */
-async function startRig(env: RunEnv, kind: ServerKind): Promise<Rig> {
-  const setup = SETUPS[kind];
-  const redis = setup.redis ? await startRedis() : null;
-  if (redis && env.pin) pinProcess(redis.pid, env.pin.server);
-  const script = kind === "baseline" ? "bench/baseline-server.ts" : "src/index.ts";
-  const prof = env.profileDir && kind !== "baseline" ? ["--cpu-prof", `--cpu-prof-dir=${env.profileDir}`, `--cpu-prof-interval=${PROFILE_INTERVAL_US}`] : [];
-  const pin = env.pin ? ["taskset", "-c", env.pin.server] : [];
-  // spawnServer gives every server DATA_DIR="" (STORE=memory in effect) unless told otherwise.
-  const dataDir = setup.sqlite ? mkdtempSync(join(tmpdir(), "hubbub-bench-")) : null;
-  const settings = kind === "baseline" ? {} : { ...HUBBUB_ENV, ...(redis ? { ENGINE: "redis", REDIS_URL: redis.url } : {}), ...(dataDir ? { DATA_DIR: dataDir, STORE: "sqlite" } : {}) };
-  const nodes: ChildServer[] = [];
-  try {
-    while (nodes.length < setup.nodes) nodes.push(await spawnServer(settings, [...pin, process.execPath, ...prof, script]));
-  } catch (err) {
-    await killAll(nodes, redis);
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-    throw err;
-  }
-  return {
-    dataDir,
-    server: nodes[0]!,
-    nodes,
-    wsUrls: nodes.map((n) => n.wsUrl),
-    redis,
-    pids: () => [...nodes.map((n) => n.proc.pid), ...(redis ? [redis.pid] : [])],
-    async redisCommands() {
-      if (!redis) return null;
-      const texts = await Promise.all(nodes.map(async (n) => (await fetch(`${n.httpUrl}/metrics`)).text()));
-      return texts.reduce((sum, text) => sum + (metricSample(text, REDIS_COMMANDS_METRIC) ?? Number.NaN), 0);
-    },
-  };
-}
-
-/** Stops every process of a rig at once. */
-async function killAll(nodes: ChildServer[], redis: RedisServer | null): Promise<void> {
-  await Promise.all(nodes.map((n) => n[Symbol.asyncDispose]()));
-  await redis?.stop();
-}
-
-/** What a profiled run keeps beside each node's profile (`process-<pid>.json`). */
-export interface ProfiledProcess {
-  pid: number;
-  /** Index of the node in its rig. */
-  node: number;
-  /** CPU time of the whole process (the profile covers its whole life); null when unknown. */
-  cpuMs: number | null;
-}
-
-/** Stops a server: gracefully when profiling (the profile is written at exit), else at once. */
-async function stopServer(env: RunEnv, server: ChildServer, node: number): Promise<void> {
-  if (env.profileDir) {
-    // The profile covers the process's whole life; keep its CPU time to set the samples against.
-    const last = await procStats(server.proc.pid);
-    const kept: ProfiledProcess = { pid: server.proc.pid, node, cpuMs: last?.cpuMs ?? null };
-    await Bun.write(`${env.profileDir}/process-${server.proc.pid}.json`, JSON.stringify(kept));
-    server.proc.kill("SIGTERM");
-    await Promise.race([server.exited, Bun.sleep(15_000)]);
-  }
-  await server[Symbol.asyncDispose]();
-}
-
-/** Kill switches of every rig still running, for a run that gives up on a scenario. */
-const live = new Set<() => Promise<void>>();
-
-/** Stops every server and load generator still running (after a scenario timed out). */
-export async function abortRigs(): Promise<void> {
-  await Promise.all([...live].map((kill) => kill()));
-}
-
-/** Runs `body` with a fresh rig and load generator, and always cleans both up. */
-async function withRig<T>(env: RunEnv, kind: ServerKind, body: (rig: Rig, gen: LoadGen) => Promise<T>): Promise<T> {
-  const rig = await startRig(env, kind);
-  const gen = LoadGen.start({ workers: env.workers, cpus: env.pin?.generator ?? null });
-  const kill = async () => {
-    live.delete(kill);
-    await gen[Symbol.asyncDispose]();
-    await killAll(rig.nodes, rig.redis);
-  };
-  live.add(kill);
-  try {
-    return await body(rig, gen);
-  } finally {
-    live.delete(kill);
-    await gen[Symbol.asyncDispose]();
-    for (const [i, node] of rig.nodes.entries()) await stopServer(env, node, i);
-    await rig.redis?.stop();
-    if (rig.dataDir) rmSync(rig.dataDir, { recursive: true, force: true });
-  }
-}
-
 /** `n` clients in rooms of `roomSize` (room i holds clients i*roomSize …), unique names. */
 export function clientsInRooms(n: number, roomSize: number, prefix: string): ClientSpec[] {
   return Array.from({ length: n }, (_, i) => ({ room: `${prefix}${Math.floor(i / roomSize)}`, name: `${prefix}${i}` }));
 }
 
-async function connectAll(env: RunEnv, rig: Rig, gen: LoadGen, clients: ClientSpec[]): Promise<void> {
-  const r = await gen.connect(rig.wsUrls, clients, SETUP_CONCURRENCY);
+/** Connects every client (asking for batched frames when `batch`), then lets the server settle. */
+export async function connectAll(env: RunEnv, rig: Rig, gen: LoadGen, clients: ClientSpec[], batch = false): Promise<void> {
+  const r = await gen.connect(rig.wsUrls, clients, SETUP_CONCURRENCY, 0, batch);
   if (r.failed > 0) throw new Error(`${r.failed} of ${clients.length} clients could not connect`);
   env.log(`    ${r.ready} clients ready in ${r.elapsedMs.toFixed(0)} ms`);
   await Bun.sleep(SETTLE_MS[env.mode]);
 }
 
-function evictions(rig: Rig): number {
+export function evictions(rig: Rig): number {
   return rig.nodes.reduce((n, node) => n + node.lines.filter((l) => l.includes('"msg":"evicted"')).length, 0);
 }
 
@@ -274,14 +137,16 @@ export async function step(env: RunEnv, rig: Rig, gen: LoadGen, label: string, p
  * The shape of most message scenarios: a fresh rig, `clients` connected, then the steps that
  * `measure` takes, as one result.
  */
-export function stepsScenario(env: RunEnv, kind: ServerKind, scenario: string, clients: ClientSpec[], measure: (rig: Rig, gen: LoadGen) => Promise<StepRow[]>): Promise<ScenarioResult[]> {
+export function stepsScenario(
+  env: RunEnv, kind: ServerKind, scenario: string, clients: ClientSpec[], measure: (rig: Rig, gen: LoadGen) => Promise<StepRow[]>, opts: RigOptions & { batch?: boolean } = {},
+): Promise<ScenarioResult[]> {
   return withRig(env, kind, async (rig, gen) => {
-    await connectAll(env, rig, gen, clients);
+    await connectAll(env, rig, gen, clients, opts.batch);
     const rows = await measure(rig, gen);
     const rooms = new Set(clients.map((c) => c.room)).size;
     const r: StepsResult = { kind: "steps", scenario, server: kind, clients: clients.length, rooms, rows, evictions: evictions(rig) };
     return [r];
-  });
+  }, opts);
 }
 
 /** One room of `clients`, `senders` of them sending at `rate`, as one or more steps. */
@@ -293,6 +158,54 @@ async function fanout(env: RunEnv, kind: ServerKind, scenario: string, s: { clie
       drainMs: sizes.drainMs, padding: PADDING, roomSizeOf: () => s.clients,
     }),
   ]);
+}
+
+/**
+ * A connect storm: every client at once (STORM_CONCURRENCY handshakes in flight per worker) into
+ * a fresh rig, then the idle memory each connection holds.
+ */
+export async function connectStorm(env: RunEnv, kind: ServerKind, rig: Rig, gen: LoadGen, clients: ClientSpec[], scenario: string): Promise<ConnectStormResult> {
+  await Bun.sleep(SETTLE_MS[env.mode]); // let start-up work (bundling the page, JIT) finish
+  const before = await mustStats(rig);
+  const g0 = await gen.cpuMs();
+  const t0 = performance.now();
+  const c = await gen.connect(rig.wsUrls, clients, STORM_CONCURRENCY);
+  const wallMs = performance.now() - t0;
+  const [after, g1] = [await mustStats(rig), await gen.cpuMs()];
+  env.log(`    ${c.ready} connections in ${c.elapsedMs.toFixed(0)} ms (${c.failed} failed); settling`);
+  const idle = await idleMemory(rig, MEMORY_SETTLE_MS[env.mode]);
+  const serverUtil = (after.cpuMs - before.cpuMs) / wallMs / env.cpus.server;
+  const generatorUtil = (g1 - g0) / wallMs / env.cpus.generator;
+  const storm: ConnectStormResult = {
+    kind: "connect", scenario, server: kind, connections: c.ready, failed: c.failed,
+    elapsedMs: c.elapsedMs, perSec: c.ready / (c.elapsedMs / 1000),
+    p50Ms: c.connect.percentile(0.5) / 1000, p99Ms: c.connect.percentile(0.99) / 1000,
+    rssBeforeBytes: before.rssBytes, rssIdleBytes: idle.rssBytes, hwmBytes: idle.hwmBytes,
+    bytesPerConnection: (idle.rssBytes - before.rssBytes) / c.ready, serverCpuMs: after.cpuMs - before.cpuMs,
+    serverUtil, generatorUtil, saturated: saturation(serverUtil, generatorUtil),
+  };
+  env.log(`    ${(storm.bytesPerConnection / 1024).toFixed(2)} KB per idle connection; ${Math.round(storm.perSec)} connections/s, saturated: ${storm.saturated}`);
+  return storm;
+}
+
+/** `n` clients join one room at once, each tracking its member list (or count) until complete. */
+export async function presenceStormIn(env: RunEnv, kind: ServerKind, rig: Rig, gen: LoadGen, n: number, scenario: string): Promise<PresenceStormResult> {
+  const before = await mustStats(rig);
+  const c = await gen.connect(rig.wsUrls, clientsInRooms(n, n, "p"), STORM_CONCURRENCY, n);
+  const deadline = performance.now() + 15_000;
+  while ((await gen.stats()).complete < c.ready && performance.now() < deadline) await Bun.sleep(20);
+  await Bun.sleep(200); // let trailing presence frames arrive, so the byte count is whole
+  const p = (await gen.collect()).presence;
+  const after = await mustStats(rig);
+  const completeAfter = p.complete === n ? (p.lastCompleteUs - c.lastReadyUs) / 1000 : Number.NaN;
+  env.log(`    ${c.ready} joined in ${c.elapsedMs.toFixed(0)} ms; lists complete ${completeAfter.toFixed(0)} ms after the last join`);
+  const r: PresenceStormResult = {
+    kind: "presence", scenario, server: kind, members: n, failed: c.failed,
+    joinElapsedMs: c.elapsedMs, completeAfterLastJoinMs: Math.max(0, completeAfter), complete: p.complete,
+    presenceFrames: p.frames, presenceBytes: p.bytes, snapshotBytes: p.snapshotBytes, presenceBytesPerJoin: p.bytes / n,
+    serverCpuMs: after.cpuMs - before.cpuMs, hwmBytes: after.hwmBytes,
+  };
+  return r;
 }
 
 // ---- the scenarios --------------------------------------------------------------------------
@@ -362,28 +275,9 @@ const manyRooms: Scenario = {
     const sizes = SIZES[env.mode];
     const s = sizes.manyRooms;
     return withRig(env, kind, async (rig, gen) => {
-      await Bun.sleep(SETTLE_MS[env.mode]); // let start-up work (bundling the page, JIT) finish
-      const before = await mustStats(rig);
-      const g0 = await gen.cpuMs();
-      const t0 = performance.now();
       const clients = clientsInRooms(s.clients, s.roomSize, "m");
-      const c = await gen.connect(rig.wsUrls, clients, STORM_CONCURRENCY);
-      const wallMs = performance.now() - t0;
-      const [after, g1] = [await mustStats(rig), await gen.cpuMs()];
-      env.log(`    ${c.ready} connections in ${c.elapsedMs.toFixed(0)} ms (${c.failed} failed); settling`);
-      const idle = await idleMemory(rig, MEMORY_SETTLE_MS[env.mode]);
-      const serverUtil = (after.cpuMs - before.cpuMs) / wallMs / env.cpus.server;
-      const generatorUtil = (g1 - g0) / wallMs / env.cpus.generator;
-      const storm: ConnectStormResult = {
-        kind: "connect", scenario: "connect storm", server: kind, connections: c.ready, failed: c.failed,
-        elapsedMs: c.elapsedMs, perSec: c.ready / (c.elapsedMs / 1000),
-        p50Ms: c.connect.percentile(0.5) / 1000, p99Ms: c.connect.percentile(0.99) / 1000,
-        rssBeforeBytes: before.rssBytes, rssIdleBytes: idle.rssBytes, hwmBytes: idle.hwmBytes,
-        bytesPerConnection: (idle.rssBytes - before.rssBytes) / c.ready, serverCpuMs: after.cpuMs - before.cpuMs,
-        serverUtil, generatorUtil, saturated: saturation(serverUtil, generatorUtil),
-      };
-      env.log(`    ${(storm.bytesPerConnection / 1024).toFixed(2)} KB per idle connection; ${Math.round(storm.perSec)} connections/s, saturated: ${storm.saturated}`);
-      if (c.failed > 0) return [storm];
+      const storm = await connectStorm(env, kind, rig, gen, clients, "connect storm");
+      if (storm.failed > 0) return [storm];
       const senders = clients.map((_, i) => i);
       const row = await step(env, rig, gen, `${s.clients} × ${s.rate} msg/s${round > 1 ? ` (round ${round})` : ""}`, {
         senders, ratePerSender: s.rate, durationMs: s.durationMs, drainMs: sizes.drainMs, padding: PADDING, roomSizeOf: () => s.roomSize,
@@ -403,22 +297,7 @@ const presenceStorm: Scenario = {
   run: (env, kind) => {
     const n = SIZES[env.mode].presence.members;
     return withRig(env, kind, async (rig, gen) => {
-      const before = await mustStats(rig);
-      const c = await gen.connect(rig.wsUrls, clientsInRooms(n, n, "p"), STORM_CONCURRENCY, n);
-      const deadline = performance.now() + 15_000;
-      while ((await gen.stats()).complete < c.ready && performance.now() < deadline) await Bun.sleep(20);
-      await Bun.sleep(200); // let trailing presence frames arrive, so the byte count is whole
-      const p = (await gen.collect()).presence;
-      const after = await mustStats(rig);
-      const completeAfter = p.complete === n ? (p.lastCompleteUs - c.lastReadyUs) / 1000 : Number.NaN;
-      env.log(`    ${c.ready} joined in ${c.elapsedMs.toFixed(0)} ms; lists complete ${completeAfter.toFixed(0)} ms after the last join`);
-      const r: PresenceStormResult = {
-        kind: "presence", scenario: "presence storm", server: kind, members: n, failed: c.failed,
-        joinElapsedMs: c.elapsedMs, completeAfterLastJoinMs: Math.max(0, completeAfter), complete: p.complete,
-        presenceFrames: p.frames, presenceBytes: p.bytes, snapshotBytes: p.snapshotBytes, presenceBytesPerJoin: p.bytes / n,
-        serverCpuMs: after.cpuMs - before.cpuMs, hwmBytes: after.hwmBytes,
-      };
-      return [r];
+      return [await presenceStormIn(env, kind, rig, gen, n, "presence storm")];
     });
   },
 };

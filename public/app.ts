@@ -2,24 +2,24 @@
 // beyond that wiring; see conversations.ts (model), dispatch.ts (input), views/ (rendering),
 // name.ts and saved.ts (what the browser remembers), errors.ts (wording of failures).
 import { HubbubClient, HubbubError, normalizeRoom, type Member } from "hubbub/client";
-import { Composer } from "./composer.ts";
-import { Conversations, roomKey, type Conversation, type PendingLine } from "./conversations.ts";
+import { createComposer } from "./composer.ts";
+import { createConversations, roomKey, type Conversation, type PendingLine } from "./conversations.ts";
 import { dispatch } from "./dispatch.ts";
 import { byId } from "./dom.ts";
-import { EditDialog } from "./edit-dialog.ts";
+import { createEditDialog } from "./edit-dialog.ts";
 import { human } from "./errors.ts";
-import { NameDialog, storeName, storeResume, storedName, storedResume } from "./name.ts";
+import { createNameDialog, storeName, storeResume, storedName, storedResume } from "./name.ts";
 import { forgetToken, storePlaces, storedPlaces, takeToken } from "./saved.ts";
 import { installTheme } from "./theme.ts";
-import { Drawers } from "./views/drawers.ts";
+import { createDrawers } from "./views/drawers.ts";
 import { mentions } from "./views/markup.ts";
-import { MessageList } from "./views/messages.ts";
+import { createTimeline } from "./views/messages.ts";
 import type { LineAction } from "./views/stored.ts";
 import { renderPeople } from "./views/people.ts";
 import { renderSidebar } from "./views/sidebar.ts";
-import { StatusView } from "./views/status.ts";
+import { createStatusView } from "./views/status.ts";
 import { installSwitcher } from "./views/switcher.ts";
-import { Toasts } from "./views/toasts.ts";
+import { createToasts } from "./views/toasts.ts";
 import { typingText } from "./views/typing.ts";
 
 const ui = {
@@ -47,21 +47,23 @@ let renderQueued = false;
  */
 let rosterVersion = 0;
 let peopleShown = "";
-const model = new Conversations(() => {
+const queueRender = () => {
   if (renderQueued) return;
   renderQueued = true;
   queueMicrotask(render);
-}, mentions);
+};
 const me = () => ({ id: client?.id ?? null, name: client?.name ?? null });
-model.me = me;
-const toasts = new Toasts(byId("toasts"));
-const names = new NameDialog();
-const edits = new EditDialog();
-const drawers = new Drawers();
-const status = new StatusView(byId("status"));
+const model = createConversations(queueRender, me, (room) => client?.messages(room) ?? [], mentions);
+const toasts = createToasts(byId("toasts"));
+/** Shows a failure, worded for people. */
+const report = (err: unknown) => toasts.show(human(err));
+const names = createNameDialog();
+const edits = createEditDialog();
+const drawers = createDrawers();
+const status = createStatusView(byId("status"));
 const resend = new WeakMap<PendingLine, () => Promise<unknown>>();
 const loadingOlder = new Set<string>();
-const messageList = new MessageList(byId<HTMLOListElement>("messages"), byId<HTMLButtonElement>("jump"), {
+const timeline = createTimeline(byId<HTMLOListElement>("messages"), byId<HTMLButtonElement>("jump"), {
   me,
   atBottom: () => markRead(),
   needOlder: (c) => loadOlder(c),
@@ -73,7 +75,7 @@ const messageList = new MessageList(byId<HTMLOListElement>("messages"), byId<HTM
   discard: (c, line) => model.settle(c, line),
   act,
 });
-const composer = new Composer(byId<HTMLFormElement>("composer"), byId<HTMLTextAreaElement>("input"), byId("counter"), {
+const composer = createComposer(byId<HTMLFormElement>("composer"), byId<HTMLTextAreaElement>("input"), byId("counter"), {
   maxLength: () => client?.limits?.maxTextLength ?? DEFAULT_MAX_TEXT,
   typing: () => {
     const conv = model.active;
@@ -82,7 +84,7 @@ const composer = new Composer(byId<HTMLFormElement>("composer"), byId<HTMLTextAr
   submit: (line) => {
     if (!client) return Promise.reject(new Error("not connected"));
     return dispatch(line, { client, model, open, notice, pending }).catch((err: unknown) => {
-      toasts.show(human(err));
+      report(err);
       throw err;
     });
   },
@@ -93,7 +95,7 @@ function render(): void {
   const conv = model.active;
   if (conv) model.settleDivider(conv);
   renderSidebar(ui.rooms, ui.dms, model, open);
-  messageList.render(conv);
+  timeline.render(conv, conv ? model.lines(conv) : []);
   ui.empty.hidden = conv !== undefined;
   composer.enabled = conv !== undefined;
   ui.title.textContent = conv ? (conv.type === "room" ? `#${conv.name}` : `@${conv.name}`) : "No conversation";
@@ -120,7 +122,7 @@ function render(): void {
 /** The room on screen is read up to its last message, while the reader can see its end. */
 function markRead(): void {
   const conv = model.active;
-  if (!client || conv?.type !== "room" || document.visibilityState !== "visible" || !messageList.atBottom) return;
+  if (!client || conv?.type !== "room" || document.visibilityState !== "visible" || !timeline.atBottom) return;
   const last = model.lastSeq(conv);
   if (last > conv.lastRead && client.rooms.includes(conv.name)) client.markRead(conv.name, last);
 }
@@ -133,35 +135,36 @@ function open(key: string): void {
 
 function notice(text: string): void {
   const conv = model.active ?? (client?.rooms[0] ? model.room(client.rooms[0]) : undefined);
-  if (conv) model.add(conv, { kind: "notice", text, ts: Date.now() });
+  if (conv) model.add(conv, { type: "notice", text });
   else toasts.show(text);
 }
 
 function pending(conv: Conversation, text: string, action: boolean, send: () => Promise<unknown>): void {
   const line = model.addPending(conv, text, action);
   resend.set(line, send);
-  messageList.stickNext();
+  timeline.stickNext();
   send().then(
     () => model.settle(conv, line),
     (err: unknown) => model.fail(conv, line, human(err)),
   );
 }
 
-/** Older messages of a room, through the SDK's list (so their edits, deletes and reactions reach `changed`). */
+/** Older messages of a room: more of what the SDK holds, else the page before it, loaded into the SDK's list. */
 function loadOlder(c: Conversation): void {
-  const first = model.firstSeq(c);
-  if (!client || first === null || loadingOlder.has(c.key) || !client.rooms.includes(c.name)) return;
-  if (first <= 1) {
-    c.older = false;
-    return;
+  if (!client || loadingOlder.has(c.key) || !client.rooms.includes(c.name)) return;
+  const held = client.messages(c.name).length;
+  if (held > c.shown) {
+    c.shown += OLDER_PAGE;
+    return queueRender();
   }
-  // Lines the page let go of (past MAX_LINES) that the SDK still holds come back from it first.
-  const held = client.messages(c.name).filter((m) => m.seq < first);
-  if (held.length > 0) return model.prepend(c, held.slice(-OLDER_PAGE), true);
   loadingOlder.add(c.key);
   client
     .loadOlder(c.name, OLDER_PAGE)
-    .then((page) => model.prepend(c, page.messages, page.more && page.messages.length > 0))
+    .then((page) => {
+      c.shown += page.messages.length;
+      c.older = page.more && page.messages.length > 0;
+      queueRender();
+    })
     .catch(() => undefined)
     .finally(() => loadingOlder.delete(c.key));
 }
@@ -171,7 +174,6 @@ function act(conv: Conversation, action: LineAction, id: string, emoji = "👍")
   const c = client;
   if (!c || conv.type !== "room") return;
   const msg = c.messages(conv.name).find((m) => m.id === id);
-  const report = (err: unknown) => toasts.show(human(err));
   if (action === "react") {
     const mine = c.id !== null && (msg?.reactions?.[emoji]?.includes(c.id) ?? false);
     c.react(conv.name, id, emoji, !mine).catch(report);
@@ -202,12 +204,9 @@ function start(name: string | null, token: string | undefined): void {
     for (const room of list) model.room(room);
     for (const conv of model.list("room")) if (!list.includes(conv.name)) model.remove(conv.key);
   });
-  c.on("message", (m) => model.add(model.room(m.room), { kind: "message", msg: m }));
-  c.on("changed", ({ room, message }) => {
-    const conv = model.get(roomKey(room));
-    if (conv) model.update(conv, message);
-  });
-  c.on("direct", (d) => model.add(model.dm((d.from.id === c.id ? d.to : d.from).name), { kind: "direct", msg: d }));
+  c.on("message", (m) => model.arrived(model.room(m.room), m));
+  c.on("changed", queueRender);
+  c.on("direct", (d) => model.add(model.dm((d.from.id === c.id ? d.to : d.from).name), d));
   c.on("lastRead", ({ room, seq }) => {
     const conv = model.get(roomKey(room));
     if (conv) model.setLastRead(conv, seq);
@@ -219,15 +218,11 @@ function start(name: string | null, token: string | undefined): void {
   c.on("error", (e) => {
     if (e.ref !== undefined) return;
     if (c.state.state !== "connected") refusal = new HubbubError(e.code, e.message);
-    else if (e.code !== "not_in_room") toasts.show(human(new HubbubError(e.code, e.message)));
+    else if (e.code !== "not_in_room") report(new HubbubError(e.code, e.message));
   });
   c.on("resume", storeResume);
-  c.on("reset", ({ room }) => {
-    const conv = model.room(room);
-    model.restarted(conv);
-    model.add(conv, { kind: "notice", text: "The server restarted; the room's history starts again here.", ts: Date.now() });
-  });
-  c.on("gap", ({ room, fromSeq, toSeq }) => model.add(model.room(room), { kind: "notice", text: `${toSeq - fromSeq + 1} messages were missed while offline.`, ts: Date.now() }));
+  c.on("reset", ({ room, previous }) => model.restarted(model.room(room), previous));
+  c.on("gap", ({ room, fromSeq, toSeq }) => model.add(model.room(room), { type: "notice", text: `${toSeq - fromSeq + 1} messages were missed while offline.` }));
   c.on("roster", () => {
     rosterVersion++;
     render();
@@ -271,7 +266,7 @@ ui.leave.addEventListener("click", () => {
   const conv = model.active;
   if (!conv || !client) return;
   if (conv.type === "dm") model.remove(conv.key);
-  else client.leave(conv.name).catch((err: unknown) => toasts.show(human(err)));
+  else client.leave(conv.name).catch(report);
 });
 
 for (const [formId, inputId] of [["join-form", "join-input"], ["empty-join", "empty-join-input"]] as const) {
@@ -281,11 +276,11 @@ for (const [formId, inputId] of [["join-form", "join-input"], ["empty-join", "em
     const raw = input.value.trim();
     if (!client || !raw) return;
     const room = normalizeRoom(raw);
-    if (room === null) return toasts.show(human(new HubbubError("invalid_room", raw)));
+    if (room === null) return report(new HubbubError("invalid_room", raw));
     input.value = "";
     client.join(room, { history: true }).then(
       () => open(roomKey(room)),
-      (err: unknown) => toasts.show(human(err)),
+      report,
     );
   });
 }
@@ -294,7 +289,7 @@ ui.rename.addEventListener("click", () => {
   const c = client;
   if (!c) return;
   void names.ask("rename", { value: c.name ?? "" }).then((name) => {
-    if (name !== null && name !== c.name) c.setName(name).catch((err: unknown) => toasts.show(human(err)));
+    if (name !== null && name !== c.name) c.setName(name).catch(report);
     composer.focus();
   });
 });

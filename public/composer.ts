@@ -18,96 +18,90 @@ export interface ComposerHost {
   typing(): void;
 }
 
-export class Composer {
-  private readonly sent: string[] = [];
-  private pos = 0;
-
-  constructor(
-    private readonly form: HTMLFormElement,
-    private readonly input: HTMLTextAreaElement,
-    private readonly counter: HTMLElement,
-    private readonly host: ComposerHost,
-  ) {
-    form.addEventListener("submit", (e) => {
-      e.preventDefault();
-      this.send();
-    });
-    input.addEventListener("keydown", (e) => this.key(e));
-    input.addEventListener("input", () => {
-      this.changed();
-      if (input.value.trim()) host.typing();
-    });
-  }
-
-  focus(): void {
-    this.input.focus();
-  }
-
+export interface Composer {
+  focus(): void;
   /** Turns the box on or off (off while there is no conversation). */
-  set enabled(on: boolean) {
-    this.input.disabled = !on;
-    for (const b of this.form.querySelectorAll("button")) b.disabled = !on;
-  }
+  enabled: boolean;
+  placeholder: string;
+}
 
-  set placeholder(text: string) {
-    this.input.placeholder = text;
-  }
+/** One message box per page: its state lives in this closure. */
+export function createComposer(form: HTMLFormElement, input: HTMLTextAreaElement, counter: HTMLElement, host: ComposerHost): Composer {
+  const sent: string[] = [];
+  let pos = 0;
+  const length = (s: string) => [...s].length;
 
   /** Redraws the counter (the limit may have arrived since). */
-  changed(): void {
-    const max = this.host.maxLength();
-    const length = [...this.input.value].length;
-    const left = max - length;
-    this.counter.textContent = left < 0 ? `${-left} over the limit` : left < COUNTER_FROM ? `${left} left` : "";
-    this.counter.classList.toggle("over", left < 0);
-    this.input.setAttribute("aria-invalid", left < 0 ? "true" : "false");
-    this.input.style.height = "auto";
-    this.input.style.height = `${Math.min(MAX_HEIGHT_PX, this.input.scrollHeight)}px`;
-  }
+  const changed = () => {
+    const left = host.maxLength() - length(input.value);
+    counter.textContent = left < 0 ? `${-left} over the limit` : left < COUNTER_FROM ? `${left} left` : "";
+    counter.classList.toggle("over", left < 0);
+    input.setAttribute("aria-invalid", String(left < 0));
+    input.style.height = "auto";
+    input.style.height = `${Math.min(MAX_HEIGHT_PX, input.scrollHeight)}px`;
+  };
 
-  private send(): void {
-    const line = this.input.value;
+  const show = (i: number) => {
+    input.value = sent[i] ?? "";
+    input.setSelectionRange(input.value.length, input.value.length);
+    changed();
+  };
+
+  const send = () => {
+    const line = input.value;
     if (!line.trim()) return;
-    if ([...line].length > this.host.maxLength()) {
-      this.changed();
-      this.counter.textContent = `Too long to send: ${[...line].length - this.host.maxLength()} over the limit of ${this.host.maxLength()}`;
-      this.input.focus();
+    const max = host.maxLength();
+    if (length(line) > max) {
+      changed();
+      counter.textContent = `Too long to send: ${length(line) - max} over the limit of ${max}`;
+      input.focus();
       return;
     }
-    if (this.sent.at(-1) !== line) this.sent.push(line);
-    this.pos = this.sent.length;
-    this.input.value = "";
-    this.changed();
-    this.host.submit(line).catch(() => {
-      if (this.input.value === "") {
-        this.input.value = line;
-        this.changed();
+    if (sent.at(-1) !== line) sent.push(line);
+    pos = sent.length;
+    input.value = "";
+    changed();
+    host.submit(line).catch(() => {
+      if (input.value === "") {
+        input.value = line;
+        changed();
       }
     });
-  }
+  };
 
-  private key(e: KeyboardEvent): void {
-    const input = this.input;
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    send();
+  });
+  input.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
-      this.send();
-      return;
+      return send();
     }
     const caretAtStart = input.selectionStart === 0 && input.selectionEnd === 0;
     const onFirstLine = !input.value.slice(0, input.selectionStart).includes("\n");
     const onLastLine = !input.value.slice(input.selectionEnd).includes("\n");
-    if (e.key === "ArrowUp" && this.pos > 0 && (input.value === "" || input.value === this.sent[this.pos] || caretAtStart) && onFirstLine) {
+    if (e.key === "ArrowUp" && pos > 0 && (input.value === "" || input.value === sent[pos] || caretAtStart) && onFirstLine) {
       e.preventDefault();
-      this.show(--this.pos);
-    } else if (e.key === "ArrowDown" && this.pos < this.sent.length && (input.value === this.sent[this.pos]) && onLastLine) {
+      show(--pos);
+    } else if (e.key === "ArrowDown" && pos < sent.length && input.value === sent[pos] && onLastLine) {
       e.preventDefault();
-      this.show(++this.pos);
+      show(++pos);
     }
-  }
+  });
+  input.addEventListener("input", () => {
+    changed();
+    if (input.value.trim()) host.typing();
+  });
 
-  private show(i: number): void {
-    this.input.value = this.sent[i] ?? "";
-    this.input.setSelectionRange(this.input.value.length, this.input.value.length);
-    this.changed();
-  }
+  return {
+    focus: () => input.focus(),
+    set enabled(on: boolean) {
+      input.disabled = !on;
+      for (const b of form.querySelectorAll("button")) b.disabled = !on;
+    },
+    set placeholder(text: string) {
+      input.placeholder = text;
+    },
+  };
 }

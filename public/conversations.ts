@@ -1,17 +1,18 @@
-// The page's model: one conversation per room and per direct-message peer, each with its
-// lines, how far its reader has read, and which one is on screen. Views read it; app.ts changes
-// it. Unread counts come from the read marker for rooms (the server keeps it, so they agree
-// across tabs and reloads), and from a local count for direct messages (which are not stored).
+// The page's model: one conversation per room and per direct-message peer, how far its reader
+// has read, and which one is on screen. A room's messages are the SDK's (`client.messages(room)`,
+// kept in their current state, scrollback included); the page keeps only what the SDK does not:
+// direct messages (they are not stored), notices, sends not yet confirmed, and a room's messages
+// from before a server restart. Views read it; app.ts changes it. Unread counts come from the
+// read marker for rooms (the server keeps it, so they agree across tabs and reloads), and from a
+// local count for direct messages.
 import type { DirectMessageFrame, MessageFrame } from "hubbub/client";
 
-/** Lines kept per conversation; older ones scroll away (and come back with scrollback in rooms). */
+/** Lines a room shows at first, and that a direct conversation keeps; scrollback shows more of a room. */
 export const MAX_LINES = 500;
 
 /** A message of ours not yet confirmed by the server: shown at once, then replaced by the real one. */
 export interface PendingLine {
-  kind: "pending";
-  /** Unique in the page. */
-  id: number;
+  type: "pending";
   text: string;
   action: boolean;
   ts: number;
@@ -19,12 +20,18 @@ export interface PendingLine {
   error?: string;
 }
 
-export type Line =
-  /** `stale`: from an earlier epoch of the room (its seq means nothing now; it is never unread). */
-  | { kind: "message"; msg: MessageFrame; stale?: boolean }
-  | { kind: "direct"; msg: DirectMessageFrame }
-  | { kind: "notice"; text: string; ts: number }
-  | PendingLine;
+/** A line from the page itself (/who, a gap, a restart); in a room it follows the message of seq `after`. */
+export interface Notice {
+  type: "notice";
+  text: string;
+  ts: number;
+  after: number;
+}
+
+/** A room message from an earlier epoch (its seq means nothing now; it is never unread and takes no actions). */
+export type StaleMessage = MessageFrame & { stale: true };
+
+export type Line = MessageFrame | StaleMessage | DirectMessageFrame | Notice | PendingLine;
 
 export interface Conversation {
   /** `#room` or `@peer` (the peer's name, lower-cased). */
@@ -32,7 +39,10 @@ export interface Conversation {
   readonly type: "room" | "dm";
   /** The room name, or the peer's display name. */
   name: string;
-  readonly lines: Line[];
+  /** The page's own lines: direct messages and notices; in a room, notices and stale messages. */
+  lines: Line[];
+  /** Sends not confirmed yet, shown after everything else. */
+  readonly pending: PendingLine[];
   /** Rooms: the read marker (a seq). */
   lastRead: number;
   /** Direct messages: unread lines (they have no seq). */
@@ -41,6 +51,8 @@ export interface Conversation {
   divider: number | null;
   /** Place the divider at the next render, from the read marker (the messages may still be arriving now). */
   placeDivider: boolean;
+  /** Rooms: how many of the newest messages the SDK holds are shown (scrollback raises it). */
+  shown: number;
   /** Rooms: older messages may still be fetched (scrollback); false once a page said there are none. */
   older: boolean;
 }
@@ -48,191 +60,194 @@ export interface Conversation {
 export const roomKey = (room: string) => `#${room}`;
 export const dmKey = (peer: string) => `@${peer.toLowerCase()}`;
 
-let pendingIds = 0;
+/** The user's id and name, for "is this line mine" and mentions. */
+export interface Me {
+  id: string | null;
+  name: string | null;
+}
 
-export class Conversations {
-  private readonly all = new Map<string, Conversation>();
-  current: string | null = null;
-  /** The user's id, for "is this line mine"; set by app.ts. */
-  me: () => { id: string | null; name: string | null } = () => ({ id: null, name: null });
+export interface Conversations {
+  /** The key of the conversation on screen. */
+  readonly current: string | null;
+  readonly active: Conversation | undefined;
+  get(key: string): Conversation | undefined;
+  room(name: string): Conversation;
+  dm(peer: string): Conversation;
+  list(type?: Conversation["type"]): Conversation[];
+  /** What the conversation shows, in order: its lines, a room's messages merged in by seq, then the pending sends. */
+  lines(c: Conversation): Line[];
+  /** A direct message, or a notice. */
+  add(c: Conversation, line: DirectMessageFrame | Omit<Notice, "after" | "ts">): void;
+  /** A room message arrived; our own replaces the oldest pending line with its text. */
+  arrived(c: Conversation, m: MessageFrame): void;
+  /** The room's numbering restarted (the server lost its history): what it showed, `previous` included, is of the old epoch. */
+  restarted(c: Conversation, previous: readonly MessageFrame[]): void;
+  /** The newest seq of a room's messages; 0 when none. */
+  lastSeq(c: Conversation): number;
+  addPending(c: Conversation, text: string, action: boolean): PendingLine;
+  /** The send was confirmed: its pending line goes (if the message itself has not replaced it already). */
+  settle(c: Conversation, line: PendingLine): void;
+  fail(c: Conversation, line: PendingLine, error: string): void;
+  /** Raises a room's read marker (from this tab, another, or the server). */
+  setLastRead(c: Conversation, seq: number): void;
+  /** Messages from others after the read marker (rooms), or unread direct messages. */
+  unread(c: Conversation): number;
+  /** How many of the unread lines mention the user. */
+  unreadMentions(c: Conversation): number;
+  select(key: string): void;
+  /** Called before drawing: a divider waiting to be placed goes before the first unread message. */
+  settleDivider(c: Conversation): void;
+  remove(key: string): void;
+}
 
-  constructor(
-    private readonly changed: () => void,
-    /** Whether a text mentions the user (markup.ts), for the mention badges. */
-    private readonly mentions: (text: string, name: string) => boolean,
-  ) {}
+/**
+ * The page's one model. `messages`: the SDK's messages of a room, in seq order and in their
+ * current state; `mentions`: whether a text mentions the user (markup.ts), for the badges.
+ */
+export function createConversations(changed: () => void, me: () => Me, messages: (room: string) => readonly MessageFrame[], mentions: (text: string, name: string) => boolean): Conversations {
+  const all = new Map<string, Conversation>();
+  let current: string | null = null;
 
-  get(key: string): Conversation | undefined {
-    return this.all.get(key);
-  }
+  /** The user id, not the name: it is the same in every tab and across reconnects. */
+  const isOwn = (m: MessageFrame | DirectMessageFrame) => m.from.id === me().id;
 
-  room(name: string): Conversation {
-    return this.ensure(roomKey(name), "room", name);
-  }
+  const list = (type?: Conversation["type"]) => [...all.values()].filter((c) => type === undefined || c.type === type);
 
-  dm(peer: string): Conversation {
-    const c = this.ensure(dmKey(peer), "dm", peer);
-    c.name = peer;
+  const ensure = (key: string, type: Conversation["type"], name: string): Conversation => {
+    let c = all.get(key);
+    if (!c) {
+      all.set(key, (c = { key, type, name, lines: [], pending: [], lastRead: 0, dmUnread: 0, divider: null, placeDivider: false, shown: MAX_LINES, older: type === "room" }));
+      current ??= key;
+      changed();
+    }
     return c;
-  }
+  };
 
-  list(type?: Conversation["type"]): Conversation[] {
-    return [...this.all.values()].filter((c) => type === undefined || c.type === type);
-  }
+  const lines = (c: Conversation, ms = c.type === "room" ? messages(c.name).slice(-c.shown) : []): Line[] => {
+    const out: Line[] = [];
+    let i = 0;
+    for (const l of c.lines) {
+      // A room's notice follows the message it came after; stale messages precede the new epoch.
+      const after = l.type === "notice" ? l.after : 0;
+      while (i < ms.length && ms[i]!.seq <= after) out.push(ms[i++]!);
+      out.push(l);
+    }
+    return [...out, ...ms.slice(i), ...c.pending];
+  };
 
-  /** Adds a line. Our own message replaces the oldest pending line with its text. */
-  add(c: Conversation, line: Line): void {
-    if (line.kind === "message" || line.kind === "direct") {
-      if (this.isOwn(line)) {
-        const i = c.lines.findIndex((l) => l.kind === "pending" && !l.error && l.text === line.msg.text);
-        if (i >= 0) c.lines.splice(i, 1);
-      } else if (line.kind === "direct" && c.key !== this.current) {
+  const lastSeq = (c: Conversation) => (c.type === "room" ? (messages(c.name).at(-1)?.seq ?? 0) : 0);
+
+  /** Our own message replaces the oldest pending line with its text; true when it is ours. */
+  const arrived = (c: Conversation, m: MessageFrame | DirectMessageFrame): boolean => {
+    const own = isOwn(m);
+    const i = own ? c.pending.findIndex((l) => !l.error && l.text === m.text) : -1;
+    if (i >= 0) c.pending.splice(i, 1);
+    changed();
+    return own;
+  };
+
+  const add = (c: Conversation, line: DirectMessageFrame | Omit<Notice, "after" | "ts">) => {
+    if (line.type === "notice") c.lines.push({ ...line, ts: Date.now(), after: lastSeq(c) });
+    else {
+      if (!arrived(c, line) && c.key !== current) {
         if (c.dmUnread === 0) c.divider = c.lines.length;
         c.dmUnread++;
       }
+      c.lines.push(line);
     }
-    // The SDK delivers a room's messages once each, in order (older ones come through prepend()).
-    c.lines.push(line);
-    if (c.lines.length > MAX_LINES) {
-      c.lines.splice(0, c.lines.length - MAX_LINES);
-      c.older = c.type === "room";
-    }
-    this.changed();
-  }
+    if (c.lines.length > MAX_LINES) c.lines.splice(0, c.lines.length - MAX_LINES);
+    changed();
+  };
 
-  /** Older messages from scrollback, in ascending order; `more`: still older ones exist. */
-  prepend(c: Conversation, messages: readonly MessageFrame[], more: boolean): void {
-    const first = this.firstSeq(c);
-    const older = messages.filter((m) => first === null || m.seq < first).map((m): Line => ({ kind: "message", msg: m }));
-    c.lines.unshift(...older);
-    c.older = more;
-    this.changed();
-  }
+  /** A room's messages from others after the read marker (seq order: read from the end). */
+  const unreadOf = (c: Conversation): MessageFrame[] => {
+    const ms = messages(c.name);
+    const out: MessageFrame[] = [];
+    for (let i = ms.length - 1; i >= 0 && ms[i]!.seq > c.lastRead; i--) if (!isOwn(ms[i]!)) out.push(ms[i]!);
+    return out;
+  };
+  const unread = (c: Conversation) => (c.type === "dm" ? c.dmUnread : unreadOf(c).length);
 
-  /**
-   * A stored message changed (edited, deleted, a reaction; the SDK's `changed` event): its line
-   * shows the new state. One the page does not hold (not loaded yet, or scrolled away) is left
-   * alone: it arrives in its current state when loaded.
-   */
-  update(c: Conversation, msg: MessageFrame): void {
-    const i = c.lines.findLastIndex((l) => l.kind === "message" && !l.stale && l.msg.id === msg.id);
-    if (i < 0) return;
-    c.lines[i] = { kind: "message", msg };
-    this.changed();
-  }
+  const settle = (c: Conversation, line: PendingLine) => {
+    const i = c.pending.indexOf(line);
+    if (i >= 0) c.pending.splice(i, 1);
+    changed();
+  };
 
-  firstSeq(c: Conversation): number | null {
-    for (const l of c.lines) if (l.kind === "message" && !l.stale) return l.msg.seq;
-    return null;
-  }
-
-  /** The room's numbering restarted (the server lost its history): what is shown is of the old epoch. */
-  restarted(c: Conversation): void {
-    for (const l of c.lines) if (l.kind === "message") l.stale = true;
-    c.lastRead = 0;
-    c.divider = null;
-    c.older = false;
-    this.changed();
-  }
-
-  lastSeq(c: Conversation): number {
-    for (let i = c.lines.length - 1; i >= 0; i--) {
-      const l = c.lines[i]!;
-      if (l.kind === "message" && !l.stale) return l.msg.seq;
-    }
-    return 0;
-  }
-
-  addPending(c: Conversation, text: string, action: boolean): PendingLine {
-    const line: PendingLine = { kind: "pending", id: ++pendingIds, text, action, ts: Date.now() };
-    c.lines.push(line);
-    this.changed();
-    return line;
-  }
-
-  /** The send was confirmed: its pending line goes (if the message itself has not replaced it already). */
-  settle(c: Conversation, line: PendingLine): void {
-    const i = c.lines.indexOf(line);
-    if (i >= 0) c.lines.splice(i, 1);
-    this.changed();
-  }
-
-  fail(c: Conversation, line: PendingLine, error: string): void {
-    if (!c.lines.includes(line)) return;
-    line.error = error;
-    this.changed();
-  }
-
-  /** Raises a room's read marker (from this tab, another, or the server). */
-  setLastRead(c: Conversation, seq: number): void {
-    if (seq <= c.lastRead) return;
-    // The first marker the server tells for the room on screen places its divider.
-    if (c.lastRead === 0 && c.divider === null && c.key === this.current) c.placeDivider = true;
-    c.lastRead = seq;
-    this.changed();
-  }
-
-  /** Messages from others after the read marker (rooms), or unread direct messages. */
-  unread(c: Conversation): number {
-    if (c.type === "dm") return c.dmUnread;
-    let n = 0;
-    for (const l of c.lines) if (l.kind === "message" && !l.stale && l.msg.seq > c.lastRead && !this.isOwn(l)) n++;
-    return n;
-  }
-
-  /** How many of the unread lines mention the user. */
-  unreadMentions(c: Conversation): number {
-    const name = this.me().name;
-    if (!name) return 0;
-    let n = 0;
-    if (c.type === "dm") return 0;
-    for (const l of c.lines) if (l.kind === "message" && !l.stale && l.msg.seq > c.lastRead && !this.isOwn(l) && this.mentions(l.msg.text, name)) n++;
-    return n;
-  }
-
-  isOwn(l: Line): boolean {
-    // The user id, not the name: it is the same in every tab and across reconnects.
-    return (l.kind === "message" || l.kind === "direct") && l.msg.from.id === this.me().id;
-  }
-
-  select(key: string): void {
-    const c = this.all.get(key);
-    if (!c) return;
-    if (this.current !== key) {
-      const old = this.active;
-      if (old) old.divider = null;
-      this.current = key;
-      if (c.type === "room") c.placeDivider = true;
-      else c.divider = c.dmUnread > 0 ? c.lines.length - c.dmUnread : null;
-    }
-    c.dmUnread = 0;
-    this.changed();
-  }
-
-  /** Called before drawing: a divider waiting to be placed goes before the first unread message. */
-  settleDivider(c: Conversation): void {
-    if (!c.placeDivider) return;
-    c.placeDivider = false;
-    c.divider = this.unread(c) > 0 ? c.lastRead : null;
-  }
-
-  remove(key: string): void {
-    this.all.delete(key);
-    if (this.current === key) this.current = this.list("room")[0]?.key ?? [...this.all.keys()][0] ?? null;
-    this.changed();
-  }
-
-  get active(): Conversation | undefined {
-    return this.current === null ? undefined : this.all.get(this.current);
-  }
-
-  private ensure(key: string, type: Conversation["type"], name: string): Conversation {
-    let c = this.all.get(key);
-    if (!c) {
-      this.all.set(key, (c = { key, type, name, lines: [], lastRead: 0, dmUnread: 0, divider: null, placeDivider: false, older: type === "room" }));
-      this.current ??= key;
-      this.changed();
-    }
-    return c;
-  }
+  return {
+    get current() {
+      return current;
+    },
+    get active() {
+      return current === null ? undefined : all.get(current);
+    },
+    get: (key) => all.get(key),
+    room: (name) => ensure(roomKey(name), "room", name),
+    dm(peer) {
+      const c = ensure(dmKey(peer), "dm", peer);
+      c.name = peer;
+      return c;
+    },
+    list,
+    lines,
+    add,
+    arrived,
+    restarted(c, previous) {
+      c.lines = lines(c, previous.slice(-c.shown))
+        .filter((l) => l.type !== "pending")
+        .map((l): Line => (l.type === "message" ? { ...l, stale: true } : l.type === "notice" ? { ...l, after: 0 } : l));
+      c.lastRead = 0;
+      c.divider = null;
+      c.older = false;
+      add(c, { type: "notice", text: "The server restarted; the room's history starts again here." });
+    },
+    lastSeq,
+    addPending(c, text, action) {
+      const line: PendingLine = { type: "pending", text, action, ts: Date.now() };
+      c.pending.push(line);
+      changed();
+      return line;
+    },
+    settle,
+    fail(c, line, error) {
+      if (!c.pending.includes(line)) return;
+      line.error = error;
+      changed();
+    },
+    setLastRead(c, seq) {
+      if (seq <= c.lastRead) return;
+      // The first marker the server tells for the room on screen places its divider.
+      if (c.lastRead === 0 && c.divider === null && c.key === current) c.placeDivider = true;
+      c.lastRead = seq;
+      changed();
+    },
+    unread,
+    unreadMentions(c) {
+      const name = me().name;
+      return name && c.type === "room" ? unreadOf(c).filter((m) => mentions(m.text, name)).length : 0;
+    },
+    select(key) {
+      const c = all.get(key);
+      if (!c) return;
+      if (current !== key) {
+        const old = current === null ? undefined : all.get(current);
+        if (old) old.divider = null;
+        current = key;
+        if (c.type === "room") c.placeDivider = true;
+        else c.divider = c.dmUnread > 0 ? c.lines.length - c.dmUnread : null;
+      }
+      c.dmUnread = 0;
+      changed();
+    },
+    settleDivider(c) {
+      if (!c.placeDivider) return;
+      c.placeDivider = false;
+      c.divider = unread(c) > 0 ? c.lastRead : null;
+    },
+    remove(key) {
+      all.delete(key);
+      if (current === key) current = list("room")[0]?.key ?? [...all.keys()][0] ?? null;
+      changed();
+    },
+  };
 }

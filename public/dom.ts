@@ -23,3 +23,32 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
 export function clock(ts: number): string {
   return new Date(ts).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
 }
+
+/** A modal dialog that answers one question at a time: ask() shows it, answer() closes it and settles the question. */
+export interface Modal<T> {
+  /** Shows the dialog; an earlier question still open is answered null. */
+  ask(): Promise<T | null>;
+  answer(value: T | null): void;
+  /** A question is open. */
+  readonly waiting: boolean;
+}
+
+export function modal<T>(dialog: HTMLDialogElement): Modal<T> {
+  let settle: ((value: T | null) => void) | null = null;
+  return {
+    ask() {
+      settle?.(null);
+      if (!dialog.open) dialog.showModal();
+      return new Promise((resolve) => (settle = resolve));
+    },
+    answer(value) {
+      const s = settle;
+      settle = null;
+      if (dialog.open) dialog.close();
+      s?.(value);
+    },
+    get waiting() {
+      return settle !== null;
+    },
+  };
+}

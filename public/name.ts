@@ -7,7 +7,7 @@
 // refused name (the refused name filled in, and why). It has one submit listener for its whole
 // life, so dismissing it any number of times leaves nothing behind.
 import { normalizeName } from "hubbub/client";
-import { byId } from "./dom.ts";
+import { byId, modal } from "./dom.ts";
 import { load, save } from "./saved.ts";
 
 const STORAGE_KEY = "hubbub.name";
@@ -34,64 +34,52 @@ const WORDING: Record<NameMode, { title: string; submit: string; other: string }
   rename: { title: "Change your name", submit: "Save", other: "Cancel" },
 };
 
-export class NameDialog {
-  private readonly dialog = byId<HTMLDialogElement>("name-dialog");
-  private readonly form = byId<HTMLFormElement>("name-form");
-  private readonly input = byId<HTMLInputElement>("name-input");
-  private readonly error = byId("name-error");
-  private readonly other = byId<HTMLButtonElement>("name-other");
-  private mode: NameMode = "first";
-  private answer: ((name: NameAnswer) => void) | null = null;
+export interface NameDialog {
+  ask(mode: NameMode, opts?: { problem?: string; value?: string }): Promise<NameAnswer>;
+}
 
-  constructor() {
-    this.form.addEventListener("submit", (e) => {
-      e.preventDefault();
-      const name = normalizeName(this.input.value);
-      if (name === null) {
-        this.error.textContent = "Use 1–32 letters, digits, _ - or . (no spaces).";
-        this.input.focus();
-        return;
-      }
-      this.finish(name);
-    });
-    this.other.addEventListener("click", () => this.finish(null));
-    // Escape: a rename is cancelled; the first dialog stays (there is no page without a name
-    // yet), its "Join as a guest" button is the way past it. Chromium lets a page refuse
-    // Escape only after a user gesture, so a dialog closed anyway is shown again.
-    this.dialog.addEventListener("cancel", (e) => {
-      if (this.mode !== "rename") e.preventDefault();
-    });
-    this.dialog.addEventListener("close", () => {
-      if (!this.answer) return;
-      if (this.mode === "rename") return this.finish(null);
-      this.dialog.showModal();
-      this.input.focus();
-    });
-  }
+export function createNameDialog(): NameDialog {
+  const dialog = byId<HTMLDialogElement>("name-dialog");
+  const input = byId<HTMLInputElement>("name-input");
+  const error = byId("name-error");
+  const other = byId<HTMLButtonElement>("name-other");
+  const m = modal<string>(dialog);
+  let mode: NameMode = "first";
 
-  get open(): boolean {
-    return this.dialog.open;
-  }
+  byId("name-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const name = normalizeName(input.value);
+    if (name !== null) return m.answer(name);
+    error.textContent = "Use 1–32 letters, digits, _ - or . (no spaces).";
+    input.focus();
+  });
+  other.addEventListener("click", () => m.answer(null));
+  // Escape: a rename is cancelled; the first dialog stays (there is no page without a name
+  // yet), its "Join as a guest" button is the way past it. Chromium lets a page refuse
+  // Escape only after a user gesture, so a dialog closed anyway is shown again.
+  dialog.addEventListener("cancel", (e) => {
+    if (mode !== "rename") e.preventDefault();
+  });
+  dialog.addEventListener("close", () => {
+    if (!m.waiting) return;
+    if (mode === "rename") return m.answer(null);
+    dialog.showModal();
+    input.focus();
+  });
 
-  ask(mode: NameMode, opts: { problem?: string; value?: string } = {}): Promise<NameAnswer> {
-    this.answer?.(null);
-    this.mode = mode;
-    const w = WORDING[mode];
-    byId("name-title").textContent = w.title;
-    byId("name-submit").textContent = w.submit;
-    this.other.textContent = w.other;
-    this.error.textContent = opts.problem ?? "";
-    this.input.value = opts.value ?? "";
-    if (!this.dialog.open) this.dialog.showModal();
-    this.input.focus();
-    this.input.select();
-    return new Promise((resolve) => (this.answer = resolve));
-  }
-
-  private finish(name: NameAnswer): void {
-    const answer = this.answer;
-    this.answer = null;
-    if (this.dialog.open) this.dialog.close();
-    answer?.(name);
-  }
+  return {
+    ask(next, opts = {}) {
+      mode = next;
+      const w = WORDING[mode];
+      byId("name-title").textContent = w.title;
+      byId("name-submit").textContent = w.submit;
+      other.textContent = w.other;
+      error.textContent = opts.problem ?? "";
+      input.value = opts.value ?? "";
+      const answer = m.ask();
+      input.focus();
+      input.select();
+      return answer;
+    },
+  };
 }

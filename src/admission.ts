@@ -57,8 +57,10 @@ export class Admission {
     if (!hs) return;
     if (hs.auth && !hs.auth.ok) return refuse(s, ErrorCode.Unauthorized, "a valid token is required", CloseCode.Unauthorized);
     const allowed = hs.auth?.ok ? hs.auth.identity.rooms : undefined;
-    if (allowed) s.limitRooms(allowed);
-    const room = hs.room === null ? (allowed?.[0] ?? DEFAULT_ROOM) : normalizeRoom(hs.room);
+    if (hs.auth?.ok) s.grant(allowed, hs.auth.identity.admin === true);
+    // Without `room`, a token's first named room (a pattern names none), else the default room.
+    const named = allowed?.find((r) => !r.endsWith("*"));
+    const room = hs.room === null ? (named ?? DEFAULT_ROOM) : normalizeRoom(hs.room);
     if (room === null) return refuse(s, ErrorCode.InvalidRoom, ROOM_RULE, CloseCode.BadHandshake);
     if (!s.mayJoin(room)) return refuse(s, ErrorCode.Unauthorized, `your token does not allow room ${room}`, CloseCode.BadHandshake);
     const since = hs.since === null ? undefined : parseSeq(hs.since);

@@ -25,8 +25,13 @@ export interface Identity {
   userId: string;
   /** The token's `name` claim, NFC-normalised: the display name. */
   name: string;
-  /** The token's `rooms` claim: the only rooms this user may join; absent = any room. */
+  /**
+   * The token's `rooms` claim: the only rooms this user may join, each a room name or a
+   * `prefix*` pattern (`team-*`, or `*` for all); absent = any room (that the room's own rules let in).
+   */
   rooms?: readonly string[];
+  /** The token's `admin: true` claim: a moderator in every room (docs/rooms.md). */
+  admin?: boolean;
 }
 
 /** `reason` is a short fixed code for logs and metrics; it never contains the token. */
@@ -59,12 +64,31 @@ export function createAuthenticator(secret: string, audience = ""): Authenticato
       if (typeof sub !== "string" || sub.length === 0 || sub.length > MAX_SUB_LENGTH || sub.startsWith(SERVER_ID_PREFIX)) return { ok: false, reason: "bad_sub" };
       const name = typeof payload.name === "string" ? normalizeName(payload.name) : null;
       if (name === null) return { ok: false, reason: "bad_name" };
-      if (payload.rooms === undefined) return { ok: true, identity: { userId: sub, name } };
-      const rooms = Array.isArray(payload.rooms) ? payload.rooms.map((r) => (typeof r === "string" ? normalizeRoom(r) : null)) : [null];
+      if (payload.admin !== undefined && typeof payload.admin !== "boolean") return { ok: false, reason: "bad_admin" };
+      const identity: Identity = payload.admin === true ? { userId: sub, name, admin: true } : { userId: sub, name };
+      if (payload.rooms === undefined) return { ok: true, identity };
+      const rooms = Array.isArray(payload.rooms) ? payload.rooms.map((r) => (typeof r === "string" ? roomPattern(r) : null)) : [null];
       if (rooms.length === 0 || rooms.includes(null)) return { ok: false, reason: "bad_rooms" };
-      return { ok: true, identity: { userId: sub, name, rooms: rooms as string[] } };
+      identity.rooms = rooms as string[];
+      return { ok: true, identity };
     },
   };
+}
+
+/**
+ * A `rooms` claim entry, normalised: a room name, or a pattern `<prefix>*` whose prefix is the
+ * start of a valid room name (or empty: every room); null when it is neither.
+ */
+export function roomPattern(raw: string): string | null {
+  if (!raw.endsWith("*")) return normalizeRoom(raw);
+  const prefix = raw.slice(0, -1).toLowerCase();
+  return prefix === "" || normalizeRoom(prefix) === prefix ? `${prefix}*` : null;
+}
+
+/** Whether `room` is allowed by a `rooms` claim (names and `prefix*` patterns). */
+export function allowsRoom(claim: readonly string[], room: string): boolean {
+  for (const p of claim) if (p.endsWith("*") ? room.startsWith(p.slice(0, -1)) : p === room) return true;
+  return false;
 }
 
 /** Where the token came from and which subprotocol to answer with. */
@@ -98,9 +122,12 @@ export function parseTtl(raw: string): number | null {
 }
 
 /** Mints a token for `sub` with display name `name`, valid for `ttlS` seconds (for tests and `hubbub token`). */
-export async function mintToken(secret: string, sub: string, name: string, ttlS: number, opts: { audience?: string; now?: number; rooms?: readonly string[] } = {}): Promise<string> {
+export async function mintToken(secret: string, sub: string, name: string, ttlS: number, opts: { audience?: string; now?: number; rooms?: readonly string[]; admin?: boolean } = {}): Promise<string> {
   const iat = Math.floor((opts.now ?? Date.now()) / 1000);
-  let jwt = new SignJWT(opts.rooms ? { name, rooms: [...opts.rooms] } : { name }).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setSubject(sub).setIssuedAt(iat).setExpirationTime(iat + ttlS);
+  const claims: Record<string, unknown> = { name };
+  if (opts.rooms) claims.rooms = [...opts.rooms];
+  if (opts.admin) claims.admin = true;
+  let jwt = new SignJWT(claims).setProtectedHeader({ alg: "HS256", typ: "JWT" }).setSubject(sub).setIssuedAt(iat).setExpirationTime(iat + ttlS);
   if (opts.audience) jwt = jwt.setAudience(opts.audience);
   return jwt.sign(new TextEncoder().encode(secret));
 }

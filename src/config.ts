@@ -156,6 +156,10 @@ const SETTINGS = {
     env: "DATA_DIR", schema: z.string(), default: "./data",
     help: "directory for what the server keeps across restarts: hubbub.db, guest-secret (created if missing); empty = keep nothing",
   },
+  anonRooms: {
+    env: "ANON_ROOMS", schema: bool, default: "1",
+    help: "0 = guests (no token) may join rooms that exist but not create new ones (docs/rooms.md)",
+  },
   audience: { env: "AUDIENCE", schema: z.string(), default: "", help: "when set, tokens must carry this `aud`" },
   maxConnections: {
     env: "MAX_CONNECTIONS", schema: int(1), default: "10000",

@@ -77,6 +77,7 @@ export function handleFrame(services: Services, s: Session, data: string | Buffe
     case "nick":
       return run(s, "request", f.ref, () => names.rename(s, f.name, f.ref));
     case "who":
+      if (f.id !== undefined || f.name !== undefined) return run(s, "request", f.ref, () => rooms.lookup(s, f.room, f, f.ref));
       return run(s, "request", f.ref, () => rooms.who(s, f.room, f.after, f.limit, f.ref));
     case "history":
       return run(s, "request", f.ref, () => rooms.history(s, f.room, f, f.ref));
@@ -94,6 +95,19 @@ export function handleFrame(services: Services, s: Session, data: string | Buffe
       return run(s, "request", f.ref, () => services.edits.delete(s, f.room, f.id, f.ref));
     case "react":
       return run(s, "request", f.ref, () => services.edits.react(s, f.room, f.id, f.emoji, f.on, f.ref));
+    // Room actions (moderation.ts) and the list of public rooms, metered as requests.
+    case "topic":
+    case "invite":
+    case "kick":
+    case "ban":
+    case "unban":
+    case "mute":
+    case "unmute":
+    case "role":
+    case "mode":
+      return run(s, "request", f.ref, () => services.moderation.act(s, f));
+    case "list":
+      return run(s, "request", f.ref, () => services.moderation.list(s, f.cursor, f.ref));
     default: {
       const never: never = f;
       return never;

@@ -1,6 +1,7 @@
 // MessageEdits: changes to stored messages, for connections and for the server itself. Who may
-// change what is decided here, in one place: only a message's author edits or deletes it (a
-// moderator will be added beside the author), any member of the room reacts. The engine then
+// change what is decided here, in one place: only a message's author edits it, its author or a
+// moderator of the room (room-rules.ts) deletes it, any member of the room reacts; a room's
+// record of its own changes (a `room` message) takes no changes at all. The engine then
 // applies the change atomically with a check that the message is still there (not deleted
 // meanwhile), gives it the room's next seq and delivers it; the requester's answer is `ok`.
 // The author of a message never changes, so checking it before the apply leaves no race.
@@ -8,14 +9,16 @@ import { andThen, type Awaitable } from "./awaitable.ts";
 import type { Config } from "./config.ts";
 import type { Engine, EventDraft } from "./engine/engine.ts";
 import { checkText } from "./messages.ts";
+import { RoomAccess } from "./room-access.ts";
+import { moderates } from "./room-rules.ts";
 import type { Rooms } from "./rooms.ts";
 import { ErrorCode } from "./shared/codes.ts";
 import type { Member, MessageFrame, Ref, StreamEvent } from "./shared/protocol.ts";
 import { noEvents, type EventSink } from "./webhooks/events.ts";
 import type { Session } from "./session.ts";
 
-/** Who may make a change to message `m`: the author only, or any member. */
-type Rule = "author" | "member";
+/** Who may make a change to message `m`: the author only, the author or a moderator, or any member. */
+type Rule = "author" | "moderator" | "member";
 
 export class MessageEdits {
   constructor(
@@ -24,6 +27,8 @@ export class MessageEdits {
     private readonly config: Config,
     /** Where message.edited, message.deleted and reaction.changed go (webhooks); nowhere by default. */
     private readonly events: EventSink = noEvents,
+    /** Who moderates which room; null: nobody but the author deletes. */
+    private readonly access: RoomAccess | null = null,
   ) {}
 
   edit(s: Session, rawRoom: string, id: string, text: string, ref?: Ref): Awaitable<void> {
@@ -32,7 +37,7 @@ export class MessageEdits {
   }
 
   delete(s: Session, rawRoom: string, id: string, ref?: Ref): Awaitable<void> {
-    return this.change(s, rawRoom, id, "author", ref, () => ({ type: "delete", id, ts: Date.now(), by: s.member }));
+    return this.change(s, rawRoom, id, "moderator", ref, () => ({ type: "delete", id, ts: Date.now(), by: s.member }));
   }
 
   react(s: Session, rawRoom: string, id: string, emoji: string, on: boolean, ref?: Ref): Awaitable<void> {
@@ -50,10 +55,11 @@ export class MessageEdits {
   private change(s: Session, rawRoom: string, id: string, rule: Rule, ref: Ref | undefined, draft: () => EventDraft): Awaitable<void> {
     const room = this.rooms.memberRoom(s, rawRoom, ref);
     if (room === null) return;
-    return andThen(this.apply(room, id, rule === "author" ? s.userId : null, draft), (r) => {
+    const moderator = rule === "moderator" && this.access ? andThen(this.access.state(room), (st) => moderates(st, RoomAccess.actor(s))) : false;
+    return andThen(moderator, (mod) => andThen(this.apply(room, id, rule === "member" || mod ? null : s.userId, draft), (r) => {
       if (!r.ok) return s.fail(r.code, r.message, ref);
       if (ref !== undefined) s.send({ type: "ok", ref });
-    });
+    }));
   }
 
   private report(e: StreamEvent): void {
@@ -66,6 +72,7 @@ export class MessageEdits {
   private apply(room: string, id: string, author: string | null, draft: () => EventDraft): Awaitable<ChangeOutcome> {
     return andThen(this.engine.history.message(room, id), (m): Awaitable<ChangeOutcome> => {
       if (m === null || m.deleted) return { ok: false, code: ErrorCode.NotFound, message: notFound(room, m) };
+      if (m.kind === "room") return { ok: false, code: ErrorCode.Forbidden, message: "a room's record of its changes cannot be changed" };
       if (author !== null && m.from.id !== author) return { ok: false, code: ErrorCode.Forbidden, message: "only its author may change a message" };
       return andThen(this.engine.broker.apply(room, draft()), (r): ChangeOutcome => {
         if (!r.ok) return { ok: false, code: ErrorCode.NotFound, message: notFound(room, null) };

@@ -9,6 +9,7 @@ import { CidCache } from "./cid-cache.ts";
 import type { Config } from "./config.ts";
 import type { Engine } from "./engine/engine.ts";
 import { nameKey, normalizeName } from "./names.ts";
+import type { RoomAccess } from "./room-access.ts";
 import type { Rooms } from "./rooms.ts";
 import { ErrorCode } from "./shared/codes.ts";
 import type { DirectMessageFrame, Member, MessageKind, Ref } from "./shared/protocol.ts";
@@ -36,6 +37,8 @@ export class Messages {
     private readonly hook: MessageHook | null = null,
     /** A member's message is going out to `room` (typing.ts drops their waiting typing report). */
     private readonly spoke: (room: string, userId: string) => void = () => {},
+    /** Mutes, moderated rooms and slowmode (room-access.ts); null: anyone in a room may post. */
+    private readonly access: RoomAccess | null = null,
   ) {}
 
   /** A message id unique in the cluster: the node id and a counter. */
@@ -49,6 +52,12 @@ export class Messages {
     const room = this.rooms.memberRoom(s, rawRoom, ref);
     if (room === null) return;
     const key = cid === undefined ? undefined : { userId: s.userId, cid };
+    if (this.access === null) return this.deliverChat(s, room, kind, text, key, ref);
+    return andThen(this.access.post(s, room), (no) => (no ? s.fail(no.code, no.message, ref) : this.deliverChat(s, room, kind, text, key, ref)));
+  }
+
+  /** A chat the room lets through: past the message hook if there is one, then published. */
+  private deliverChat(s: Session, room: string, kind: MessageKind, text: string, key: SendKey | undefined, ref: Ref | undefined): Awaitable<void> {
     if (!this.hook) return this.publishChat(s, room, kind, text, key, ref);
     // A rejection is the sender's doing and counts as a strike, like any refused frame; a hook
     // that failed closed is not, and does not.

@@ -2,14 +2,18 @@
 // `history` pages, capped in bytes as well as in count, so no single reply can swamp a reader's
 // buffer (a page of long messages full of escaped control characters is 6x its text). Pure.
 import type { HistoryPage, MemberPage, StreamPosition } from "./engine/engine.ts";
+import type { RoomInfo } from "./room-rules.ts";
 import type { HistoryFrame, Ref, StreamEntry, UsersFrame } from "./shared/protocol.ts";
 
 /** A `history` reply's messages add up to at most this many bytes of JSON (one message always fits). */
 export const MAX_HISTORY_REPLY_BYTES = 256 * 1024;
 
-/** `lastRead`: the user's read marker for the room, on a join's answer; `large`: the room is large (a join's answer). */
-export function usersFrame(room: string, pos: StreamPosition, page: MemberPage, ref?: Ref, lastRead?: number, large?: boolean): UsersFrame {
-  const f: UsersFrame = { type: "users", room, seq: pos.seq, epoch: pos.epoch, count: page.count, users: page.users };
+/**
+ * `lastRead`: the user's read marker for the room, on a join's answer; `large`: the room is large
+ * (a join's answer); `info`: the room's settings and roles (docs/rooms.md).
+ */
+export function usersFrame(room: string, pos: StreamPosition, page: MemberPage, ref?: Ref, lastRead?: number, large?: boolean, info?: RoomInfo): UsersFrame {
+  const f: UsersFrame = { type: "users", room, seq: pos.seq, epoch: pos.epoch, count: page.count, users: page.users, ...info };
   if (page.next !== undefined) f.next = page.next;
   if (lastRead !== undefined) f.lastRead = lastRead;
   if (large) f.large = true;

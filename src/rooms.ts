@@ -6,12 +6,15 @@ import { andThen, type Awaitable } from "./awaitable.ts";
 import type { Engine, HistoryPage, HistoryQuery, MemberPage, MessageDraft, Published, RoomPage, SendKey } from "./engine/engine.ts";
 import type { Hub } from "./hub.ts";
 import type { ReadMarkerStore } from "./read-markers.ts";
+import { nameKey } from "./name-key.ts";
 import { largeFirstPage } from "./presence-tiers.ts";
+import type { RoomAccess } from "./room-access.ts";
+import { roomInfo, type RoomState } from "./room-rules.ts";
 import { historyFrame, isRecovery, usersFrame } from "./replies.ts";
 import { ErrorCode } from "./shared/codes.ts";
 import { DEFAULT_HISTORY_LIMIT, LARGE_FIRST_PAGE, MAX_HISTORY_LIMIT, MAX_ROOMS_PER_CONNECTION, MAX_WHO_LIMIT } from "./shared/limits.ts";
 import { ROOM_RULE, normalizeRoom } from "./shared/names.ts";
-import type { Ref } from "./shared/protocol.ts";
+import type { LeftFrame, Member, Ref } from "./shared/protocol.ts";
 import type { Session } from "./session.ts";
 import { noEvents, type EventSink } from "./webhooks/events.ts";
 
@@ -29,6 +32,8 @@ export class Rooms {
     private readonly events: EventSink = noEvents,
     /** Read markers, for a join's `lastRead` (read-markers.ts); none: joins carry no `lastRead`. */
     private readonly markers: ReadMarkerStore | null = null,
+    /** Who may enter which room (room-access.ts); null: every room is open (unit tests of the bare room service). */
+    readonly access: RoomAccess | null = null,
   ) {}
 
   // ---- the server's side: no session needed ---------------------------------------------------
@@ -62,11 +67,9 @@ export class Rooms {
     return this.engine.history.page(room, query);
   }
 
-  /** Whether user `userId` is in `room` on any node (reads the member list page by page). */
+  /** Whether user `userId` is in `room` on any node (one look-up, whatever the room's size). */
   has(room: string, userId: string): Awaitable<boolean> {
-    const from = (after?: string): Awaitable<boolean> =>
-      andThen(this.members(room, after), (p) => p.users.some((u) => u.id === userId) || (p.next !== undefined && from(p.next)));
-    return from();
+    return andThen(this.engine.presence.find(room, userId), (p) => p.users.length > 0);
   }
 
   /** A page of the rooms with members, across the cluster, ordered by name. */
@@ -74,15 +77,16 @@ export class Rooms {
     return this.engine.presence.rooms(after, limit);
   }
 
-  /** Takes every connection of a user on this node out of a room; each is told `left`. */
-  removeUser(userId: string, room: string): Awaitable<void> {
+  /** Takes every connection of a user on this node out of a room; each is told `left` (with why, for a kick or ban). */
+  removeUser(userId: string, room: string, why?: { reason: "kicked" | "banned"; by: Member }): Awaitable<void> {
     let last = false;
     let member = null;
+    const left: LeftFrame = why ? { type: "left", room, reason: why.reason, by: why.by } : { type: "left", room };
     for (const s of this.hub.sessionsOf(userId)) {
       if (!s.rooms.includes(room)) continue;
       member = s.member;
       last = this.hub.exit(s, room);
-      s.send({ type: "left", room });
+      s.send(left);
     }
     if (last && member) return this.engine.presence.leave(room, member);
   }
@@ -101,10 +105,15 @@ export class Rooms {
     if (!s.mayJoin(room)) return s.fail(ErrorCode.Unauthorized, `your token does not allow room ${room}`, ref);
     const already = s.rooms.includes(room);
     if (!already && s.rooms.length >= MAX_ROOMS_PER_CONNECTION) return s.fail(ErrorCode.TooManyRooms, `at most ${MAX_ROOMS_PER_CONNECTION} rooms per connection`, ref);
+    if (this.access === null) return this.enter(s, room, already, null, resume, ref);
+    return andThen(this.access.enter(s, room), (r) => (r.ok ? this.enter(s, room, s.rooms.includes(room), r.state, resume, ref) : s.fail(r.code, r.message, ref)));
+  }
+
+  private enter(s: Session, room: string, already: boolean, state: RoomState | null, resume: Resume, ref?: Ref): Awaitable<void> {
     const first = !already && this.hub.enter(s, room);
     try {
       const joined = first ? this.engine.presence.join(room, s.member) : undefined;
-      const answered = andThen(joined, () => this.answerJoin(s, room, resume, ref));
+      const answered = andThen(joined, () => this.answerJoin(s, room, state, resume, ref));
       return already || !(answered instanceof Promise) ? answered : answered.catch((err: unknown) => this.undoJoin(s, room, first, err));
     } catch (err) {
       if (already) throw err;
@@ -118,15 +127,22 @@ export class Rooms {
     throw err;
   }
 
-  private answerJoin(s: Session, room: string, resume: Resume, ref?: Ref): Awaitable<void> {
+  private answerJoin(s: Session, room: string, state: RoomState | null, resume: Resume, ref?: Ref): Awaitable<void> {
     const replayed = resume.since === undefined ? undefined : this.replay(s, room, resume.since, resume.epoch);
     return andThen(replayed, () =>
       andThen(this.engine.history.position(room), (pos) =>
         andThen(this.joinPage(s, room), ({ page, large }) =>
-          andThen(this.markers?.get(s.userId, room), (read) => s.send(usersFrame(room, pos, page, ref, read?.epoch === pos.epoch ? read.seq : undefined, large))),
+          andThen(this.markers?.get(s.userId, room), (read) =>
+            s.send(usersFrame(room, pos, page, ref, read?.epoch === pos.epoch ? read.seq : undefined, large, this.info(s, state))),
+          ),
         ),
       ),
     );
+  }
+
+  /** The room's settings for `s` (none without an access service). */
+  private info(s: Session, state: RoomState | null) {
+    return this.access === null ? undefined : roomInfo(state, s.userId, s.admin);
   }
 
   /**
@@ -163,8 +179,27 @@ export class Rooms {
   who(s: Session, raw: string | undefined, after: string | undefined, limit: number | undefined, ref?: Ref): Awaitable<void> {
     const room = this.memberRoom(s, raw, ref);
     if (room === null) return;
+    return andThen(this.access?.state(room), (state = null) =>
+      andThen(this.engine.history.position(room), (pos) =>
+        andThen(this.members(room, after, limit), (page) => s.send(usersFrame(room, pos, page, ref, undefined, false, this.info(s, state)))),
+      ),
+    );
+  }
+
+  /**
+   * `who {room, id}` or `who {room, name}`: the one user asked for, found without paging (a
+   * large room's list is too long to search on the client), with the room's count; `users` is
+   * empty when that user is not in the room. A name is compared on its key, as everywhere.
+   */
+  lookup(s: Session, raw: string, user: { id?: string; name?: string }, ref?: Ref): Awaitable<void> {
+    const room = this.memberRoom(s, raw, ref);
+    if (room === null) return;
+    const id = user.id ?? andThen(this.engine.names.lookup(nameKey(user.name ?? "")), (m) => m?.id ?? null);
     return andThen(this.engine.history.position(room), (pos) =>
-      andThen(this.members(room, after, limit), (page) => s.send(usersFrame(room, pos, page, ref))),
+      andThen(id, (userId) =>
+        // Nobody holds the name: the answer is the count alone (a page of no members).
+        andThen(userId === null ? this.members(room, undefined, 0) : this.engine.presence.find(room, userId), (page) => s.send(usersFrame(room, pos, page, ref))),
+      ),
     );
   }
 

@@ -239,6 +239,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
       metrics.stop();
       hub.stop();
       services.typing.stop();
+      services.names.stop();
       if (closed) await Promise.race([server.stop(), Bun.sleep(Math.max(0, deadline - Date.now()))]);
       await server.stop(true);
       await metricsServer?.stop(true);

@@ -9,6 +9,8 @@ import type { Hub } from "./hub.ts";
 import type { ResumeTokens } from "./identity.ts";
 import { MessageEdits } from "./message-edits.ts";
 import { Messages } from "./messages.ts";
+import { Moderation } from "./moderation.ts";
+import { RoomAccess } from "./room-access.ts";
 import { MemoryReadMarkers, ReadMarkers, type ReadMarkerStore } from "./read-markers.ts";
 import { Rooms } from "./rooms.ts";
 import { Typing } from "./typing.ts";
@@ -27,6 +29,10 @@ export interface Services {
   readonly users: UserControl;
   readonly typing: Typing;
   readonly reads: ReadMarkers;
+  /** Rooms' states and the checks on them (room-access.ts). */
+  readonly access: RoomAccess;
+  /** Room actions and the listing of public rooms (moderation.ts). */
+  readonly moderation: Moderation;
   /** A control message from a node (this one included), to the service it concerns. */
   onControl(msg: ControlMessage): Awaitable<void>;
 }
@@ -44,13 +50,18 @@ export interface Extensions {
 /** `tokens`: guests' resume tokens; null with AUTH_SECRET. */
 export function createServices(hub: Hub, engine: Engine, config: Config, tokens: ResumeTokens | null, ext: Extensions = { events: noEvents, hook: null }): Services {
   const markers = ext.markers ?? new MemoryReadMarkers();
-  const rooms = new Rooms(hub, engine, ext.events, markers);
+  const access = new RoomAccess(engine, config.anonRooms);
+  const rooms = new Rooms(hub, engine, ext.events, markers, access);
   const names = new UserNames(hub, engine, config, tokens);
   const users = new UserControl(hub, engine);
   const typing = new Typing(rooms, engine, config.presenceIntervalMs);
   const reads = new ReadMarkers(markers, rooms, engine, hub);
+  const messages = new Messages(rooms, engine, config, ext.hook, (room, userId) => typing.spoke(room, userId), access);
+  const moderation = new Moderation(hub, rooms, access, engine, messages);
   return {
     rooms,
+    access,
+    moderation,
     names,
     users,
     typing,
@@ -63,14 +74,19 @@ export function createServices(hub: Hub, engine: Engine, config: Config, tokens:
           return users.onControl(msg);
         case "read":
           return reads.onControl(msg);
+        case "room":
+          return access.onControl(msg);
+        case "removed":
+        case "invited":
+          return moderation.onControl(msg);
         default: {
           const never: never = msg;
           return never;
         }
       }
     },
-    messages: new Messages(rooms, engine, config, ext.hook, (room, userId) => typing.spoke(room, userId)),
-    edits: new MessageEdits(rooms, engine, config, ext.events),
+    messages,
+    edits: new MessageEdits(rooms, engine, config, ext.events, access),
     admission: new Admission(hub, rooms, names, engine, config, tokens, ext.events),
   };
 }

@@ -2,7 +2,7 @@
 // methods: admission sets who it is (identify, claimed), the Hub its rooms (enterRoom, exitRoom).
 // The socket itself is behind the narrow `Socket` interface so the Hub and commands can be
 // unit-tested with a fake.
-import type { AuthResult } from "./auth.ts";
+import { allowsRoom, type AuthResult } from "./auth.ts";
 import { CloseCode, CloseReason, ErrorCode } from "./shared/codes.ts";
 import type { Member, Ref, ServerFrame } from "./shared/protocol.ts";
 import { encode } from "./shared/protocol.ts";
@@ -108,8 +108,10 @@ export class Session extends SerialQueue {
   private joinBucket: TokenBucket | null = null;
   private requestBucket: TokenBucket | null = null;
   private strikes: TokenBucket | null = null;
-  /** The rooms a token allows (its `rooms` claim); null = any room. */
-  private allowedRooms_: ReadonlySet<string> | null = null;
+  /** The rooms a token allows (its `rooms` claim: names and `prefix*` patterns); null = any room. */
+  private allowedRooms_: readonly string[] | null = null;
+  /** Who the token says: 1 = a token's user, 3 = an admin (its `admin` claim). 0: a guest. */
+  private privileges = 0;
   /** `member`, kept while the id and name are unchanged: engines store it, so one object serves them all. */
   private memberCache: Member | null = null;
 
@@ -171,14 +173,25 @@ export class Session extends SerialQueue {
     this.userId_ = userId;
   }
 
-  /** Limits the rooms this connection may join (a token's `rooms` claim). */
-  limitRooms(rooms: readonly string[]): void {
-    this.allowedRooms_ = new Set(rooms);
+  /** Takes on what a verified token grants: its `rooms` claim (the rooms this connection may join) and its `admin` claim. */
+  grant(rooms: readonly string[] | undefined, admin: boolean): void {
+    if (rooms) this.allowedRooms_ = rooms;
+    this.privileges = admin ? 3 : 1;
   }
 
-  /** Whether this connection may join `room` (a normalised room name). */
+  /** Whether this connection may join `room` (a normalised room name) as far as its token says. */
   mayJoin(room: string): boolean {
-    return this.allowedRooms_ === null || this.allowedRooms_.has(room);
+    return this.allowedRooms_ === null || allowsRoom(this.allowedRooms_, room);
+  }
+
+  /** A guest: no token vouches for this user (ANON_ROOMS decides whether guests may create rooms). */
+  get guest(): boolean {
+    return this.privileges === 0;
+  }
+
+  /** A server-wide moderator (the token's `admin` claim). */
+  get admin(): boolean {
+    return this.privileges === 3;
   }
 
   /** The handshake is done with (admitted or refused): its parameters are dropped. */

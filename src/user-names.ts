@@ -8,6 +8,7 @@ import type { Config } from "./config.ts";
 import type { ControlMessage, Engine } from "./engine/engine.ts";
 import type { Hub } from "./hub.ts";
 import type { ResumeTokens } from "./identity.ts";
+import { LargeRenames } from "./large-renames.ts";
 import { guestName, isReservedKey, nameKey, normalizeName } from "./names.ts";
 import { ErrorCode } from "./shared/codes.ts";
 import { NAME_RULE } from "./shared/names.ts";
@@ -29,13 +30,22 @@ export function checkName(raw: string): NameCheck {
 }
 
 export class UserNames {
+  /** Renames in large rooms, which send no diffs: announced per interval (large-renames.ts). */
+  private readonly largeRenames: LargeRenames;
+
   constructor(
     private readonly hub: Hub,
     private readonly engine: Engine,
     private readonly config: Config,
     /** Guests' resume tokens; null with AUTH_SECRET (token users need none). */
     private readonly tokens: ResumeTokens | null,
-  ) {}
+  ) {
+    this.largeRenames = new LargeRenames(engine, config.largePresenceIntervalMs);
+  }
+
+  stop(): void {
+    this.largeRenames.stop();
+  }
 
   /**
    * Gives an admitting session its user's name: the one its other tabs here already show, or
@@ -129,7 +139,11 @@ export class UserNames {
       throw err;
     };
     const step = (i: number): Awaitable<void> => {
-      if (i >= rooms.length) return;
+      if (i >= rooms.length) {
+        // Done in every room: the large ones, which sent no diff for it, are told per interval.
+        for (const room of rooms) if (this.hub.tiers.isLarge(room)) this.largeRenames.add(room, next);
+        return;
+      }
       const room = rooms[i]!;
       return andThen(this.engine.presence.join(room, next), () => {
         done.push(room);

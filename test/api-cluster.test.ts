@@ -42,7 +42,7 @@ describeRedis("server API on a cluster", () => {
     expect((await api(b, "POST", "/rooms/den/messages", { text: "hello from the backend", cid: "c1" })).body).toEqual({ ...r.body, duplicate: true });
     const members = await api(a, "GET", "/rooms/den/members");
     expect(members.body).toEqual({ room: "den", count: 1, users: [{ id: bob.id, name: "bob" }] });
-    expect((await api(a, "GET", "/rooms")).body).toEqual({ rooms: [{ room: "den", count: 1 }, { room: "yard", count: 1 }] });
+    expect((await api(a, "GET", "/rooms")).body).toEqual({ rooms: [{ room: "den", count: 1, visibility: "public" }, { room: "yard", count: 1, visibility: "public" }] });
     expect((await api(a, "GET", "/rooms/den/messages")).body.messages.map((m: { text: string }) => m.text)).toEqual(["hello from the backend"]);
     // A room emptied leaves the listing.
     await cat.close();

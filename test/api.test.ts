@@ -170,9 +170,9 @@ describe("server API: rooms", () => {
     const rest = await api(app, "GET", `/rooms/den/members?limit=2&after=${first.body.next}`);
     expect([...first.body.users, ...rest.body.users]).toEqual(all.body.users);
     expect(rest.body.next).toBeUndefined();
-    expect((await api(app, "GET", "/rooms")).body).toEqual({ rooms: [{ room: "den", count: 3 }, { room: "yard", count: 1 }] });
-    expect((await api(app, "GET", "/rooms?limit=1")).body).toEqual({ rooms: [{ room: "den", count: 3 }], next: "den" });
-    expect((await api(app, "GET", "/rooms?cursor=den")).body).toEqual({ rooms: [{ room: "yard", count: 1 }] });
+    expect((await api(app, "GET", "/rooms")).body).toEqual({ rooms: [{ room: "den", count: 3, visibility: "public" }, { room: "yard", count: 1, visibility: "public" }] });
+    expect((await api(app, "GET", "/rooms?limit=1")).body).toEqual({ rooms: [{ room: "den", count: 3, visibility: "public" }], next: "den" });
+    expect((await api(app, "GET", "/rooms?cursor=den")).body).toEqual({ rooms: [{ room: "yard", count: 1, visibility: "public" }] });
     await Promise.all(clients.map((c) => c.close()));
   });
 
@@ -269,6 +269,8 @@ describe("server API: bad input", () => {
       ["POST", "/rooms/den/messages", [], {}, 400, ErrorCode.InvalidMessage],
       ["POST", "/rooms/den/messages", { text: 7 }, {}, 400, ErrorCode.InvalidMessage],
       ["POST", "/rooms/den/messages", { text: "hi", extra: 1 }, {}, 400, ErrorCode.InvalidMessage],
+      // Only a room's own changes are `room` messages (moderation.ts): a backend cannot forge one.
+      ["POST", "/rooms/den/messages", { text: "{}", kind: "room" }, {}, 400, ErrorCode.InvalidMessage],
       ["POST", "/rooms/den/messages", { text: "   " }, {}, 400, ErrorCode.InvalidMessage],
       ["POST", "/rooms/den/messages", { text: "x".repeat(11) }, {}, 400, ErrorCode.TextTooLong],
       ["POST", "/rooms/den/messages", {}, {}, 400, ErrorCode.InvalidMessage],

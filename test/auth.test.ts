@@ -239,3 +239,84 @@ describe("token logging and the token command", () => {
     expect(r.ok === false && r.error).not.toContain("short-secret");
   });
 });
+
+describe("room claims: `rooms` patterns and `admin`", () => {
+  const token = (sub: string, claims: Record<string, unknown>) => new SignJWT({ name: sub, ...claims }).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setExpirationTime(now() + 60).sign(key);
+
+  it("lets a `rooms` claim with prefix-* patterns join matching rooms only; a handshake without room joins its first named room", async () => {
+    await using app = await startServer({ authSecret: SECRET });
+    await using zoe = await TestClient.join(app, { token: await mintToken(SECRET, "zoe", "zoe", 60, { rooms: ["team-*", "den", "ops-*"] }) });
+    expect(zoe.log.find((f) => f.type === "users")).toMatchObject({ room: "den" });
+    expect(await zoe.request({ type: "join", room: "team-red" })).toMatchObject({ type: "users", room: "team-red" });
+    expect(await zoe.request({ type: "join", room: "OPS-1" })).toMatchObject({ type: "users", room: "ops-1" });
+    for (const room of ["team", "teams", "lobby", "xteam-red"]) {
+      expect(await zoe.request({ type: "join", room })).toMatchObject({ type: "error", code: ErrorCode.Unauthorized, message: `your token does not allow room ${room}` });
+    }
+    // In the handshake, a room the claim does not allow closes the connection as a bad handshake.
+    const outside = await TestClient.connect(app, { token: await mintToken(SECRET, "zed", "zed", 60, { rooms: ["team-*"] }), room: "lobby" });
+    expect(await outside.next("error")).toMatchObject({ code: ErrorCode.Unauthorized });
+    expect((await outside.closed).code).toBe(CloseCode.BadHandshake);
+    // Patterns alone name no room: the handshake must name one.
+    await using named = await TestClient.join(app, { token: await mintToken(SECRET, "amy", "amy", 60, { rooms: ["team-*"] }), room: "team-blue" });
+    expect(named.log.find((f) => f.type === "users")).toMatchObject({ room: "team-blue" });
+    await using everyone = await TestClient.join(app, { token: await mintToken(SECRET, "all", "all", 60, { rooms: ["*"] }), room: "anything" });
+    expect(await everyone.request({ type: "join", room: "team-x" })).toMatchObject({ type: "users" });
+  });
+
+  it("keeps today's behaviour for a token without `rooms`: any room, no role in rooms others own", async () => {
+    await using app = await startServer({ authSecret: SECRET });
+    await using owner = await TestClient.join(app, { token: await mintToken(SECRET, "owner", "owner", 60), room: "den" });
+    await using plain = await TestClient.join(app, { token: await mintToken(SECRET, "plain", "plain", 60), room: "den" });
+    expect((plain.log.find((f) => f.type === "users") as { role?: string }).role).toBeUndefined();
+    for (const room of ["team-red", "lobby", "z"]) expect(await plain.request({ type: "join", room })).toMatchObject({ type: "users", room });
+    expect(await plain.request({ type: "kick", room: "den", user: "owner" })).toMatchObject({ code: ErrorCode.Forbidden });
+  });
+
+  it("makes `admin: true` a moderator in every room, private ones included, who still cannot act on an owner", async () => {
+    await using app = await startServer({ authSecret: SECRET });
+    await using alice = await TestClient.join(app, { token: await mintToken(SECRET, "alice", "alice", 60), room: "vault" });
+    await using bob = await TestClient.join(app, { token: await mintToken(SECRET, "bob", "bob", 60), room: "lobby" });
+    await using carol = await TestClient.join(app, { token: await mintToken(SECRET, "carol", "carol", 60), room: "lobby" });
+    expect(await alice.request({ type: "mode", room: "vault", visibility: "private" })).toMatchObject({ type: "ok" });
+    await using root = await TestClient.join(app, { token: await mintToken(SECRET, "ops-1", "opsie", 60, { admin: true }), room: "lobby" });
+    expect(root.log.find((f) => f.type === "users")).toMatchObject({ room: "lobby", role: "moderator" });
+    expect(await bob.request({ type: "join", room: "vault" })).toMatchObject({ code: ErrorCode.Forbidden });
+    expect(await root.request({ type: "join", room: "vault" })).toMatchObject({ type: "users", visibility: "private", role: "moderator" });
+    // A moderator's powers: the topic, a member's mute, anyone's message; not over lobby's owner, bob.
+    expect(await root.request({ type: "topic", room: "vault", text: "audited" })).toMatchObject({ type: "ok" });
+    expect(await root.request({ type: "mute", room: "lobby", user: "carol" })).toMatchObject({ type: "ok" });
+    expect(await carol.request({ type: "chat", room: "lobby", text: "hm" })).toMatchObject({ code: ErrorCode.Muted });
+    expect(await root.request({ type: "mute", room: "lobby", user: "bob" })).toMatchObject({ code: ErrorCode.Forbidden });
+    const said = await alice.chat("owner's words", "vault");
+    expect(await root.request({ type: "delete", room: "vault", id: said.id })).toMatchObject({ type: "ok" });
+    // Not an owner's: nothing against the owner, and no making rooms public or private.
+    for (const f of [{ type: "kick", user: "alice" }, { type: "ban", user: "alice" }, { type: "mute", user: "alice" }, { type: "role", user: "alice", role: "member" }, { type: "mode", visibility: "public" }]) {
+      expect(await root.request({ ...f, room: "vault" })).toMatchObject({ type: "error", code: ErrorCode.Forbidden });
+    }
+    expect(await alice.request({ type: "chat", room: "vault", text: "still mine" })).toMatchObject({ type: "ack" });
+  });
+
+  const badClaims: [string, Record<string, unknown>][] = [
+    ["admin: \"yes\"", { admin: "yes" }],
+    ["admin: 1", { admin: 1 }],
+    ["admin: null", { admin: null }],
+    ["rooms: a bad pattern", { rooms: ["bad room*"] }],
+    ["rooms: a pattern inside a name", { rooms: ["te*am"] }],
+    ["rooms: not a list", { rooms: "den" }],
+    ["rooms: empty", { rooms: [] }],
+  ];
+  for (const [what, claims] of badClaims) {
+    it(`refuses a token whose ${what} (4401)`, async () => {
+      await using app = await startServer({ authSecret: SECRET });
+      await expectUnauthorized(await TestClient.connect(app, { token: await token("u", claims) }));
+    });
+  }
+
+  it("keeps `admin: false` a plain user", async () => {
+    await using app = await startServer({ authSecret: SECRET });
+    await using owner = await TestClient.join(app, { token: await mintToken(SECRET, "owner", "owner", 60), room: "den" });
+    await using c = await TestClient.join(app, { token: await token("carl", { admin: false }), room: "den" });
+    expect((c.log.find((f) => f.type === "users") as { role?: string }).role).toBeUndefined();
+    expect(await c.request({ type: "topic", room: "den", text: "x" })).toMatchObject({ code: ErrorCode.Forbidden });
+  });
+});

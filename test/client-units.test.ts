@@ -139,6 +139,21 @@ describe("RoomState", () => {
     expect(r.resumePoint()).toEqual({ since: 2, epoch: "e2" });
   });
 
+  it("hands over the messages its list held when the room's numbering restarts, live or found on a rejoin", () => {
+    const r = new RoomState("r");
+    r.beginSync();
+    r.endSync(at(0), null);
+    r.list.append(msg(1));
+    r.list.append(msg(2));
+    expect(seqs([...r.restart("e2", 0)])).toEqual([1, 2]);
+    expect(r.list.messages).toEqual([]);
+    r.list.append(msg(1));
+    r.beginSync();
+    const found = r.endSync(at(3, "e3"), replay([msg(3)], false, "e3"));
+    expect({ reset: found.reset, previous: seqs([...found.previous]) }).toEqual({ reset: true, previous: [1] });
+    expect(seqs([...r.list.messages])).toEqual([]);
+  });
+
   it("reports a gap when the server could not recover everything after its position", () => {
     const r = new RoomState("r");
     r.beginSync();

@@ -5,20 +5,11 @@ import { describe, expect, it } from "bun:test";
 import type { Config } from "../src/config.ts";
 import type { MessageFrame } from "../src/shared/protocol.ts";
 import { applyEvent } from "../src/shared/stream.ts";
-import { TestClient, startServer, tempDir } from "./helpers.ts";
+import { TestClient, startStoreServer } from "./helpers.ts";
 
 for (const store of ["memory", "sqlite"] as const) {
   describe(`edits, deletes and reactions (STORE=${store})`, () => {
-    async function server(over: Partial<Config> = {}) {
-      const dir = tempDir();
-      const app = await startServer({ store, dataDir: store === "sqlite" ? dir.path : "", presenceIntervalMs: 5, ...over });
-      return Object.assign(app, {
-        async [Symbol.asyncDispose]() {
-          await app.shutdown();
-          dir[Symbol.dispose]();
-        },
-      });
-    }
+    const server = (over: Partial<Config> = {}) => startStoreServer(store, over);
 
     it("lets the author edit and delete, anyone react, and tells the whole room in seq order", async () => {
       await using app = await server();

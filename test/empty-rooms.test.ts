@@ -23,10 +23,10 @@ describe("empty rooms", () => {
     }
     hub.flushPresence();
     expect(s.rooms).toEqual(["home"]);
-    expect(engine.roomCount).toEqual({ streams: 0, presence: 1 });
+    expect(engine.roomCount).toEqual({ streams: 0, presence: 1, states: 1 });
     expect(hub.roomCount).toBe(1);
     await services.admission.disconnect(s);
-    expect(engine.roomCount).toEqual({ streams: 0, presence: 0 });
+    expect(engine.roomCount).toEqual({ streams: 0, presence: 0, states: 0 });
     expect(hub.roomCount).toBe(0);
     expect(ws.topics).toEqual(new Set());
   }, 20_000);
@@ -37,7 +37,7 @@ describe("empty rooms", () => {
     await services.rooms.join(s, "kept", {});
     await services.messages.say(s, "kept", "text", "first", undefined, undefined);
     await services.rooms.leave(s, "kept");
-    expect(engine.roomCount).toEqual({ streams: 1, presence: 1 });
+    expect(engine.roomCount).toEqual({ streams: 1, presence: 1, states: 2 });
     expect(hub.roomCount).toBe(1);
     expect(engine.history.position("kept").seq).toBe(1);
     await services.rooms.join(s, "kept", {});
@@ -57,11 +57,11 @@ describe("empty rooms", () => {
     await c.next((f) => f.type === "left" && f.ref === `l${pairs - 1}`, 10_000);
     expect(c.all("error")).toEqual([]);
     expect(c.all("left").length).toBe(pairs);
-    expect(engine.roomCount).toEqual({ streams: 0, presence: 1 });
+    expect(engine.roomCount).toEqual({ streams: 0, presence: 1, states: 1 });
     expect(app.hub.roomCount).toBe(1);
     await c.close();
     await eventually(() => app.hub.size === 0, 3000, "the disconnect");
-    expect(engine.roomCount).toEqual({ streams: 0, presence: 0 });
+    expect(engine.roomCount).toEqual({ streams: 0, presence: 0, states: 0 });
     expect(app.hub.roomCount).toBe(0);
   });
 });

@@ -408,6 +408,15 @@ export function engineContract(name: string, create: EngineFactory, opts: Contra
       expect(await n.engine.presence.page("who", "a", 2)).toEqual({ count: 7, users: ["aa", "ab"].map(m), next: "ab" });
     });
 
+    it("finds one member by id, with the room's count, and finds nobody who is not in it", async () => {
+      await using n = await start(create);
+      await n.engine.presence.join("f", alice);
+      await n.engine.presence.join("f", { id: bob.id, name: "bobby" });
+      expect(await n.engine.presence.find("f", bob.id)).toEqual({ count: 2, users: [{ id: bob.id, name: "bobby" }] });
+      expect(await n.engine.presence.find("f", "nobody")).toEqual({ count: 2, users: [] });
+      expect(await n.engine.presence.find("empty", alice.id)).toEqual({ count: 0, users: [] });
+    });
+
     it("lists the rooms that have members, by name, paged, with counts; an emptied room drops out", async () => {
       await using n = await start(create);
       for (const room of ["rc", "ra", "rb", "rd"]) await n.engine.presence.join(room, alice);

@@ -7,6 +7,7 @@ import fc from "fast-check";
 import { CloseCode, ErrorCode } from "../src/shared/codes.ts";
 import { parseCommand } from "../src/shared/slash.ts";
 import { ClientFrame, ServerFrame, parseClientFrame } from "../src/shared/protocol.ts";
+import { mutate, nastyString, ref, value } from "./arbitraries.ts";
 import { TestClient, startServer } from "./helpers.ts";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 2000);
@@ -14,20 +15,9 @@ const ERROR_CODES = new Set<string>(Object.values(ErrorCode));
 
 // ---- arbitraries ----------------------------------------------------------------------------
 
-const nastyString = fc.oneof(
-  fc.string({ unit: "binary", maxLength: 40 }),
-  fc.string({ unit: "grapheme", maxLength: 20 }),
-  fc.constantFrom("", " ", "/", "//", "/nick", "/msg", "/join", "__proto__", "constructor", "\u0000", "\u001b[31m", "\ud800", "\udfff", "\u202e", "lobby", "LOBBY", "a".repeat(300)),
-);
-const nastyNumber = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(2 ** 53 + 1, -0, 1e308, Number.MAX_SAFE_INTEGER, -1));
-const value: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-  v: fc.oneof({ depthSize: "small" }, nastyString, nastyNumber, fc.boolean(), fc.constant(null), fc.array(tie("v"), { maxLength: 3 }), fc.dictionary(nastyString, tie("v"), { maxKeys: 3 })),
-})).v;
-
-/** Valid frames of every client type. */
-const ref = fc.option(fc.oneof(fc.string({ maxLength: 8 }), fc.integer()), { nil: undefined });
 const cid = fc.option(fc.string({ minLength: 1, maxLength: 64 }), { nil: undefined });
 const seq = fc.option(fc.nat(), { nil: undefined });
+/** Valid frames of every client type. */
 const validFrame = fc.oneof(
   fc.record({ type: fc.constant("chat"), text: nastyString, room: fc.option(fc.constantFrom("lobby", "fuzz"), { nil: undefined }), cid, ref }, { requiredKeys: ["type", "text"] }),
   fc.record({ type: fc.constant("join"), room: fc.constantFrom("lobby", "fuzz", "x"), since: seq, epoch: fc.option(fc.string({ minLength: 1, maxLength: 16 }), { nil: undefined }), ref }, { requiredKeys: ["type", "room"] }),
@@ -43,12 +33,7 @@ const validFrame = fc.oneof(
 );
 
 /** A valid frame with one field replaced, added or dropped. */
-const mutatedFrame = fc.tuple(validFrame, fc.constantFrom("type", "text", "room", "ref", "cid", "since", "epoch", "before", "after", "limit", "to", "name", "__proto__", "extra"), value, fc.boolean()).map(([f, key, v, drop]) => {
-  const o: Record<string, unknown> = { ...f };
-  if (drop) delete o[key];
-  else Object.defineProperty(o, key, { value: v, enumerable: true, writable: true, configurable: true });
-  return JSON.stringify(o);
-});
+const mutatedFrame = fc.tuple(validFrame, fc.constantFrom("type", "text", "room", "ref", "cid", "since", "epoch", "before", "after", "limit", "to", "name", "__proto__", "extra"), value, fc.boolean()).map(([f, key, v, drop]) => mutate(f, key, v, drop));
 
 /** Slash-command texts, well-formed and not. */
 const command = fc.tuple(fc.constantFrom("/", "//", "/ ", ""), fc.constantFrom("me", "shrug", "nick", "join", "leave", "msg", "who", "help", "NICK", "bogus", ""), fc.constantFrom(" ", "", "\t", "\n"), nastyString, fc.constantFrom("", " x", " hello there")).map((p) => p.join(""));

@@ -113,7 +113,8 @@ describe("handshake", () => {
     const { id, conn } = welcome as { id: string; conn: string };
     expect(conn).toBe(id);
     const users = await c.next("users");
-    expect(users).toEqual({ type: "users", room: "kitchen", seq: 0, epoch: users.epoch, count: 1, users: [{ id, name: "alice" }] });
+    // The room's first member owns it (docs/rooms.md).
+    expect(users).toEqual({ type: "users", room: "kitchen", seq: 0, epoch: users.epoch, count: 1, users: [{ id, name: "alice" }], role: "owner", roles: { [id]: "owner" } });
     expect(c.log[0]?.type).toBe("welcome");
   });
 

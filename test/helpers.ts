@@ -16,6 +16,22 @@ export function startServer(overrides: Partial<Config> = {}, deps: AppDeps = {})
   return createServer(defaultConfig({ port: 0, host: "127.0.0.1", shutdownTimeoutMs: 2000, dataDir: "", ...overrides }), { log: silentLogger, ...deps });
 }
 
+/**
+ * A server on one store, for suites that run on both (presence frames coalesced briefly): with
+ * `sqlite` in a fresh DATA_DIR that disposing removes, or in `dir` (to restart on it; the caller
+ * keeps it then).
+ */
+export async function startStoreServer(store: "memory" | "sqlite", overrides: Partial<Config> = {}, dir?: { path: string }): Promise<App> {
+  const own = dir ? null : tempDir();
+  const app = await startServer({ store, dataDir: store === "sqlite" ? (dir ?? own!).path : "", presenceIntervalMs: 5, ...overrides });
+  return Object.assign(app, {
+    async [Symbol.asyncDispose]() {
+      await app.shutdown();
+      own?.[Symbol.dispose]();
+    },
+  });
+}
+
 export { eventually, memoryLogger, until } from "./support.ts";
 
 /** A fresh directory under the system's temp dir (a DATA_DIR for STORE=sqlite); disposing removes it. */

@@ -1,9 +1,11 @@
 // Large rooms (presence-tiers.ts) over real sockets, on the memory engine and on two Redis nodes:
 // past PRESENCE_LIST_MAX (4 here) members get counts instead of diffs, a joiner gets the count
 // and a first page with itself in it, crossing back needs the count to fall below 90%, and
-// `who` still pages every member.
+// `who` still pages every member, looks up one, and renames are announced without diffs.
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import type { Config } from "../src/config.ts";
+import type { Engine } from "../src/engine/engine.ts";
+import { LARGE_RENAMES_MAX, LargeRenames } from "../src/large-renames.ts";
 import { largeFirstPage } from "../src/presence-tiers.ts";
 import type { App } from "../src/server.ts";
 import type { Member, ServerFrame } from "../src/shared/protocol.ts";
@@ -71,6 +73,41 @@ function largeRoomSuite(start: () => Promise<Nodes>): void {
     expect(seen).toEqual(all.map((c) => c.id).sort((a, b) => (a < b ? -1 : 1)));
     await Promise.all(all.map((c) => c.close()));
   });
+
+  it("looks up one user of a large room by id or by name, with the count, without paging", async () => {
+    await using nodes = await start();
+    const all = [];
+    for (let i = 0; i < 6; i++) all.push(await TestClient.join(nodes[i % nodes.length]!, { name: `q${i}`, room: "hall" }));
+    await using outside = await TestClient.join(nodes[0]!, { name: "outside", room: "porch" });
+    const [asker, target] = [all[0]!, all[5]!];
+    await asker.next(isLargeFrame);
+    const byId = await asker.request({ type: "who", room: "hall", id: target.id });
+    expect(byId).toMatchObject({ type: "users", room: "hall", count: 6, users: [{ id: target.id, name: "q5" }] });
+    expect((byId as { next?: string }).next).toBeUndefined();
+    // A name is compared on its key, as in the handshake.
+    expect(await asker.request({ type: "who", room: "hall", name: "Q5" })).toMatchObject({ count: 6, users: [{ id: target.id, name: "q5" }] });
+    expect(await asker.request({ type: "who", room: "hall", name: "outside" })).toMatchObject({ count: 6, users: [] });
+    expect(await asker.request({ type: "who", room: "hall", name: "nobody" })).toMatchObject({ count: 6, users: [] });
+    expect(await asker.request({ type: "who", room: "hall", id: outside.id })).toMatchObject({ count: 6, users: [] });
+    expect(await asker.request({ type: "who", room: "hall", id: target.id, name: "q5" })).toMatchObject({ type: "error", code: "invalid_message" });
+    expect(await outside.request({ type: "who", room: "hall", id: target.id })).toMatchObject({ type: "error", code: "not_in_room" });
+    await Promise.all(all.map((c) => c.close()));
+  });
+
+  it("tells a large room of a rename with `renames`, not a diff, and `who` then reads the new name", async () => {
+    await using nodes = await start();
+    await using watcher = await TestClient.join(nodes[0]!, { name: "watcher", room: "hall" });
+    const crowd = [];
+    for (let i = 0; i < 5; i++) crowd.push(await TestClient.join(nodes[i % nodes.length]!, { name: `r${i}`, room: "hall" }));
+    await watcher.next(isLargeFrame);
+    const renamer = crowd[nodes.length > 1 ? 1 : 0]!;
+    expect(await renamer.request({ type: "nick", name: "renamed" })).toMatchObject({ type: "identity", name: "renamed" });
+    const told = await watcher.next((f) => f.type === "presence" && (f.renames ?? []).length > 0);
+    expect(told).toEqual({ type: "presence", room: "hall", joins: [], leaves: [], renames: [{ id: renamer.id, name: "renamed" }] });
+    expect(watcher.log.slice(watcher.log.findIndex(isLargeFrame)).filter(hasDiff)).toEqual([]);
+    expect(await watcher.request({ type: "who", room: "hall", id: renamer.id })).toMatchObject({ users: [{ id: renamer.id, name: "renamed" }] });
+    await Promise.all(crowd.map((c) => c.close()));
+  });
 }
 
 describe("large rooms on the memory engine", () => {
@@ -133,5 +170,23 @@ describe("a large room's first page", () => {
     const small = { count: 3, users: members.slice(0, 3) };
     expect(largeFirstPage(small, members[1]!, 100)).toEqual({ count: 3, users: members.slice(0, 3) });
     expect(largeFirstPage(small, members[2]!, 2)).toEqual({ count: 3, users: [members[0]!, members[2]!], next: "m000" });
+  });
+});
+
+describe("a large room's rename announcements", () => {
+  it("carry one entry per user, the newest name, at most LARGE_RENAMES_MAX a frame, the rest in the next", async () => {
+    const frames: { room: string; renames: Member[] }[] = [];
+    const engine = { broker: { signal: (room: string, data: string) => void frames.push({ room, renames: JSON.parse(data).renames }) } } as unknown as Engine;
+    const renames = new LargeRenames(engine, 60_000);
+    const m = (i: number, name: string): Member => ({ id: `u${i}`, name });
+    for (let i = 0; i < LARGE_RENAMES_MAX + 20; i++) renames.add("hall", m(i, `a${i}`));
+    renames.add("hall", m(0, "again"));
+    renames.add("stage", m(7, "s7"));
+    await renames.flush();
+    expect(frames.map((f) => [f.room, f.renames.length])).toEqual([["hall", LARGE_RENAMES_MAX], ["stage", 1]]);
+    expect(frames[0]!.renames[0]).toEqual(m(0, "again"));
+    await renames.flush();
+    expect(frames.slice(2)).toEqual([{ room: "hall", renames: Array.from({ length: 20 }, (_, k) => m(LARGE_RENAMES_MAX + k, `a${LARGE_RENAMES_MAX + k}`)) }]);
+    renames.stop();
   });
 });

@@ -3,40 +3,41 @@
 // they are plain columns and this does nothing visible.
 import { byId } from "../dom.ts";
 
-export class Drawers {
-  private readonly scrim = byId("scrim");
-  private readonly toggles = [byId<HTMLButtonElement>("open-rooms"), byId<HTMLButtonElement>("open-people")];
-  private opened: HTMLElement | null = null;
+export interface Drawers {
+  close(): void;
+}
 
-  constructor() {
-    for (const t of this.toggles) t.addEventListener("click", () => this.toggle(byId(t.getAttribute("aria-controls")!)));
-    this.scrim.addEventListener("click", () => this.close());
-    document.addEventListener("keydown", (e) => {
-      if (e.key === "Escape" && this.opened && !document.querySelector("dialog[open]")) this.close();
-    });
-  }
-
-  toggle(drawer: HTMLElement): void {
-    if (this.opened === drawer) return this.close();
-    this.close();
-    this.opened = drawer;
+export function createDrawers(): Drawers {
+  const scrim = byId("scrim");
+  const toggles = [byId<HTMLButtonElement>("open-rooms"), byId<HTMLButtonElement>("open-people")];
+  let opened: HTMLElement | null = null;
+  const controls = (t: HTMLElement) => t.getAttribute("aria-controls")!;
+  const sync = () => {
+    for (const t of toggles) t.setAttribute("aria-expanded", String(opened?.id === controls(t)));
+  };
+  const close = () => {
+    if (!opened) return;
+    const was = opened;
+    opened.classList.remove("open");
+    opened = null;
+    scrim.hidden = true;
+    sync();
+    toggles.find((t) => controls(t) === was.id)?.focus({ preventScroll: true });
+  };
+  const toggle = (drawer: HTMLElement) => {
+    if (opened === drawer) return close();
+    close();
+    opened = drawer;
     drawer.classList.add("open");
-    this.scrim.hidden = false;
-    this.sync();
+    scrim.hidden = false;
+    sync();
     drawer.querySelector<HTMLElement>("button, input")?.focus();
-  }
+  };
 
-  close(): void {
-    if (!this.opened) return;
-    const was = this.opened;
-    this.opened.classList.remove("open");
-    this.opened = null;
-    this.scrim.hidden = true;
-    this.sync();
-    this.toggles.find((t) => t.getAttribute("aria-controls") === was.id)?.focus({ preventScroll: true });
-  }
-
-  private sync(): void {
-    for (const t of this.toggles) t.setAttribute("aria-expanded", String(this.opened?.id === t.getAttribute("aria-controls")));
-  }
+  for (const t of toggles) t.addEventListener("click", () => toggle(byId(controls(t))));
+  scrim.addEventListener("click", close);
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && opened && !document.querySelector("dialog[open]")) close();
+  });
+  return { close };
 }

@@ -6,16 +6,12 @@
 // messages raise a "New messages below" button. Near the top it asks for older messages and
 // keeps the reader's place when they arrive. Room messages show their stored state (stored.ts):
 // edits, tombstones, reaction chips and an actions bar; a line that changed is redrawn in place.
+// One timeline per page: its state lives in the closure of createTimeline().
 import { clock, el } from "../dom.ts";
-import type { Conversation, Line, PendingLine } from "../conversations.ts";
+import type { Conversation, Line, Me, PendingLine } from "../conversations.ts";
 import { avatar } from "./avatar.ts";
 import { mentions, renderText } from "./markup.ts";
 import { actionsBar, editedMark, isDeleted, reactionChips, tombstone, type LineAction } from "./stored.ts";
-
-export interface Me {
-  id: string | null;
-  name: string | null;
-}
 
 export interface TimelineHost {
   me(): Me;
@@ -29,6 +25,15 @@ export interface TimelineHost {
   act(c: Conversation, action: LineAction, id: string, emoji?: string): void;
 }
 
+export interface Timeline {
+  /** Draws `c` showing `lines` (the model's lines(c)), or nothing. */
+  render(c: Conversation | undefined, lines: readonly Line[]): void;
+  /** The next render scrolls to the bottom whatever the reader's place (their own message). */
+  stickNext(): void;
+  /** Whether the reader is at the bottom (app.ts marks rooms read only then). */
+  readonly atBottom: boolean;
+}
+
 /** Within this many px of the bottom counts as at the bottom; of the top, as wanting older messages. */
 const STICK_PX = 48;
 const OLDER_PX = 120;
@@ -36,16 +41,11 @@ const OLDER_PX = 120;
 const minute = (ts: number) => Math.floor(ts / 60_000);
 const day = (ts: number) => new Date(ts).toDateString();
 
-function tsOf(l: Line): number {
-  return l.kind === "message" || l.kind === "direct" ? l.msg.ts : l.ts;
-}
-
 function dayLabel(ts: number): string {
   const d = new Date(ts);
   const today = new Date();
-  const yesterday = new Date(today.getTime() - 86_400_000);
-  if (d.toDateString() === today.toDateString()) return "Today";
-  if (d.toDateString() === yesterday.toDateString()) return "Yesterday";
+  if (day(ts) === today.toDateString()) return "Today";
+  if (day(ts + 86_400_000) === today.toDateString()) return "Yesterday";
   return d.toLocaleDateString([], { weekday: "long", day: "numeric", month: "long", year: d.getFullYear() === today.getFullYear() ? undefined : "numeric" });
 }
 
@@ -79,220 +79,190 @@ function noticeBody(text: string): Node {
   );
 }
 
-export class MessageList {
-  private shown: Conversation | null = null;
+/** Whether the line is a message of ours (the user id, the same in every tab). */
+const isOwn = (l: Line, me: Me) => "from" in l && l.from.id === me.id;
+const isAction = (l: Line) => l.type === "message" && l.kind === "action";
+
+/** The same stored message, in a new state (the model replaced its line). */
+const sameMessage = (a: Line, b: Line | undefined) => a.type === "message" && b?.type === "message" && a.id === b.id && a.seq === b.seq;
+
+/** A message continues the one before it: same sender, same minute, neither an action. */
+const continues = (prev: Line, l: Line) => "from" in prev && "from" in l && !isAction(prev) && !isAction(l) && prev.from.id === l.from.id && minute(prev.ts) === minute(l.ts);
+
+function button(label: string, onClick: () => void): HTMLButtonElement {
+  const b = el("button", { type: "button", class: "link-button" }, label);
+  b.addEventListener("click", onClick);
+  return b;
+}
+
+export function createTimeline(list: HTMLOListElement, jump: HTMLButtonElement, host: TimelineHost): Timeline {
+  let shown: Conversation | null = null;
+  let lines: readonly Line[] = [];
   /** What is on screen: each line, and for a pending one the error it was drawn with. */
-  private drawn: { line: Line; error?: string; node?: HTMLLIElement }[] = [];
-  private dividerDrawn = false;
+  let drawn: { line: Line; error?: string; node: HTMLLIElement }[] = [];
+  let dividerDrawn = false;
   /** The conversation's divider when the list was last drawn: a new one means a redraw. */
-  private drawnDivider: number | null = null;
-  private stuck = true;
-  private forceEnd = false;
+  let drawnDivider: number | null = null;
+  let stuck = true;
+  let forceEnd = false;
 
-  constructor(
-    private readonly list: HTMLOListElement,
-    private readonly jump: HTMLButtonElement,
-    private readonly host: TimelineHost,
-  ) {
-    list.addEventListener("scroll", () => this.scrolled(), { passive: true });
-    list.addEventListener("click", (e) => this.clicked(e));
-    jump.addEventListener("click", () => {
-      this.toEnd();
-      list.focus({ preventScroll: true });
-    });
-    // The list's box changes when panels around it grow or the keyboard opens: stay at the bottom.
-    new ResizeObserver(() => {
-      if (this.stuck) this.toEnd();
-    }).observe(list);
-  }
+  const toEnd = () => {
+    list.scrollTop = list.scrollHeight;
+    stuck = true;
+    list.dataset.stuck = "true";
+    jump.hidden = true;
+  };
 
-  /** The next render scrolls to the bottom whatever the reader's place (their own message). */
-  stickNext(): void {
-    this.forceEnd = true;
-  }
+  const scrolled = () => {
+    stuck = list.scrollHeight - list.scrollTop - list.clientHeight < STICK_PX;
+    // Where the reader is, for the stylesheet and for tests that must wait until a scroll was seen.
+    list.dataset.stuck = String(stuck);
+    if (stuck) jump.hidden = true;
+    if (!shown) return;
+    if (stuck) host.atBottom(shown);
+    if (list.scrollTop < OLDER_PX && shown.older) host.needOlder(shown);
+  };
 
-  render(c: Conversation | undefined): void {
-    if (!c) {
-      this.list.replaceChildren();
-      this.shown = null;
-      this.drawn = [];
-      this.jump.hidden = true;
-      return;
-    }
-    const switched = c !== this.shown;
-    // Lines that only changed state (an edit, a delete, a reaction) are redrawn in place.
-    const appendOnly = !switched && c.divider === this.drawnDivider && this.drawn.length <= c.lines.length && this.drawn.every((d, i) => (d.line === c.lines[i] || sameMessage(d.line, c.lines[i]!)) && (d.line.kind !== "pending" || d.line.error === d.error));
-    const added = appendOnly ? c.lines.length - this.drawn.length : 0;
-    const nodes: (HTMLLIElement | undefined)[] = [];
-    if (appendOnly) {
-      this.drawn.forEach((d, i) => (nodes[i] = d.line === c.lines[i] ? d.node : this.redraw(c, i, d.node)));
-      for (let i = this.drawn.length; i < c.lines.length; i++) {
-        const out = this.nodes(c, i);
-        nodes[i] = out.at(-1) as HTMLLIElement;
-        this.list.append(...out);
-      }
-    } else {
-      const oldFirst = this.drawn[0]?.line;
-      const prevHeight = this.list.scrollHeight;
-      const prevTop = this.list.scrollTop;
-      this.dividerDrawn = false;
-      const all: Node[] = [];
-      for (let i = 0; i < c.lines.length; i++) {
-        const out = this.nodes(c, i);
-        nodes[i] = out.at(-1) as HTMLLIElement;
-        all.push(...out);
-      }
-      // A redraw is not news: out of the live region while it happens, so a screen reader
-      // announces new messages, not a whole conversation on every switch.
-      this.list.removeAttribute("aria-live");
-      this.list.replaceChildren(...all);
-      requestAnimationFrame(() => this.list.setAttribute("aria-live", "polite"));
-      if (!switched && oldFirst && c.lines.indexOf(oldFirst) > 0 && !this.stuck) {
-        // Older messages went in above: keep what the reader was looking at in place.
-        this.list.scrollTop = prevTop + (this.list.scrollHeight - prevHeight);
-      } else if (!switched) this.list.scrollTop = prevTop;
-    }
-    this.drawnDivider = c.divider;
-    this.drawn = c.lines.map((line, i) => (line.kind === "pending" ? { line, error: line.error, node: nodes[i] } : { line, node: nodes[i] }));
-    this.shown = c;
-    if (switched) {
-      this.stuck = true;
-      const divider = this.list.querySelector(".divider");
-      if (divider) divider.scrollIntoView({ block: "center" });
-      else this.toEnd();
-      this.scrolled();
-    } else if (this.forceEnd || this.stuck) this.toEnd();
-    else if (added > 0) this.jump.hidden = false;
-    this.forceEnd = false;
-  }
+  const pending = (c: Conversation, l: PendingLine, me: Me): HTMLLIElement => {
+    const who = { id: me.id ?? "", name: me.name ?? "you" };
+    const state = l.error
+      ? el("span", { class: "state failed" }, `Not sent: ${l.error}`, button("Retry", () => host.retry(c, l)), button("Discard", () => host.discard(c, l)))
+      : el("span", { class: "state" }, "Sending…");
+    const text = l.action ? el("span", { class: "text" }, "* ", who.name, " ", l.text) : el("div", { class: "text" }, ...renderText(l.text, me.name));
+    return el("li", { class: `line msg own pending${l.error ? " failed" : ""}${l.action ? " action" : ""}`, "aria-busy": l.error ? undefined : "true" }, avatar(who), el("div", { class: "head" }, el("span", { class: "from" }, who.name), time(l.ts)), text, state);
+  };
+
+  const line = (c: Conversation, l: Line, me: Me, cont: boolean): HTMLLIElement => {
+    if (l.type === "notice") return el("li", { class: "line notice" }, time(l.ts), noticeBody(l.text));
+    if (l.type === "pending") return pending(c, l, me);
+    const own = isOwn(l, me);
+    const from = el("span", { class: "from" }, l.from.name);
+    const you = own ? el("span", { class: "visually-hidden" }, " (you)") : null;
+    const stored = l.type === "message" ? l : null;
+    const deleted = stored !== null && isDeleted(stored);
+    const cls = ["line msg", own && "own", !stored && "direct", cont && "cont", !own && me.name !== null && mentions(l.text, me.name) && "mentioned", deleted && "deleted", stored?.kind === "action" && !deleted && "action"].filter(Boolean).join(" ");
+    const attrs = { class: cls, "data-seq": stored ? String(stored.seq) : undefined, "data-id": stored?.id };
+    // Stored messages: the tombstone or "(edited)", reaction chips, and the actions bar.
+    const extras = stored && !("stale" in stored) ? [reactionChips(stored, me.id), actionsBar(stored, own)] : [];
+    const mark = stored && editedMark(stored);
+    if (stored?.kind === "action" && !deleted) return el("li", attrs, avatar(l.from), time(l.ts), el("span", { class: "text" }, "* ", from, you, " ", ...renderText(l.text, me.name), mark), ...extras);
+    const text = deleted ? tombstone() : el("div", { class: "text" }, ...renderText(l.text, me.name), mark);
+    return el("li", attrs, avatar(l.from), el("div", { class: "head" }, from, you, time(l.ts)), text, ...extras);
+  };
 
   /** The nodes for line `i`: a day separator or the divider when they fall before it, then the line. */
-  private nodes(c: Conversation, i: number): Node[] {
-    const me = this.host.me();
-    const line = c.lines[i]!;
-    const prev = c.lines[i - 1];
-    const out: Node[] = [];
-    if (!prev || day(tsOf(prev)) !== day(tsOf(line))) out.push(el("li", { class: "day" }, el("span", {}, dayLabel(tsOf(line)))));
-    const own = (line.kind === "message" || line.kind === "direct") && line.msg.from.id === me.id;
+  const nodes = (c: Conversation, i: number): HTMLLIElement[] => {
+    const me = host.me();
+    const l = lines[i]!;
+    const prev = lines[i - 1];
+    const out: HTMLLIElement[] = [];
+    if (!prev || day(prev.ts) !== day(l.ts)) out.push(el("li", { class: "day" }, el("span", {}, dayLabel(l.ts))));
     let divider = false;
-    if (!this.dividerDrawn && c.divider !== null && !own) {
-      divider = c.type === "room" ? line.kind === "message" && !line.stale && line.msg.seq > c.divider : i >= c.divider && line.kind === "direct";
+    if (!dividerDrawn && c.divider !== null && !isOwn(l, me)) {
+      divider = c.type === "room" ? l.type === "message" && !("stale" in l) && l.seq > c.divider : i >= c.divider && l.type === "direct";
       if (divider) {
-        this.dividerDrawn = true;
+        dividerDrawn = true;
         out.push(el("li", { class: "divider" }, el("span", {}, "New messages")));
       }
     }
-    const cont = !divider && out.length === 0 && prev !== undefined && continues(prev, line);
-    out.push(this.line(c, line, me, own, cont));
+    out.push(line(c, l, me, !divider && out.length === 0 && prev !== undefined && continues(prev, l)));
     return out;
-  }
+  };
 
-  /** Line `i` of `c` again, in place of `old` (its grouping kept); focus stays on the same control. */
-  private redraw(c: Conversation, i: number, old: HTMLLIElement | undefined): HTMLLIElement | undefined {
-    const line = c.lines[i]!;
-    if (!old) return old;
-    const me = this.host.me();
-    const own = (line.kind === "message" || line.kind === "direct") && line.msg.from.id === me.id;
-    const fresh = this.line(c, line, me, own, old.classList.contains("cont"));
+  /** Line `i` again, in place of `old` (its grouping kept); focus stays on the same control. */
+  const redraw = (c: Conversation, i: number, old: HTMLLIElement): HTMLLIElement => {
+    const fresh = line(c, lines[i]!, host.me(), old.classList.contains("cont"));
     if (old.classList.contains("open")) fresh.classList.add("open");
     const focused = document.activeElement instanceof HTMLElement && old.contains(document.activeElement) ? document.activeElement : null;
     old.replaceWith(fresh);
     if (focused) {
       const { action, emoji } = focused.dataset;
       const same = [...fresh.querySelectorAll<HTMLElement>("button[data-action]")].find((b) => b.dataset.action === action && b.dataset.emoji === emoji);
-      (same ?? this.list).focus({ preventScroll: true });
+      (same ?? list).focus({ preventScroll: true });
     }
     return fresh;
-  }
+  };
 
-  /** A click in the list: a message's button acts; a tap elsewhere on a line shows its actions (phones have no hover). */
-  private clicked(e: MouseEvent): void {
-    const c = this.shown;
-    const target = e.target as HTMLElement;
-    const li = target.closest<HTMLLIElement>("li.msg");
-    const button = target.closest<HTMLButtonElement>("button[data-action]");
-    const id = li?.dataset.id;
-    if (button && c && id) {
-      this.host.act(c, button.dataset.action as LineAction, id, button.dataset.emoji);
+  const render = (c: Conversation | undefined, next: readonly Line[]): void => {
+    if (!c) {
+      list.replaceChildren();
+      shown = null;
+      drawn = [];
+      jump.hidden = true;
       return;
     }
+    lines = next;
+    const switched = c !== shown;
+    // Lines that only changed state (an edit, a delete, a reaction) are redrawn in place.
+    const appendOnly = !switched && c.divider === drawnDivider && drawn.length <= lines.length && drawn.every((d, i) => (d.line === lines[i] || sameMessage(d.line, lines[i])) && (d.line.type !== "pending" || d.line.error === d.error));
+    const added = appendOnly ? lines.length - drawn.length : 0;
+    const at: HTMLLIElement[] = [];
+    if (appendOnly) {
+      drawn.forEach((d, i) => (at[i] = d.line === lines[i] ? d.node : redraw(c, i, d.node)));
+      for (let i = drawn.length; i < lines.length; i++) {
+        const out = nodes(c, i);
+        at[i] = out.at(-1)!;
+        list.append(...out);
+      }
+    } else {
+      const oldFirst = drawn[0]?.line;
+      const prevHeight = list.scrollHeight;
+      const prevTop = list.scrollTop;
+      dividerDrawn = false;
+      const all: Node[] = [];
+      for (let i = 0; i < lines.length; i++) {
+        const out = nodes(c, i);
+        at[i] = out.at(-1)!;
+        all.push(...out);
+      }
+      // A redraw is not news: out of the live region while it happens, so a screen reader
+      // announces new messages, not a whole conversation on every switch.
+      list.removeAttribute("aria-live");
+      list.replaceChildren(...all);
+      requestAnimationFrame(() => list.setAttribute("aria-live", "polite"));
+      if (!switched && oldFirst && lines.indexOf(oldFirst) > 0 && !stuck) {
+        // Older messages went in above: keep what the reader was looking at in place.
+        list.scrollTop = prevTop + (list.scrollHeight - prevHeight);
+      } else if (!switched) list.scrollTop = prevTop;
+    }
+    drawnDivider = c.divider;
+    drawn = lines.map((l, i) => ({ line: l, error: l.type === "pending" ? l.error : undefined, node: at[i]! }));
+    shown = c;
+    if (switched) {
+      stuck = true;
+      const divider = list.querySelector(".divider");
+      if (divider) divider.scrollIntoView({ block: "center" });
+      else toEnd();
+      scrolled();
+    } else if (forceEnd || stuck) toEnd();
+    else if (added > 0) jump.hidden = false;
+    forceEnd = false;
+  };
+
+  list.addEventListener("scroll", scrolled, { passive: true });
+  // A click in the list: a message's button acts; a tap elsewhere on a line shows its actions (phones have no hover).
+  list.addEventListener("click", (e) => {
+    const target = e.target as HTMLElement;
+    const li = target.closest<HTMLLIElement>("li.msg");
+    const b = target.closest<HTMLButtonElement>("button[data-action]");
+    const id = li?.dataset.id;
+    if (b && shown && id) return host.act(shown, b.dataset.action as LineAction, id, b.dataset.emoji);
     if (target.closest("a, button, pre") || window.getSelection()?.toString()) return;
-    for (const o of this.list.querySelectorAll("li.open")) if (o !== li) o.classList.remove("open");
-    if (li?.dataset.id) li.classList.toggle("open");
-  }
+    for (const o of list.querySelectorAll("li.open")) if (o !== li) o.classList.remove("open");
+    if (id) li!.classList.toggle("open");
+  });
+  jump.addEventListener("click", () => {
+    toEnd();
+    list.focus({ preventScroll: true });
+  });
+  // The list's box changes when panels around it grow or the keyboard opens: stay at the bottom.
+  new ResizeObserver(() => stuck && toEnd()).observe(list);
 
-  private line(c: Conversation, line: Line, me: Me, own: boolean, cont: boolean): HTMLLIElement {
-    if (line.kind === "notice") return el("li", { class: "line notice" }, time(line.ts), noticeBody(line.text));
-    if (line.kind === "pending") return this.pending(c, line, me);
-    const m = line.msg;
-    const from = el("span", { class: "from" }, m.from.name);
-    const you = own ? el("span", { class: "visually-hidden" }, " (you)") : null;
-    const mentioned = !own && me.name !== null && mentions(m.text, me.name);
-    const stored = line.kind === "message" ? line.msg : null;
-    const deleted = stored !== null && isDeleted(stored);
-    const cls = ["line", "msg", own ? "own" : "", line.kind === "direct" ? "direct" : "", cont ? "cont" : "", mentioned ? "mentioned" : "", deleted ? "deleted" : ""];
-    const attrs: Record<string, string> = {};
-    if (stored) {
-      attrs["data-seq"] = String(stored.seq);
-      attrs["data-id"] = stored.id;
-    }
-    // Stored messages: the tombstone or "(edited)", reaction chips, and the actions bar.
-    const extras = stored && line.kind === "message" && !line.stale ? [reactionChips(stored, me.id), actionsBar(stored, own)] : [];
-    if (stored?.kind === "action" && !deleted) {
-      return el("li", { ...attrs, class: [...cls, "action"].filter(Boolean).join(" ") }, avatar(m.from), time(m.ts), el("span", { class: "text" }, "* ", from, you, " ", ...renderText(m.text, me.name), editedMark(stored)), ...extras);
-    }
-    const text = deleted ? tombstone() : el("div", { class: "text" }, ...renderText(m.text, me.name), stored ? editedMark(stored) : null);
-    return el("li", { ...attrs, class: cls.filter(Boolean).join(" ") }, avatar(m.from), el("div", { class: "head" }, from, you, time(m.ts)), text, ...extras);
-  }
-
-  private pending(c: Conversation, line: PendingLine, me: Me): HTMLLIElement {
-    const who = { id: me.id ?? "", name: me.name ?? "you" };
-    const state = line.error
-      ? el("span", { class: "state failed" }, `Not sent: ${line.error}`, button("Retry", () => this.host.retry(c, line)), button("Discard", () => this.host.discard(c, line)))
-      : el("span", { class: "state" }, "Sending…");
-    const text = line.action ? el("span", { class: "text" }, "* ", who.name, " ", line.text) : el("div", { class: "text" }, ...renderText(line.text, me.name));
-    return el("li", { class: `line msg own pending${line.error ? " failed" : ""}${line.action ? " action" : ""}`, "aria-busy": line.error ? undefined : "true" }, avatar(who), el("div", { class: "head" }, el("span", { class: "from" }, who.name), time(line.ts)), text, state);
-  }
-
-  private scrolled(): void {
-    const l = this.list;
-    this.stuck = l.scrollHeight - l.scrollTop - l.clientHeight < STICK_PX;
-    // Where the reader is, for the stylesheet and for tests that must wait until a scroll was seen.
-    l.dataset.stuck = String(this.stuck);
-    if (this.stuck) this.jump.hidden = true;
-    const c = this.shown;
-    if (!c) return;
-    if (this.stuck) this.host.atBottom(c);
-    if (l.scrollTop < OLDER_PX && c.older) this.host.needOlder(c);
-  }
-
-  private toEnd(): void {
-    this.list.scrollTop = this.list.scrollHeight;
-    this.stuck = true;
-    this.list.dataset.stuck = "true";
-    this.jump.hidden = true;
-  }
-
-  /** Whether the reader is at the bottom (app.ts marks rooms read only then). */
-  get atBottom(): boolean {
-    return this.stuck;
-  }
-}
-
-/** The same stored message, in a new state (the model replaced its line). */
-function sameMessage(a: Line, b: Line): boolean {
-  return a.kind === "message" && b.kind === "message" && a.msg.id === b.msg.id && a.msg.seq === b.msg.seq;
-}
-
-function continues(prev: Line, line: Line): boolean {
-  if ((prev.kind !== "message" && prev.kind !== "direct") || (line.kind !== "message" && line.kind !== "direct")) return false;
-  if (prev.kind === "message" && prev.msg.kind === "action") return false;
-  if (line.kind === "message" && line.msg.kind === "action") return false;
-  return prev.msg.from.id === line.msg.from.id && minute(prev.msg.ts) === minute(line.msg.ts);
-}
-
-function button(label: string, onClick: () => void): HTMLButtonElement {
-  const b = el("button", { type: "button", class: "link-button" }, label);
-  b.addEventListener("click", onClick);
-  return b;
+  return {
+    render,
+    stickNext: () => (forceEnd = true),
+    get atBottom() {
+      return stuck;
+    },
+  };
 }

@@ -1,111 +1,21 @@
 // HubbubClient: one connection to a Hubbub server that survives restarts, evictions and dead
-// links, and the SDK's public API. Link (link.ts) owns the socket's lifecycle (connect,
-// reconnect with backoff, dead-link detection) and Resync (resync.ts) what follows each
-// connect; this file routes frames to the pieces that keep state: Rooms and their RoomState
-// (user lists, exactly-once message stream), Identity, Outbox (sends, their cids and acks),
-// Pacer and Requests (replies tied to requests by ref). Works wherever a global WebSocket
+// links, and the SDK's public API. What keeps it connected and routes frames to its state is
+// ClientCore (core.ts); this file is what an app calls. Works wherever a global WebSocket
 // exists: browsers, Bun, Node 22+. It imports only src/shared/ (the zod schemas' types, never
 // zod itself).
-import { DEFAULT_BACKOFF } from "../shared/backoff.ts";
 import { MAX_HISTORY_LIMIT, TYPING_INTERVAL_MS } from "../shared/limits.ts";
-import { DEFAULT_ROOM, NAME_RULE, ROOM_RULE, normalizeName, normalizeRoom } from "../shared/names.ts";
+import { NAME_RULE, normalizeName, normalizeRoom } from "../shared/names.ts";
 import { isEmoji } from "../shared/emoji.ts";
-import type { AckFrame, ClientFrame, Limits, Member, MessageFrame, ServerFrame, StreamEntry } from "../shared/protocol.ts";
+import type { AckFrame, Limits, Member, MessageFrame } from "../shared/protocol.ts";
 import { runCommand } from "./command.ts";
-import { deferred, type Deferred } from "./deferred.ts";
-import { Emitter, type Listener } from "./emitter.ts";
+import { ClientCore, closedError } from "./core.ts";
+import type { Listener } from "./emitter.ts";
 import { ClientErrorCode, HubbubError } from "./errors.ts";
-import type { ClientEvents, ConnectionState, Frame } from "./events.ts";
-import { handshakeRequest } from "./handshake.ts";
+import type { ConnectionState, ClientEvents, Frame } from "./events.ts";
 import { expectedMessage } from "./lines.ts";
-import { Identity } from "./identity.ts";
-import { Link } from "./link.ts";
-import { Outbox } from "./outbox.ts";
-import { Pacer } from "./pacer.ts";
-import { ReadMarkers } from "./reads.ts";
-import { Requests } from "./requests.ts";
-import type { HistoryPage, HubbubClientOptions, MemberPage } from "./options.ts";
-import { Resync } from "./resync.ts";
-import { applyPresence } from "./members.ts";
-import { Rooms } from "./rooms.ts";
-import type { Unref } from "./sync.ts";
-import { Typists } from "./typing.ts";
+import type { HistoryPage, MemberPage } from "./options.ts";
 
-const closedError = () => new HubbubError(ClientErrorCode.Closed, "the client was closed");
-const lostError = () => new HubbubError(ClientErrorCode.ConnectionLost, "not connected");
-
-/** A random prefix for this client's cids: unique among a user's tabs, which share one user id. */
-function randomId(): string {
-  return [...crypto.getRandomValues(new Uint8Array(8))].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-export class HubbubClient {
-  private readonly url: string | URL;
-  private readonly token: string | undefined;
-  private readonly link: Link;
-  private readonly events = new Emitter<ClientEvents>();
-  private readonly rooms_: Rooms;
-  private readonly resync: Resync;
-  private readonly outbox = new Outbox(randomId());
-  private readonly requests = new Requests();
-  private readonly identity: Identity;
-  /** Resolves at the next "connected"; replaced after each disconnect. */
-  private ready: Deferred<void> = deferred();
-  /** connect() was called and close() was not, nor did the server refuse for good. */
-  private started = false;
-  /** close() was called or the server refused for good; waiting callers fail. */
-  private finished = false;
-  private readonly pacer = new Pacer(() => this.flush());
-  private closing: Promise<void> | null = null;
-  private readonly typists = new Typists((room, users) => this.events.emit("typists", { room, users }));
-  /** When (ms) this client last sent `typing` per room. */
-  private readonly typedAt = new Map<string, number>();
-  private readonly reads = new ReadMarkers({
-    send: (room, seq) => this.requestOf({ type: "read", room, seq }, "read").then((f) => f.seq),
-    changed: (room, seq) => this.events.emit("lastRead", { room, seq }),
-  });
-
-  constructor(options: HubbubClientOptions) {
-    this.url = options.url;
-    this.token = options.token;
-    this.identity = new Identity(options.name ?? null, options.resume ?? null, {
-      name: (name) => this.events.emit("name", name),
-      resume: (token) => this.events.emit("resume", token),
-    });
-    this.rooms_ = new Rooms(options.rooms ?? [DEFAULT_ROOM], options.history ?? false, (names) => this.events.emit("rooms", names));
-    this.resync = new Resync(this.rooms_, {
-      request: (frame, reply) => this.requestOf(frame, reply),
-      emit: (type, event) => this.events.emit(type, event),
-      deliver: (m) => this.deliver(m),
-      lastRead: (room, seq, reset) => {
-        if (reset) this.reads.reset(room);
-        if (seq !== undefined) this.reads.raise(room, seq, true);
-      },
-      leave: (room) => void this.request({ type: "leave", room }).catch(() => {}),
-      connected: () => {
-        this.link.connected();
-        this.ready.resolve();
-        this.flush();
-        this.reads.flush();
-      },
-    });
-    const linkOptions = {
-      reconnect: { ...DEFAULT_BACKOFF, ...options.reconnect },
-      pingIntervalMs: options.pingIntervalMs ?? 20_000,
-      pongTimeoutMs: options.pongTimeoutMs ?? 10_000,
-      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-      WebSocket: options.WebSocket ?? globalThis.WebSocket,
-    };
-    this.link = new Link(linkOptions, {
-      handshake: () => this.resync.begin((room, from) => handshakeRequest({ url: this.url, token: this.token, name: this.identity.name, resume: this.identity.resume, room, from })),
-      frame: (f) => this.receive(f),
-      lost: (err) => this.lost(err),
-      refused: (err) => this.refused(err),
-      nameTakenRepeatedly: () => this.identity.forgetName(),
-      state: (s) => this.events.emit("state", s),
-    });
-  }
-
+export class HubbubClient extends ClientCore {
   // ---- events and state ------------------------------------------------------------------
 
   on<K extends keyof ClientEvents>(type: K, fn: Listener<ClientEvents[K]>): () => void {
@@ -369,158 +279,5 @@ export class HubbubClient {
    */
   async command(line: string, room?: string): Promise<void> {
     await runCommand(this, line, room, () => this.whenConnected(() => this.request(room === undefined ? { type: "chat", text: line } : { type: "chat", text: line, room })));
-  }
-
-  // ---- connection ------------------------------------------------------------------------
-
-  /** The socket is gone: requests on it fail, sends in flight go back to the queue. */
-  private lost(err: HubbubError): void {
-    this.pacer.cancel();
-    this.typists.clear();
-    this.resync.lost(err);
-    this.requests.failAll(err);
-    this.outbox.disconnected();
-    this.rooms_.abortSyncs();
-    if (this.ready.settled) this.ready = deferred();
-  }
-
-  private refused(err: HubbubError): void {
-    this.started = false;
-    this.finished = true;
-    this.fail(err);
-  }
-
-  /** Fails everything waiting on this client for good. */
-  private fail(err: HubbubError): void {
-    this.outbox.failAll(err);
-    this.rooms_.failJoins(err);
-    this.ready.reject(err);
-    this.ready = deferred();
-  }
-
-  // ---- inbound ---------------------------------------------------------------------------
-
-  private receive(f: ServerFrame): void {
-    // A reply settles its request or send; its effects on state are applied below all the same.
-    if (!this.requests.offer(f)) this.outbox.offer(f);
-    switch (f.type) {
-      case "welcome":
-        this.pacer.restart(f.limits.ratePerSecond);
-        this.identity.welcome(f);
-        break;
-      case "identity":
-        this.identity.apply(f);
-        break;
-      case "users":
-        this.resync.offer(f);
-        break;
-      case "presence": {
-        const r = this.rooms_.get(f.room);
-        if (r) applyPresence(r, f, (after) => this.requestOf({ type: "who", room: f.room, after }, "users"), (e) => this.events.emit("roster", e));
-        break;
-      }
-      // The room's stream: delivered once each, in seq order (held while the room syncs).
-      case "message":
-      case "edited":
-      case "deleted":
-      case "reaction":
-        for (const m of this.rooms_.get(f.room)?.live(f) ?? []) this.deliver(m);
-        return;
-      case "typing":
-        if (this.rooms_.get(f.room)) this.typists.apply(f.room, f.users, this.id);
-        break;
-      case "read":
-        if (this.rooms_.get(f.room)) this.reads.raise(f.room, f.seq, true);
-        break;
-      case "history":
-        this.rooms_.get(f.room)?.offerReplay(f);
-        break;
-      case "epoch": {
-        const r = this.rooms_.get(f.room);
-        if (!r) break;
-        r.restart(f.epoch, f.seq);
-        this.events.emit("reset", { room: f.room, epoch: f.epoch });
-        break;
-      }
-      case "left":
-        this.rooms_.leave(f.room);
-        this.typists.clear(f.room);
-        this.reads.reset(f.room);
-        break;
-      case "shutdown":
-      case "ack":
-      case "direct":
-      case "notice":
-      case "ok":
-      case "error":
-      case "pong":
-        break;
-      default: {
-        const never: never = f;
-        return never;
-      }
-    }
-    this.events.emit(f.type, f as never);
-  }
-
-  /** One entry of a room's stream, once, in order: kept in the room's message list, then emitted; a message's sender is no longer typing. */
-  private deliver(e: StreamEntry): void {
-    const list = this.rooms_.get(e.room)?.list;
-    if (e.type === "message") {
-      this.typists.spoke(e.room, e.from.id);
-      list?.append(e);
-      this.events.emit("message", e);
-      return;
-    }
-    const changed = list?.apply(e);
-    this.events.emit(e.type, e as never);
-    if (changed) this.events.emit("changed", { room: e.room, message: changed });
-  }
-
-  // ---- outbound --------------------------------------------------------------------------
-
-  /** Writes queued sends in order, paced under the server's rate limit; only when connected. */
-  private flush(): void {
-    if (this.link.state.state !== "connected" || !this.pacer.ready) return;
-    for (const e of this.outbox.queued()) {
-      if (!this.pacer.take()) return;
-      if (!this.link.send(e.frame)) return;
-      this.outbox.markSent(e);
-    }
-  }
-
-  /** Sends `frame` with a fresh ref on the current socket; resolves with the one reply carrying it. */
-  private request(frame: Unref<ClientFrame>): Promise<ServerFrame> {
-    if (!this.link.open) return Promise.reject(lostError());
-    const { ref, done } = this.requests.open();
-    this.link.send({ ...frame, ref } as ClientFrame);
-    return done;
-  }
-
-  /** request(), and the reply must be a `reply` frame. */
-  private async requestOf<K extends ServerFrame["type"]>(frame: Unref<ClientFrame>, reply: K): Promise<Frame<K>> {
-    const f = await this.request(frame);
-    if (f.type !== reply) throw new HubbubError(ClientErrorCode.Protocol, `the server answered ${frame.type} with ${f.type}, not ${reply}`);
-    return f as Frame<K>;
-  }
-
-  /** A room name from the app, normalised (the server answers with the normalised name), or invalid_room. */
-  private roomName(raw: string): string {
-    const room = normalizeRoom(raw);
-    if (room === null) throw new HubbubError("invalid_room", ROOM_RULE);
-    return room;
-  }
-
-  /** Runs `fn` once connected; if the connection drops under it, runs it again after the reconnect. */
-  private async whenConnected<T>(fn: () => Promise<T>): Promise<T> {
-    for (;;) {
-      if (this.finished) throw closedError();
-      if (this.link.state.state !== "connected") await this.ready.promise;
-      try {
-        return await fn();
-      } catch (err) {
-        if (!(err instanceof HubbubError && err.code === ClientErrorCode.ConnectionLost)) throw err;
-      }
-    }
   }
 }

@@ -38,8 +38,12 @@ export interface ClientEvents extends FrameEvents {
    * another tab; the client itself reconnects with the latest one.
    */
   resume: string;
-  /** A room's numbering restarted (a new epoch: the server lost its history); what it holds now is delivered as new. */
-  reset: { room: string; epoch: string };
+  /**
+   * A room's numbering restarted (a new epoch: the server lost its history); what it holds now is
+   * delivered as new. `previous`: the old epoch's messages, no longer in messages(room), for an
+   * app that keeps showing them.
+   */
+  reset: { room: string; epoch: string; previous: readonly MessageFrame[] };
   /** A message this client holds changed (edited, deleted, a reaction): `message` is its new state. */
   changed: { room: string; message: MessageFrame };
   /** Messages of a room (in its current epoch) that were missed and could not be recovered. */

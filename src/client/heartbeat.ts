@@ -13,45 +13,37 @@ export interface HeartbeatOptions {
   now?: () => number;
 }
 
-export class Heartbeat {
-  private lastSeen: number;
-  private pingedAt: number | null = null;
-  private timer: ReturnType<typeof setTimeout> | null = null;
-  private readonly now: () => number;
-  private readonly opts: HeartbeatOptions;
-
-  constructor(opts: HeartbeatOptions) {
-    this.opts = opts;
-    this.now = opts.now ?? Date.now;
-    this.lastSeen = this.now();
-    this.schedule(opts.intervalMs);
-  }
-
+export interface Heartbeat {
   /** Records an inbound frame. */
-  touch(): void {
-    this.lastSeen = this.now();
-  }
+  touch(): void;
+  stop(): void;
+}
 
-  stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-  }
-
-  private schedule(ms: number): void {
-    this.timer = setTimeout(() => this.check(), Math.max(1, ms));
-  }
-
-  private check(): void {
-    const now = this.now();
-    if (this.pingedAt !== null) {
-      if (this.lastSeen >= this.pingedAt) this.pingedAt = null;
-      else if (now - this.pingedAt >= this.opts.timeoutMs) return this.opts.onDead();
-      else return this.schedule(this.pingedAt + this.opts.timeoutMs - now);
+/** Starts watching one socket (a closure: it lives as long as that socket). */
+export function startHeartbeat(opts: HeartbeatOptions): Heartbeat {
+  const now = opts.now ?? Date.now;
+  let lastSeen = now();
+  let pingedAt: number | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const schedule = (ms: number) => {
+    timer = setTimeout(check, Math.max(1, ms));
+  };
+  function check(): void {
+    const t = now();
+    if (pingedAt !== null) {
+      if (lastSeen >= pingedAt) pingedAt = null;
+      else if (t - pingedAt >= opts.timeoutMs) return opts.onDead();
+      else return schedule(pingedAt + opts.timeoutMs - t);
     }
-    const idle = now - this.lastSeen;
-    if (idle < this.opts.intervalMs) return this.schedule(this.opts.intervalMs - idle);
-    this.pingedAt = now;
-    this.opts.sendPing();
-    this.schedule(this.opts.timeoutMs);
+    const idle = t - lastSeen;
+    if (idle < opts.intervalMs) return schedule(opts.intervalMs - idle);
+    pingedAt = t;
+    opts.sendPing();
+    schedule(opts.timeoutMs);
   }
+  schedule(opts.intervalMs);
+  return {
+    touch: () => (lastSeen = now()),
+    stop: () => clearTimeout(timer),
+  };
 }

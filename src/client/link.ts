@@ -10,7 +10,7 @@ import { PROTOCOL_VERSION } from "../shared/limits.ts";
 import type { ClientFrame, ServerFrame } from "../shared/protocol.ts";
 import { ClientErrorCode, HubbubError } from "./errors.ts";
 import type { ConnectionState } from "./events.ts";
-import { Heartbeat } from "./heartbeat.ts";
+import { startHeartbeat, type Heartbeat } from "./heartbeat.ts";
 
 export interface LinkOptions {
   reconnect: BackoffOptions;
@@ -45,175 +45,177 @@ const OPEN = 1;
 const CLOSED = 3;
 type Timer = ReturnType<typeof setTimeout>;
 
-export class Link {
-  private ws: WebSocket | null = null;
-  private state_: ConnectionState = { state: "offline" };
-  /** No socket should be open: before start(), after stop() or a final refusal. */
-  private stopped = true;
-  private attempt = 0;
-  private nameTakenStrikes = 0;
-  private everConnected = false;
-  /** The floor the server asked for in its last `shutdown` frame, used once. */
-  private retryAfterMs = 0;
-  private heartbeat: Heartbeat | null = null;
-  private timers = { connect: null as Timer | null, reconnect: null as Timer | null };
-  private pingCounter = 0;
-
-  constructor(
-    private readonly opts: LinkOptions,
-    private readonly host: LinkHost,
-  ) {}
-
-  get state(): ConnectionState {
-    return this.state_;
-  }
-
+export interface Link {
+  readonly state: ConnectionState;
   /** True while a socket is open (welcomed or not). */
-  get open(): boolean {
-    return this.ws?.readyState === OPEN;
-  }
-
+  readonly open: boolean;
   /** Starts connecting, unless already running. */
-  start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.connect();
-  }
-
+  start(): void;
   /** Stops for good: the socket is closed (resolves once it is) and nothing reconnects. */
-  stop(err: HubbubError): Promise<void> {
-    this.stopped = true;
-    const ws = this.ws;
-    this.teardown(err);
-    this.setState({ state: "offline" });
-    if (!ws || ws.readyState === CLOSED) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      ws.addEventListener("close", () => resolve(), { once: true });
-      ws.close(CloseCode.Normal);
-    });
-  }
-
+  stop(err: HubbubError): Promise<void>;
   /** While waiting to reconnect, tries now instead. */
-  reconnectNow(): void {
-    if (this.state_.state !== "reconnecting") return;
-    if (this.timers.reconnect) clearTimeout(this.timers.reconnect);
-    this.timers.reconnect = null;
-    this.connect();
-  }
-
+  reconnectNow(): void;
   /** The host finished its resync: the connection is usable, and the backoff starts over. */
-  connected(): void {
-    this.attempt = 0;
-    this.nameTakenStrikes = 0;
-    this.everConnected = true;
-    this.setState({ state: "connected" });
-  }
-
+  connected(): void;
   /** Writes a frame on the open socket; false when there is none. */
-  send(frame: ClientFrame): boolean {
-    if (!this.open) return false;
-    this.ws!.send(JSON.stringify(frame));
-    return true;
-  }
+  send(frame: ClientFrame): boolean;
+}
 
-  private connect(): void {
-    this.setState({ state: "connecting", attempt: this.attempt });
-    const { url, protocols } = this.host.handshake();
-    const ws = new this.opts.WebSocket(url, protocols);
-    this.ws = ws;
-    this.timers.connect = setTimeout(() => this.abandon(ws, "connect timeout"), this.opts.connectTimeoutMs);
-    ws.onmessage = (e) => this.ws === ws && this.receive(ws, e.data);
-    ws.onclose = (e) => this.ws === ws && this.closed(e.code, e.reason);
-  }
+/** One client's link; its state lives in this closure (the client holds one for its life). */
+export function createLink(opts: LinkOptions, host: LinkHost): Link {
+  let ws: WebSocket | null = null;
+  let state: ConnectionState = { state: "offline" };
+  /** No socket should be open: before start(), after stop() or a final refusal. */
+  let stopped = true;
+  let attempt = 0;
+  let nameTakenStrikes = 0;
+  let everConnected = false;
+  /** The floor the server asked for in its last `shutdown` frame, used once. */
+  let retryAfterMs = 0;
+  let heartbeat: Heartbeat | null = null;
+  let connectTimer: Timer | undefined;
+  let reconnectTimer: Timer | undefined;
+  let pingCounter = 0;
 
-  /** One WebSocket message: one frame, or a batch of them (shared/decode.ts). */
-  private receive(ws: WebSocket, data: unknown): void {
-    for (const one of splitFrames(data)) if (this.ws === ws) this.receiveOne(ws, one);
-  }
-
-  private receiveOne(ws: WebSocket, data: unknown): void {
-    const f = decodeServerFrame(data);
-    if (!f) return console.warn("hubbub: ignored a malformed frame from the server");
-    this.heartbeat?.touch();
-    if (f.type === "welcome" && !this.welcomed(ws, f.protocol)) return;
-    if (f.type === "shutdown") this.retryAfterMs = f.retryAfterMs;
-    this.host.frame(f);
-  }
-
-  /** Takes a welcome; false (and a final refusal) when the server speaks another protocol version. */
-  private welcomed(ws: WebSocket, protocol: number): boolean {
-    if (this.timers.connect) clearTimeout(this.timers.connect);
-    this.timers.connect = null;
-    if (protocol !== PROTOCOL_VERSION) {
-      this.refuse(new HubbubError(ClientErrorCode.Refused, `the server speaks protocol ${String(protocol)}, this client ${PROTOCOL_VERSION}`));
-      ws.close(CloseCode.Normal);
-      return false;
-    }
-    this.heartbeat = new Heartbeat({
-      intervalMs: this.opts.pingIntervalMs,
-      timeoutMs: this.opts.pongTimeoutMs,
-      sendPing: () => ws.send(JSON.stringify({ type: "ping", ref: `h${++this.pingCounter}` } satisfies ClientFrame)),
-      onDead: () => this.abandon(ws, "no answer to ping"),
-    });
-    return true;
-  }
-
-  /** Gives up on a socket that went silent (no welcome, or no answer to a ping). */
-  private abandon(ws: WebSocket, why: string): void {
-    if (this.ws !== ws) return;
-    try {
-      ws.close();
-    } catch {
-      // Already closing.
-    }
-    this.closed(1006, why);
-  }
-
-  private closed(code: number, reason: string): void {
-    this.teardown(new HubbubError(ClientErrorCode.ConnectionLost, `connection closed (${code}${reason ? ` ${reason}` : ""})`));
-    if (this.stopped) return;
-    // 4403: the application's backend removed this user; coming back by itself would undo that.
-    if (code === CloseCode.BadHandshake || code === CloseCode.Unauthorized || code === CloseCode.Disconnected || (code === CloseCode.NameTaken && !this.everConnected)) {
-      return this.refuse(new HubbubError(ClientErrorCode.Refused, `the server refused the connection (${code} ${reason})`));
-    }
-    // 4409 after having connected: a stale connection may still hold the name until the
-    // server notices it is gone, so retry, and in the end come back as a guest.
-    this.nameTakenStrikes = code === CloseCode.NameTaken ? this.nameTakenStrikes + 1 : 0;
-    if (this.nameTakenStrikes > NAME_TAKEN_RETRIES) this.host.nameTakenRepeatedly();
-    // 1008 (abuse): come back slowly.
-    if (code === CloseCode.Abuse) this.attempt = Math.max(this.attempt, 5);
-    const delay = reconnectDelay(this.attempt, this.opts.reconnect, this.retryAfterMs);
-    this.retryAfterMs = 0;
-    this.attempt++;
-    this.timers.reconnect = setTimeout(() => this.connect(), delay);
-    this.setState({ state: "reconnecting", attempt: this.attempt, retryInMs: delay, retryAt: Date.now() + delay, close: { code, reason } });
-  }
-
-  /** Stops for good after a refusal; the host fails everything pending. */
-  private refuse(err: HubbubError): void {
-    this.stopped = true;
-    if (this.ws) this.teardown(err);
-    this.setState({ state: "offline", error: err });
-    this.host.refused(err);
-  }
+  const setState = (s: ConnectionState) => {
+    state = s;
+    host.state(s);
+  };
 
   /** Forgets the current socket and everything tied to it. */
-  private teardown(err: HubbubError): void {
-    const ws = this.ws;
-    this.ws = null;
+  const teardown = (err: HubbubError) => {
     if (ws) {
       ws.onmessage = null;
       ws.onclose = null;
     }
-    for (const t of Object.values(this.timers)) if (t) clearTimeout(t);
-    this.timers = { connect: null, reconnect: null };
-    this.heartbeat?.stop();
-    this.heartbeat = null;
-    this.host.lost(err);
+    ws = null;
+    clearTimeout(connectTimer);
+    clearTimeout(reconnectTimer);
+    heartbeat?.stop();
+    heartbeat = null;
+    host.lost(err);
+  };
+
+  /** Stops for good after a refusal; the host fails everything pending. */
+  const refuse = (err: HubbubError) => {
+    stopped = true;
+    if (ws) teardown(err);
+    setState({ state: "offline", error: err });
+    host.refused(err);
+  };
+
+  const closed = (code: number, reason: string) => {
+    teardown(new HubbubError(ClientErrorCode.ConnectionLost, `connection closed (${code}${reason ? ` ${reason}` : ""})`));
+    if (stopped) return;
+    // 4403: the application's backend removed this user; coming back by itself would undo that.
+    if (code === CloseCode.BadHandshake || code === CloseCode.Unauthorized || code === CloseCode.Disconnected || (code === CloseCode.NameTaken && !everConnected)) {
+      return refuse(new HubbubError(ClientErrorCode.Refused, `the server refused the connection (${code} ${reason})`));
+    }
+    // 4409 after having connected: a stale connection may still hold the name until the
+    // server notices it is gone, so retry, and in the end come back as a guest.
+    nameTakenStrikes = code === CloseCode.NameTaken ? nameTakenStrikes + 1 : 0;
+    if (nameTakenStrikes > NAME_TAKEN_RETRIES) host.nameTakenRepeatedly();
+    // 1008 (abuse): come back slowly.
+    if (code === CloseCode.Abuse) attempt = Math.max(attempt, 5);
+    const delay = reconnectDelay(attempt, opts.reconnect, retryAfterMs);
+    retryAfterMs = 0;
+    attempt++;
+    reconnectTimer = setTimeout(connect, delay);
+    setState({ state: "reconnecting", attempt, retryInMs: delay, retryAt: Date.now() + delay, close: { code, reason } });
+  };
+
+  /** Gives up on a socket that went silent (no welcome, or no answer to a ping). */
+  const abandon = (socket: WebSocket, why: string) => {
+    if (ws !== socket) return;
+    try {
+      socket.close();
+    } catch {
+      // Already closing.
+    }
+    closed(1006, why);
+  };
+
+  /** Takes a welcome; false (and a final refusal) when the server speaks another protocol version. */
+  const welcomed = (socket: WebSocket, protocol: number): boolean => {
+    clearTimeout(connectTimer);
+    if (protocol !== PROTOCOL_VERSION) {
+      refuse(new HubbubError(ClientErrorCode.Refused, `the server speaks protocol ${String(protocol)}, this client ${PROTOCOL_VERSION}`));
+      socket.close(CloseCode.Normal);
+      return false;
+    }
+    heartbeat = startHeartbeat({
+      intervalMs: opts.pingIntervalMs,
+      timeoutMs: opts.pongTimeoutMs,
+      sendPing: () => socket.send(JSON.stringify({ type: "ping", ref: `h${++pingCounter}` } satisfies ClientFrame)),
+      onDead: () => abandon(socket, "no answer to ping"),
+    });
+    return true;
+  };
+
+  /** One WebSocket message: one frame, or a batch of them (shared/decode.ts). */
+  const receive = (socket: WebSocket, data: unknown) => {
+    for (const one of splitFrames(data)) {
+      if (ws !== socket) return;
+      const f = decodeServerFrame(one);
+      if (!f) {
+        console.warn("hubbub: ignored a malformed frame from the server");
+        continue;
+      }
+      heartbeat?.touch();
+      if (f.type === "welcome" && !welcomed(socket, f.protocol)) continue;
+      if (f.type === "shutdown") retryAfterMs = f.retryAfterMs;
+      host.frame(f);
+    }
+  };
+
+  function connect(): void {
+    setState({ state: "connecting", attempt });
+    const { url, protocols } = host.handshake();
+    const socket = new opts.WebSocket(url, protocols);
+    ws = socket;
+    connectTimer = setTimeout(() => abandon(socket, "connect timeout"), opts.connectTimeoutMs);
+    socket.onmessage = (e) => ws === socket && receive(socket, e.data);
+    socket.onclose = (e) => ws === socket && closed(e.code, e.reason);
   }
 
-  private setState(s: ConnectionState): void {
-    this.state_ = s;
-    this.host.state(s);
-  }
+  return {
+    get state() {
+      return state;
+    },
+    get open() {
+      return ws?.readyState === OPEN;
+    },
+    start() {
+      if (!stopped) return;
+      stopped = false;
+      connect();
+    },
+    stop(err) {
+      stopped = true;
+      const socket = ws;
+      teardown(err);
+      setState({ state: "offline" });
+      if (!socket || socket.readyState === CLOSED) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        socket.addEventListener("close", () => resolve(), { once: true });
+        socket.close(CloseCode.Normal);
+      });
+    },
+    reconnectNow() {
+      if (state.state !== "reconnecting") return;
+      clearTimeout(reconnectTimer);
+      connect();
+    },
+    connected() {
+      attempt = 0;
+      nameTakenStrikes = 0;
+      everConnected = true;
+      setState({ state: "connected" });
+    },
+    send(frame) {
+      if (ws?.readyState !== OPEN) return false;
+      ws.send(JSON.stringify(frame));
+      return true;
+    },
+  };
 }

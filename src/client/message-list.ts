@@ -50,9 +50,11 @@ export class MessageList {
     return next;
   }
 
-  /** The room's numbering restarted: nothing held is comparable any more. */
-  clear(): void {
+  /** The room's numbering restarted: nothing held is comparable any more. Returns what was held. */
+  clear(): readonly MessageFrame[] {
+    const previous = this.items;
     this.items = [];
     this.olderKept = true;
+    return previous;
   }
 }

@@ -6,39 +6,42 @@ import { TokenBucket } from "../shared/rate-limit.ts";
 /** Stays under the server's token bucket (RATE_LIMIT per second, burst twice that). */
 const PACE_BURST_FACTOR = 1;
 
-export class Pacer {
-  private bucket: TokenBucket | null = null;
-  private ratePerSecond = 1;
-  private timer: ReturnType<typeof setTimeout> | null = null;
-
-  /** `retry`: called once the pacer allows sending again after take() said no. */
-  constructor(private readonly retry: () => void) {}
-
+export interface Pacer {
   /** A connection's welcome: a full bucket at that connection's rate. */
-  restart(ratePerSecond: number): void {
-    this.ratePerSecond = ratePerSecond;
-    this.bucket = new TokenBucket(ratePerSecond, Math.max(1, ratePerSecond * PACE_BURST_FACTOR), Date.now());
-  }
-
+  restart(ratePerSecond: number): void;
   /** Sending may start: there has been a welcome, and no retry is pending. */
-  get ready(): boolean {
-    return this.bucket !== null && this.timer === null;
-  }
-
+  readonly ready: boolean;
   /** Takes one send's token; with none left, says no and arms the retry. */
-  take(): boolean {
-    if (!this.bucket) return false;
-    if (this.bucket.take(Date.now())) return true;
-    this.timer ??= setTimeout(() => {
-      this.timer = null;
-      this.retry();
-    }, Math.ceil(1000 / this.ratePerSecond));
-    return false;
-  }
-
+  take(): boolean;
   /** The socket is gone: no retry until the next take(). */
-  cancel(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-  }
+  cancel(): void;
+}
+
+/** `retry`: called once the pacer allows sending again after take() said no. */
+export function createPacer(retry: () => void): Pacer {
+  let bucket: TokenBucket | null = null;
+  let ratePerSecond = 1;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  return {
+    restart(rate) {
+      ratePerSecond = rate;
+      bucket = new TokenBucket(rate, Math.max(1, rate * PACE_BURST_FACTOR), Date.now());
+    },
+    get ready() {
+      return bucket !== null && timer === null;
+    },
+    take() {
+      if (!bucket) return false;
+      if (bucket.take(Date.now())) return true;
+      timer ??= setTimeout(() => {
+        timer = null;
+        retry();
+      }, Math.ceil(1000 / ratePerSecond));
+      return false;
+    },
+    cancel() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
 }

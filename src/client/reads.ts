@@ -10,51 +10,55 @@ export interface ReadHost {
   changed(room: string, seq: number): void;
 }
 
-export class ReadMarkers {
-  private readonly seqs = new Map<string, number>();
-  /** Rooms whose newest marker the server has not been sent yet. */
-  private readonly unsent = new Set<string>();
-  private readonly flying = new Set<string>();
-
-  constructor(private readonly host: ReadHost) {}
-
-  get(room: string): number {
-    return this.seqs.get(room) ?? 0;
-  }
-
+export interface ReadMarkers {
+  get(room: string): number;
   /** Raises the marker (never lowers it); `fromServer`: it came from the server, nothing to send. */
-  raise(room: string, seq: number, fromServer = false): void {
-    if (seq <= this.get(room)) return;
-    this.seqs.set(room, seq);
-    this.host.changed(room, seq);
-    if (!fromServer) this.unsent.add(room);
-  }
-
+  raise(room: string, seq: number, fromServer?: boolean): void;
   /** The room's numbering restarted, or the room was left: its marker means nothing now. */
-  reset(room: string): void {
-    this.seqs.delete(room);
-    this.unsent.delete(room);
-  }
-
+  reset(room: string): void;
   /** Sends every marker the server has not heard (call when connected). */
-  flush(): void {
-    for (const room of [...this.unsent]) {
-      if (this.flying.has(room)) continue;
-      this.unsent.delete(room);
-      this.flying.add(room);
-      const seq = this.get(room);
-      this.host.send(room, seq).then(
+  flush(): void;
+}
+
+export function createReadMarkers(host: ReadHost): ReadMarkers {
+  const seqs = new Map<string, number>();
+  /** Rooms whose newest marker the server has not been sent yet. */
+  const unsent = new Set<string>();
+  const flying = new Set<string>();
+  const get = (room: string) => seqs.get(room) ?? 0;
+  const raise = (room: string, seq: number, fromServer = false) => {
+    if (seq <= get(room)) return;
+    seqs.set(room, seq);
+    host.changed(room, seq);
+    if (!fromServer) unsent.add(room);
+  };
+  const flush = () => {
+    for (const room of [...unsent]) {
+      if (flying.has(room)) continue;
+      unsent.delete(room);
+      flying.add(room);
+      const seq = get(room);
+      host.send(room, seq).then(
         (kept) => {
-          this.flying.delete(room);
-          this.raise(room, kept, true);
-          this.flush();
+          flying.delete(room);
+          raise(room, kept, true);
+          flush();
         },
         () => {
           // Lost with the connection (sent again at the next connect), or refused (not in the room).
-          this.flying.delete(room);
-          if (this.seqs.has(room) && this.get(room) >= seq) this.unsent.add(room);
+          flying.delete(room);
+          if (seqs.has(room) && get(room) >= seq) unsent.add(room);
         },
       );
     }
-  }
+  };
+  return {
+    get,
+    raise,
+    reset(room) {
+      seqs.delete(room);
+      unsent.delete(room);
+    },
+    flush,
+  };
 }

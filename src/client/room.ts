@@ -10,7 +10,7 @@
 //   the missed messages fell out of the kept history (a gap).
 // - The replay (all its pages) is merged with the held messages; anything at or below lastSeq
 //   is dropped.
-import type { HistoryFrame, Member, StreamEntry } from "../shared/protocol.ts";
+import type { HistoryFrame, Member, MessageFrame, StreamEntry } from "../shared/protocol.ts";
 import { deferred, type Deferred } from "./deferred.ts";
 import { MessageList } from "./message-list.ts";
 
@@ -38,6 +38,8 @@ export interface SyncResult {
   messages: StreamEntry[];
   /** The room's numbering restarted since it was last followed (a new epoch). */
   reset: boolean;
+  /** After a reset: the messages the list held, of the old epoch. */
+  previous: readonly MessageFrame[];
   /** Messages of the current epoch that were missed and could not be recovered. */
   gap: Gap | null;
 }
@@ -116,17 +118,19 @@ export class RoomState {
 
   /**
    * The room's numbering restarted (an `epoch` frame, which comes in order with the room's
-   * messages, before the new epoch's first): seqs from here on count anew after `seq`.
+   * messages, before the new epoch's first): seqs from here on count anew after `seq`. Returns
+   * the messages the list held, of the old epoch.
    */
-  restart(epoch: string, seq: number): void {
+  restart(epoch: string, seq: number): readonly MessageFrame[] {
     this.epoch = epoch;
-    this.list.clear();
     this.lastSeq = seq;
-    if (!this.held) return;
-    // Mid-sync: what was held and the replay belong to the old epoch.
-    this.held = [];
-    this.replayFrame = null;
-    this.restartedMidSync = true;
+    if (this.held) {
+      // Mid-sync: what was held and the replay belong to the old epoch.
+      this.held = [];
+      this.replayFrame = null;
+      this.restartedMidSync = true;
+    }
+    return this.list.clear();
   }
 
   /** Keeps the join's replay (a ref-less `history` with `recovered`) while syncing; true if taken. */
@@ -155,10 +159,11 @@ export class RoomState {
     this.held = null;
     this.replayFrame = null;
     let reset = false;
+    let previous: readonly MessageFrame[] = [];
     if (replay && !replay.recovered && this.followed && replay.epoch !== this.epoch) {
       reset = true;
       this.lastSeq = 0;
-      this.list.clear();
+      previous = this.list.clear();
     }
     const from = this.lastSeq;
     const messages = this.accept(replay ? [...replay.messages, ...held] : held);
@@ -170,7 +175,7 @@ export class RoomState {
     if (pos.seq > this.lastSeq) this.lastSeq = pos.seq;
     this.epoch = pos.epoch;
     this.followed = true;
-    return { messages, reset, gap };
+    return { messages, reset, previous, gap };
   }
 
   private accept(ms: readonly StreamEntry[]): StreamEntry[] {

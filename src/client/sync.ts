@@ -57,9 +57,9 @@ export async function finishSync(host: SyncHost, r: RoomState, resume: ResumePoi
     }
     replay = { epoch: first.epoch, recovered: first.recovered === true, messages };
   }
-  const { messages, reset, gap } = r.endSync(users, replay);
+  const { messages, reset, previous, gap } = r.endSync(users, replay);
   host.lastRead(r.name, users.lastRead, reset);
-  if (reset) host.emit("reset", { room: r.name, epoch: users.epoch });
+  if (reset) host.emit("reset", { room: r.name, epoch: users.epoch, previous });
   if (gap) host.emit("gap", { room: r.name, ...gap });
   for (const m of messages) host.deliver(m);
   r.joined.resolve();

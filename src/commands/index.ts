@@ -6,6 +6,7 @@ import { help } from "./help.ts";
 import { join } from "./join.ts";
 import { leave } from "./leave.ts";
 import { me } from "./me.ts";
+import { MODERATION_COMMANDS, list } from "./moderation.ts";
 import { msg } from "./msg.ts";
 import { nick } from "./nick.ts";
 import { shrug } from "./shrug.ts";
@@ -15,7 +16,7 @@ export type { Command, CommandContext } from "./command.ts";
 export { parseCommand, type ParsedText } from "../shared/slash.ts";
 
 /** Every command, in the order /help lists them. */
-export const COMMANDS: readonly Command[] = [me, shrug, nick, join, leave, msg, who, help];
+export const COMMANDS: readonly Command[] = [me, shrug, nick, join, leave, msg, who, list, ...MODERATION_COMMANDS, help];
 const BY_NAME = new Map(COMMANDS.map((c) => [c.name, c]));
 
 /** The named command, if there is one. */

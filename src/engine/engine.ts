@@ -19,7 +19,9 @@
 // callers chain with andThen (awaitable.ts). A part may throw synchronously only when it answers
 // synchronously; async failures reject.
 import type { Awaitable } from "../awaitable.ts";
+import type { RoomState } from "../room-rules.ts";
 import type { ReadMarkerStore } from "../read-markers.ts";
+import type { RoomStateStore } from "../room-states.ts";
 import type { DirectMessageFrame, Member, MessageFrame, MessageKind, StreamEntry, StreamEvent } from "../shared/protocol.ts";
 
 /** What a node hands the engine so it can deliver to this node's sockets. */
@@ -52,7 +54,13 @@ export type ControlMessage =
   /** Close every connection of the user, on every node, with CloseCode.Disconnected and `reason` (the server API). */
   | { type: "disconnect"; userId: string; reason: string }
   /** The user's read marker for `room` moved (read-markers.ts): their connections but `exceptConn` are told. */
-  | { type: "read"; userId: string; room: string; seq: number; exceptConn: string };
+  | { type: "read"; userId: string; room: string; seq: number; exceptConn: string }
+  /** A room's state changed (room-access.ts): every node's cache takes it, unless it holds a later version. */
+  | { type: "room"; room: string; state: RoomState }
+  /** Take the user's connections out of `room` (a kick or ban): each is told `left` with the reason and who did it. */
+  | { type: "removed"; userId: string; room: string; reason: "kicked" | "banned"; by: Member }
+  /** The user was invited into `room`: their connections are told. */
+  | { type: "invited"; userId: string; room: string; by: Member };
 
 /** A chat message before the engine gives it its room and seq. */
 export interface MessageDraft {
@@ -181,6 +189,11 @@ export interface PresenceStore {
   leave(room: string, member: Member): Awaitable<void>;
   /** One page of the room's members, ordered by id. */
   page(room: string, after: string | undefined, limit: number): Awaitable<MemberPage>;
+  /**
+   * The room's count and user `userId` as the page's one member (`users` empty when the user is
+   * not in the room): a look-up whose cost does not grow with the room (`who {room, id}`).
+   */
+  find(room: string, userId: string): Awaitable<MemberPage>;
   /** Up to `limit` rooms with at least one member on any node, named after `after`, with their member counts. */
   rooms(after: string | undefined, limit: number): Awaitable<RoomPage>;
 }
@@ -212,6 +225,8 @@ export interface Engine {
   readonly history: HistoryStore;
   readonly presence: PresenceStore;
   readonly names: NameRegistry;
+  /** Rooms' states (owners, visibility, modes, roles, bans): room-states.ts. */
+  readonly states: RoomStateStore;
   /** Connects (if needed) and starts delivering through `sink`. Rejects with a clear reason. */
   start(sink: EngineSink): Promise<void>;
   /** Releases everything this node holds and disconnects. Idempotent. */

@@ -14,6 +14,7 @@ import type {
   NameRegistry, PresenceStore, Published, RoomPage, SendKey, StreamPosition,
 } from "./engine.ts";
 import type { ReadMarkerStore } from "../read-markers.ts";
+import { MemoryRoomStates, type RoomStateStore } from "../room-states.ts";
 import { MemoryStream } from "./memory-stream.ts";
 import type { StreamStore } from "./stream-store.ts";
 
@@ -79,6 +80,8 @@ class MemoryPresence implements PresenceStore {
     private readonly out: Outlet,
     /** This node: the origin of every change (there is no other). */
     private readonly nodeId: string,
+    /** The room's last member left. */
+    private readonly emptied: (room: string) => void,
   ) {}
 
   join(room: string, member: Member): void {
@@ -93,10 +96,17 @@ class MemoryPresence implements PresenceStore {
     if (!gone) return;
     if (list!.size === 0) this.byRoom.delete(room);
     this.out.sink?.presence(room, [], [gone], this.nodeId);
+    if (list!.size === 0) this.emptied(room);
   }
 
   page(room: string, after: string | undefined, limit: number): MemberPage {
     return this.byRoom.get(room)?.page(after, limit) ?? { count: 0, users: [] };
+  }
+
+  find(room: string, userId: string): MemberPage {
+    const list = this.byRoom.get(room);
+    const m = list?.get(userId);
+    return { count: list?.size ?? 0, users: m ? [m] : [] };
   }
 
   /** Sorted at each call: cheap for thousands of rooms, and the server API is not a hot path. */
@@ -150,12 +160,18 @@ export class MemoryEngine implements Engine {
   readonly history: LocalBroker;
   readonly presence: MemoryPresence;
   readonly names = new MemoryNames();
+  readonly states: RoomStateStore;
   private readonly out: Outlet = { sink: null };
 
   constructor(opts: MemoryEngineOptions) {
     this.nodeId = opts.nodeId ?? crypto.randomUUID().slice(0, 8);
     this.broker = this.history = new LocalBroker(this.out, opts.stream ?? new MemoryStream(opts.historySize));
-    this.presence = new MemoryPresence(this.out, this.nodeId);
+    this.states = this.broker.stream.roomStates ?? new MemoryRoomStates();
+    // A room that emptied without ever having a message keeps nothing, its state included when
+    // that says only who owned it (so made-up rooms cost nothing lasting, as before).
+    this.presence = new MemoryPresence(this.out, this.nodeId, (room) => {
+      if (this.broker.stream.position(room).seq === 0) this.states.forgetPlain?.(room);
+    });
   }
 
   get ready(): boolean {
@@ -178,8 +194,8 @@ export class MemoryEngine implements Engine {
   }
 
   /** Rooms the engine holds anything for in memory (tests: that empty rooms are dropped). */
-  get roomCount(): { streams: number; presence: number } {
-    return { streams: this.broker.stream.roomCount, presence: this.presence.roomCount };
+  get roomCount(): { streams: number; presence: number; states: number } {
+    return { streams: this.broker.stream.roomCount, presence: this.presence.roomCount, states: this.states.size ?? 0 };
   }
 
   /** Stops delivering, then lets the stream finish what is in flight (a last commit) and close. */

@@ -12,6 +12,7 @@ import { z } from "zod";
 import type { DirectMessageFrame, Member, MessageFrame, StreamEntry, StreamEvent } from "../shared/protocol.ts";
 import { DirectMessageFrame as DirectSchema, Member as MemberSchema, MessageFrame as MessageSchema } from "../shared/protocol.ts";
 import type { ControlMessage, MessageDraft } from "./engine.ts";
+import { RoomStateSchema } from "../room-states.ts";
 
 /** 2: messages carry their room's epoch; signal and control envelopes; `except` on direct. */
 export const ENVELOPE_VERSION = 2;
@@ -52,6 +53,9 @@ const ControlSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("renamed"), userId: z.string(), name: z.string() }),
   z.object({ type: z.literal("disconnect"), userId: z.string(), reason: z.string() }),
   z.object({ type: z.literal("read"), userId: z.string(), room: z.string(), seq: z.number().int().min(0).safe(), exceptConn: z.string() }),
+  z.object({ type: z.literal("room"), room: z.string(), state: RoomStateSchema }),
+  z.object({ type: z.literal("removed"), userId: z.string(), room: z.string(), reason: z.enum(["kicked", "banned"]), by: MemberSchema }),
+  z.object({ type: z.literal("invited"), userId: z.string(), room: z.string(), by: MemberSchema }),
 ]) satisfies z.ZodType<ControlMessage>;
 /** A control message; `n` numbers the sender's control messages, so it knows its own echo. */
 const ControlEnvelope = z.object({ ...Base, type: z.literal("control"), n: z.number().int().min(0), msg: ControlSchema });

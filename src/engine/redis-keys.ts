@@ -21,6 +21,8 @@
 //                                        ZRANGEBYLEX + HMGET of that page, never the whole hash
 //   P:room:<room>:refs           hash    member id → how many nodes hold it there (a user's tabs
 //                                        can be on several nodes; the last one's leave removes it)
+//   P:room:<room>:state          string  the room's state JSON (room-rules.ts), with its version `v`
+//   P:slow:<room>:<len>:<user>   string  the user posted into the slowmode room (PX: the slowmode)
 //   P:cid:<len>:<user id>:<cid>  string  the envelope a send with this SendKey published (PX
 //                                        IDEMPOTENCY_WINDOW_MS): a retry answers it, publishing nothing
 //   P:rooms                      zset    rooms with members (score 0, so ordered by name); the
@@ -47,6 +49,8 @@ export interface RedisKeys {
   roomMembers(room: string): string;
   roomMemberIds(room: string): string;
   roomRefs(room: string): string;
+  roomState(room: string): string;
+  slowPost(room: string, userId: string): string;
   sendKey(userId: string, cid: string): string;
   readonly rooms: string;
   readonly names: string;
@@ -73,6 +77,8 @@ export function redisKeys(prefix: string): RedisKeys {
     roomMembers: (room) => `${p}room:${room}:members`,
     roomMemberIds: (room) => `${p}room:${room}:member-ids`,
     roomRefs: (room) => `${p}room:${room}:refs`,
+    roomState: (room) => `${p}room:${room}:state`,
+    slowPost: (room, userId) => `${p}slow:${room}:${userId.length}:${userId}`,
     sendKey: (userId, cid) => `${p}cid:${userId.length}:${userId}:${cid}`,
     rooms: `${p}rooms`,
     names: `${p}names`,

@@ -68,6 +68,15 @@ export class RedisPresence implements PresenceStore {
     return page;
   }
 
+  /** HLEN and HGET, pipelined: two commands whatever the room's size. */
+  async find(room: string, userId: string): Promise<MemberPage> {
+    const key = this.d.keys.roomMembers(room);
+    const [count, raw] = await Promise.all([this.d.send("HLEN", [key]), this.d.send("HGET", [key, userId])]);
+    const m = raw === null || raw === undefined ? null : parseMemberJson(raw);
+    if (raw !== null && raw !== undefined && !m) this.d.log.warn("dropped a malformed member entry", { room, sample: String(raw).slice(0, 200) });
+    return { count: Number(count), users: m ? [m] : [] };
+  }
+
   /**
    * A page of the rooms index (P:rooms, ordered by name) with each room's member count. A
    * room found empty (its last member left with a dead node, which the reap does not unindex)

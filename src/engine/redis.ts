@@ -27,6 +27,7 @@ import { RedisLink } from "./redis-link.ts";
 import { RedisNames } from "./redis-names.ts";
 import { Ownership } from "./redis-ownership.ts";
 import { RedisPresence } from "./redis-presence.ts";
+import { RedisRoomStates } from "./redis-room-states.ts";
 import { Sequencer } from "./redis-sequencer.ts";
 
 export { UNSUBSCRIBE_LINGER_MS } from "./redis-presence.ts";
@@ -51,6 +52,7 @@ export class RedisEngine implements Engine {
   readonly history: RedisHistory;
   readonly presence: RedisPresence;
   readonly names: RedisNames;
+  readonly states: RedisRoomStates;
   private readonly keys: RedisKeys;
   private readonly log: Logger;
   private readonly link: RedisLink;
@@ -84,6 +86,7 @@ export class RedisEngine implements Engine {
     this.broker = new RedisBroker({ nodeId: this.nodeId, keys, send, historySize: opts.historySize, sequencer, channels, sink: () => this.sink, log });
     this.presence = new RedisPresence({ keys, send, own, sequencer, channels, history, log });
     this.names = new RedisNames(own);
+    this.states = new RedisRoomStates(keys, send);
     this.heartbeat = new Heartbeat({
       nodeId: this.nodeId,
       keys,

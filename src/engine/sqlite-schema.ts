@@ -6,6 +6,7 @@
 // Version 2: the stream holds changes to messages (edits, deletes, reactions) beside them, each
 //   message row keeps its current state, and `meta` holds the database's default epoch.
 // Version 3: users' read markers (how far each has read each room, in the room's epoch).
+// Version 4: rooms' states (owner, topic, visibility, modes, roles, bans, mutes: room-rules.ts).
 import type { Database } from "bun:sqlite";
 
 /** Entry types in `entries.type`. */
@@ -60,6 +61,12 @@ const MIGRATIONS: readonly string[] = [
      epoch   TEXT NOT NULL,
      seq     INTEGER NOT NULL,
      PRIMARY KEY (user_id, room)
+   ) WITHOUT ROWID;`,
+  // 4: one row per room with a state; \`state\` is its JSON, \`v\` its version (for compare-and-set).
+  `CREATE TABLE room_states (
+     room  TEXT PRIMARY KEY,
+     v     INTEGER NOT NULL,
+     state TEXT NOT NULL
    ) WITHOUT ROWID;`,
 ];
 

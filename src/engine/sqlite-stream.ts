@@ -16,6 +16,7 @@
 // restart is still answered with its original ack). Reads go to the database: they are
 // synchronous, indexed, and see only committed entries.
 import { SqliteReadMarkers } from "./sqlite-markers.ts";
+import { SqliteRoomStates } from "./sqlite-room-states.ts";
 import type { Database, Statement } from "bun:sqlite";
 import { CidCache } from "../cid-cache.ts";
 import type { Logger } from "../log.ts";
@@ -93,6 +94,7 @@ export class SqliteStream implements StreamStore {
   private closing: Promise<void> | null = null;
   private readonly retention: Retention;
   readonly readMarkers: SqliteReadMarkers;
+  readonly roomStates: SqliteRoomStates;
   private readonly q: Record<"insertRoom" | "updateSeq" | "insert" | "byId" | "after" | "before" | "setText" | "erase" | "eraseEdits" | "setReactions", Statement>;
 
   constructor(private readonly opts: SqliteStreamOptions) {
@@ -128,6 +130,7 @@ export class SqliteStream implements StreamStore {
       throw new Error(`cannot read ${this.opened.file}: ${(err as Error).message}`);
     }
     this.readMarkers = new SqliteReadMarkers(db);
+    this.roomStates = new SqliteRoomStates(db);
     this.retention = new Retention(db, opts, opts.log, () => this.saveSeqs());
     this.retention.start();
   }

@@ -8,6 +8,7 @@
 // kept (for SQLite: committed), in seq order per room, before its publish/apply resolves; so a
 // member never receives what a crash could lose, and an ack means kept.
 import type { ReadMarkerStore } from "../read-markers.ts";
+import type { RoomStateStore } from "../room-states.ts";
 import type { Awaitable } from "../awaitable.ts";
 import type { MessageFrame, StreamEvent } from "../shared/protocol.ts";
 import type { Applied, EventDraft, HistoryPage, HistoryQuery, MessageDraft, Published, SendKey, StreamPosition } from "./engine.ts";
@@ -30,6 +31,8 @@ export interface StreamStore {
   readonly roomCount: number;
   /** Where this store keeps users' read markers, when it keeps them (a durable store does). */
   readonly readMarkers?: ReadMarkerStore;
+  /** Where this store keeps rooms' states, when it keeps them (a durable store does). */
+  readonly roomStates?: RoomStateStore;
   /** Finishes what is in flight and releases the store. Idempotent. */
   close(): Promise<void>;
 }

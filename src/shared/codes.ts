@@ -31,20 +31,24 @@ export const CloseCode = {
 } as const;
 export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
-/** Reason strings sent with our close codes (at most 123 bytes each, per RFC 6455). */
-export const CloseReason: Record<CloseCode, string> = {
-  [CloseCode.Normal]: "normal closure",
-  [CloseCode.GoingAway]: "server shutting down",
-  [CloseCode.Abuse]: "repeated abuse",
-  [CloseCode.TooBig]: "message too big",
-  [CloseCode.SlowConsumer]: "slow consumer",
-  [CloseCode.BadHandshake]: "bad handshake parameter",
-  [CloseCode.NameTaken]: "name taken",
-  [CloseCode.Unauthorized]: "unauthorized",
-  [CloseCode.Idle]: "idle timeout",
-  [CloseCode.TryAgainLater]: "try again later",
-  [CloseCode.Disconnected]: "disconnected by the server",
-};
+/**
+ * Reason strings sent with our close codes (at most 123 bytes each, per RFC 6455). Keyed by the
+ * numbers themselves, so that a bundle without the server (the web page) can leave the table out:
+ * a computed key (`[CloseCode.Normal]`) reads CloseCode, which a bundler must assume has effects.
+ */
+export const CloseReason = {
+  1000: "normal closure",
+  1001: "server shutting down",
+  1008: "repeated abuse",
+  1009: "message too big",
+  4008: "slow consumer",
+  4400: "bad handshake parameter",
+  4409: "name taken",
+  4401: "unauthorized",
+  4000: "idle timeout",
+  1013: "try again later",
+  4403: "disconnected by the server",
+} satisfies Record<CloseCode, string>;
 
 /** Codes carried by `error` frames. After an error the connection stays open unless a close follows. */
 export const ErrorCode = {
@@ -83,7 +87,17 @@ export const ErrorCode = {
   Rejected: "rejected",
   /** An edit, delete or reaction named no message of that room (or one already deleted). */
   NotFound: "not_found",
-  /** The message is not yours to change (only its author may edit or delete it). */
+  /**
+   * Not yours to do: a message only its author (or a moderator) may change; a room action above
+   * your role (docs/rooms.md); a private room you are not invited to (the same answer whether or
+   * not it exists); a moderated room's chat from a member.
+   */
   Forbidden: "forbidden",
+  /** You are banned from that room (until the ban is lifted or runs out). */
+  Banned: "banned",
+  /** You are muted in that room: your chat is refused (until unmuted or the mute runs out). */
+  Muted: "muted",
+  /** The room is in slowmode: the message says how many seconds are left before you may post. */
+  SlowMode: "slow_mode",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

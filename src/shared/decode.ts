@@ -4,13 +4,13 @@
 // without throwing. Kept apart from protocol.ts so the browser bundle has no zod in it.
 import type { ServerFrame, ServerFrameType } from "./protocol.ts";
 
-/** Every server frame type, as a record so that a type added to the protocol and missed here fails the typecheck. */
-const KNOWN: Record<ServerFrameType, true> = {
-  welcome: true, identity: true, users: true, presence: true, message: true, ack: true, direct: true, history: true, left: true,
-  notice: true, epoch: true, ok: true, error: true, shutdown: true, pong: true,
-  edited: true, deleted: true, reaction: true, typing: true, read: true,
-};
-const TYPES: ReadonlySet<string> = new Set(Object.keys(KNOWN));
+/** Every server frame type (one string, which minifies smaller than a list of them). */
+const KNOWN = "welcome identity users presence message ack direct history left notice epoch ok error shutdown pong edited deleted reaction typing read list";
+const TYPES: ReadonlySet<string> = new Set(KNOWN.split(" "));
+/** A type added to the protocol and missed in KNOWN fails the typecheck here. */
+type Listed<S extends string> = S extends `${infer T} ${infer Rest}` ? T | Listed<Rest> : S;
+type UnlistedFrameTypes = Exclude<ServerFrameType, Listed<typeof KNOWN>>;
+const _allListed: [UnlistedFrameTypes] extends [never] ? true : never = true;
 
 /**
  * The frames of one WebSocket message: a batching server (the subprotocol hubbub.v2.batch) may

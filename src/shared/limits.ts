@@ -37,3 +37,17 @@ export const TYPING_INTERVAL_MS = 2000;
 export const TYPING_TTL_MS = 3 * TYPING_INTERVAL_MS;
 /** Rooms with more members than this get no typing frames (a big room's typing is noise and costs every member a frame). */
 export const MAX_TYPING_ROOM_MEMBERS = 100;
+
+// Rooms that belong to someone (src/room-rules.ts, docs/rooms.md).
+/** A room's topic is at most this many code points. */
+export const MAX_TOPIC_LENGTH = 200;
+/** A kick or ban reason is at most this many code points. */
+export const MAX_REASON_LENGTH = 200;
+/** The longest slowmode, in seconds (6 hours); 0 turns it off. */
+export const MAX_SLOWMODE_S = 6 * 3600;
+/** The longest timed ban or mute, in seconds (about a year); without `seconds` one lasts until lifted. */
+export const MAX_PENALTY_S = 366 * 86400;
+/** A room keeps at most this many entries in each of its lists (moderators and invited members, bans, mutes). */
+export const MAX_ROOM_LIST = 1000;
+/** A `rooms` page lists at most this many rooms. */
+export const ROOMS_PAGE = 100;

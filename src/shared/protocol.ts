@@ -6,7 +6,8 @@ import { z } from "zod";
 import { ErrorCode } from "./codes.ts";
 import { isEmoji, MAX_EMOJI_BYTES } from "./emoji.ts";
 import {
-  MAX_CID_LENGTH, MAX_CURSOR_LENGTH, MAX_HISTORY_LIMIT, MAX_RAW_NAME_LENGTH, MAX_REF_LENGTH, MAX_WHO_LIMIT, PROTOCOL_VERSION,
+  MAX_CID_LENGTH, MAX_CURSOR_LENGTH, MAX_HISTORY_LIMIT, MAX_PENALTY_S, MAX_RAW_NAME_LENGTH, MAX_REASON_LENGTH, MAX_REF_LENGTH, MAX_SLOWMODE_S,
+  MAX_TOPIC_LENGTH, MAX_WHO_LIMIT, PROTOCOL_VERSION,
 } from "./limits.ts";
 
 // ---- shared pieces --------------------------------------------------------------------------
@@ -23,6 +24,8 @@ const Epoch = z.string().min(1).max(64);
 
 export const Member = z.object({ id: z.string(), name: z.string() });
 export type Member = z.infer<typeof Member>;
+export const RoleName = z.enum(["owner", "moderator", "member"]);
+export const VisibilityName = z.enum(["public", "private"]);
 
 // ---- client → server ------------------------------------------------------------------------
 
@@ -31,13 +34,19 @@ export const DirectFrame = z.object({ type: z.literal("direct"), to: RawName, te
 export const JoinFrame = z.object({ type: z.literal("join"), room: RawName, since: Seq.optional(), epoch: Epoch.optional(), ref: Ref.optional() });
 export const LeaveFrame = z.object({ type: z.literal("leave"), room: RawName, ref: Ref.optional() });
 export const NickFrame = z.object({ type: z.literal("nick"), name: RawName, ref: Ref.optional() });
-export const WhoFrame = z.object({
-  type: z.literal("who"),
-  room: RawName,
-  after: z.string().max(MAX_CURSOR_LENGTH).optional(),
-  limit: z.number().int().min(1).max(MAX_WHO_LIMIT).optional(),
-  ref: Ref.optional(),
-});
+/** A page of members (`after`, `limit`), or the look-up of one user by `id` or by `name`. */
+export const WhoFrame = z
+  .object({
+    type: z.literal("who"),
+    room: RawName,
+    after: z.string().max(MAX_CURSOR_LENGTH).optional(),
+    limit: z.number().int().min(1).max(MAX_WHO_LIMIT).optional(),
+    id: z.string().min(1).max(MAX_CURSOR_LENGTH).optional(),
+    name: RawName.optional(),
+    ref: Ref.optional(),
+  })
+  .refine((f) => f.id === undefined || f.name === undefined, { message: "give `id` or `name`, not both", path: ["id"] })
+  .refine((f) => (f.id === undefined && f.name === undefined) || f.after === undefined, { message: "a look-up (`id`, `name`) takes no `after`", path: ["after"] });
 export const HistoryRequestFrame = z
   .object({
     type: z.literal("history"),
@@ -71,9 +80,38 @@ export const ReactFrame = z.object({
   ref: Ref.optional(),
 });
 
+// ---- client → server: rooms that belong to someone (room-rules.ts, docs/rooms.md) --------------
+
+/** The member acted on: a name, or a user id (for users who are not connected). */
+const Target = z.string().min(1).max(MAX_RAW_NAME_LENGTH);
+/** Raw bounds only: the rules count code points (room-rules.ts). */
+const Reason = z.string().max(MAX_REASON_LENGTH * 2);
+const Seconds = z.number().int().min(1).max(MAX_PENALTY_S);
+export const TopicFrame = z.object({ type: z.literal("topic"), room: RawName, text: z.string().max(MAX_TOPIC_LENGTH * 2), ref: Ref.optional() });
+export const InviteFrame = z.object({ type: z.literal("invite"), room: RawName, user: Target, ref: Ref.optional() });
+export const KickFrame = z.object({ type: z.literal("kick"), room: RawName, user: Target, reason: Reason.optional(), ref: Ref.optional() });
+export const BanFrame = z.object({ type: z.literal("ban"), room: RawName, user: Target, reason: Reason.optional(), seconds: Seconds.optional(), ref: Ref.optional() });
+export const UnbanFrame = z.object({ type: z.literal("unban"), room: RawName, user: Target, ref: Ref.optional() });
+export const MuteFrame = z.object({ type: z.literal("mute"), room: RawName, user: Target, seconds: Seconds.optional(), ref: Ref.optional() });
+export const UnmuteFrame = z.object({ type: z.literal("unmute"), room: RawName, user: Target, ref: Ref.optional() });
+export const RoleFrame = z.object({ type: z.literal("role"), room: RawName, user: Target, role: RoleName, ref: Ref.optional() });
+export const ModeFrame = z
+  .object({
+    type: z.literal("mode"),
+    room: RawName,
+    visibility: VisibilityName.optional(),
+    moderated: z.boolean().optional(),
+    slowmode: z.number().int().min(0).max(MAX_SLOWMODE_S).optional(),
+    ref: Ref.optional(),
+  })
+  .refine((f) => f.visibility !== undefined || f.moderated !== undefined || f.slowmode !== undefined, { message: "give visibility, moderated or slowmode", path: ["visibility"] });
+/** A page of the public rooms, after `cursor` (the last room of the page before). `/list`. */
+export const ListFrame = z.object({ type: z.literal("list"), cursor: z.string().max(MAX_CURSOR_LENGTH).optional(), ref: Ref.optional() });
+
 export const ClientFrame = z.discriminatedUnion("type", [
   ChatFrame, DirectFrame, JoinFrame, LeaveFrame, NickFrame, WhoFrame, HistoryRequestFrame, PingFrame, TypingFrame, ReadFrame,
   EditFrame, DeleteFrame, ReactFrame,
+  TopicFrame, InviteFrame, KickFrame, BanFrame, UnbanFrame, MuteFrame, UnmuteFrame, RoleFrame, ModeFrame, ListFrame,
 ]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export type ChatFrame = z.infer<typeof ChatFrame>;
@@ -81,7 +119,12 @@ export type DirectFrame = z.infer<typeof DirectFrame>;
 export type ClientFrameType = ClientFrame["type"];
 
 /** Every client frame type (for metering and docs). */
-export const CLIENT_TYPES: ReadonlySet<string> = new Set(["chat", "direct", "join", "leave", "nick", "who", "history", "ping", "typing", "read", "edit", "delete", "react"] satisfies ClientFrameType[]);
+export const CLIENT_TYPES: ReadonlySet<string> = new Set([
+  "chat", "direct", "join", "leave", "nick", "who", "history", "ping", "typing", "read", "edit", "delete", "react",
+  "topic", "invite", "kick", "ban", "unban", "mute", "unmute", "role", "mode", "list",
+] satisfies ClientFrameType[]);
+/** The client frames that change a room's settings or act on its members (moderation.ts). */
+export type RoomActionFrame = Extract<ClientFrame, { type: "topic" | "invite" | "kick" | "ban" | "unban" | "mute" | "unmute" | "role" | "mode" }>;
 
 // ---- server → client ------------------------------------------------------------------------
 
@@ -110,8 +153,18 @@ export const UsersFrame = z.object({
   seq: Seq,
   epoch: z.string(),
   count: z.number().int().min(0),
+  /** Members, as presence lists them: who holds a role is in `roles`, which covers every member, not just this page's. */
   users: z.array(Member),
   next: z.string().optional(),
+  // The room's settings (docs/rooms.md), each only when it says something: its topic when set,
+  // `visibility: "private"` (absent: public), its modes when any.
+  topic: z.string().optional(),
+  visibility: VisibilityName.optional(),
+  modes: z.object({ moderated: z.literal(true).optional(), slowmode: z.number().int().min(1).optional() }).optional(),
+  /** The requesting user's own role in the room, when above member. */
+  role: RoleName.optional(),
+  /** Every user of the room with a role above member (its owner, its moderators), by id, whether on this page, on another, or not here. */
+  roles: z.record(z.string(), RoleName).optional(),
   /** On a join's answer: the highest seq this user has marked read in the room (its `read` marker), when it has one. */
   lastRead: Seq.optional(),
   /** On a join's answer: the room is large (PRESENCE_LIST_MAX), so this is its first page only and no per-user presence follows. */
@@ -129,8 +182,11 @@ export const PresenceFrame = z.object({
   leaves: z.array(Member),
   count: z.number().int().min(0).optional(),
   large: z.boolean().optional(),
+  /** Renames in a large room (which sends no diffs): update the entries held for these ids, add none. */
+  renames: z.array(Member).optional(),
 });
-export const MessageKind = z.enum(["text", "action"]);
+/** `room`: a change to the room (room-rules.ts): `text` is its JSON (shared/roles.ts RoomChange), `from` who made it. */
+export const MessageKind = z.enum(["text", "action", "room"]);
 export const MessageFrame = z.object({
   type: z.literal("message"),
   room: z.string(),
@@ -189,7 +245,15 @@ export const HistoryFrame = z.object({
   more: z.boolean().optional(),
   ref: Ref.optional(),
 });
-export const LeftFrame = z.object({ type: z.literal("left"), room: z.string(), ref: Ref.optional() });
+/** Out of a room: the answer to `leave`, or (with `reason` and `by`) removed by a moderator. */
+export const LeftFrame = z.object({ type: z.literal("left"), room: z.string(), reason: z.enum(["kicked", "banned"]).optional(), by: Member.optional(), ref: Ref.optional() });
+/** A page of the public rooms with members: their member counts and topics; `next` is the cursor of the following page. */
+export const RoomsFrame = z.object({
+  type: z.literal("list"),
+  rooms: z.array(z.object({ room: z.string(), count: z.number().int().min(0), topic: z.string().optional() })),
+  next: z.string().optional(),
+  ref: Ref.optional(),
+});
 export const NoticeFrame = z.object({ type: z.literal("notice"), text: z.string(), room: z.string().optional(), ref: Ref.optional() });
 /** A room's seq numbering restarted (the cluster's Redis lost its data): seqs count anew in `epoch` after `seq`. */
 export const EpochFrame = z.object({ type: z.literal("epoch"), room: z.string(), epoch: z.string(), seq: Seq });
@@ -205,7 +269,7 @@ export const ReadMarkerFrame = z.object({ type: z.literal("read"), room: z.strin
 export const ServerFrame = z.discriminatedUnion("type", [
   WelcomeFrame, IdentityFrame, UsersFrame, PresenceFrame, MessageFrame, AckFrame, DirectMessageFrame, HistoryFrame,
   LeftFrame, NoticeFrame, EpochFrame, OkFrame, ErrorFrame, ShutdownFrame, PongFrame, TypingUsersFrame, ReadMarkerFrame,
-  EditedFrame, DeletedFrame, ReactionFrame,
+  EditedFrame, DeletedFrame, ReactionFrame, RoomsFrame,
 ]);
 export type ServerFrame = z.infer<typeof ServerFrame>;
 export type ServerFrameType = ServerFrame["type"];
@@ -225,6 +289,8 @@ export type EditedFrame = z.infer<typeof EditedFrame>;
 export type DeletedFrame = z.infer<typeof DeletedFrame>;
 export type ReactionFrame = z.infer<typeof ReactionFrame>;
 export type StreamEntry = z.infer<typeof StreamEntry>;
+export type LeftFrame = z.infer<typeof LeftFrame>;
+export type RoomsFrame = z.infer<typeof RoomsFrame>;
 /** A change to a stored message: an entry of the stream that is not a message. */
 export type StreamEvent = EditedFrame | DeletedFrame | ReactionFrame;
 

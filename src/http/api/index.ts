@@ -1,5 +1,5 @@
 // The server API (/api/v1), on only when API_KEY is set: a plain fetch over the route table
-// (rooms.ts, users.ts, tokens.ts), as routes.ts is for the rest. In order: the OpenAPI document
+// (rooms.ts, room-actions.ts, users.ts, tokens.ts), as routes.ts is for the rest. In order: the OpenAPI document
 // (public: it is the schema, not data), the key (401), the key's rate (429), whether the server
 // can serve (503), the route (404, 405), the query and body (400, 413), then the handler. A
 // handler that fails answers 503 while the engine is down (a cluster node that lost Redis) and
@@ -18,6 +18,7 @@ import { readBody, readQuery } from "./body.ts";
 import { ApiErrorCode, apiError, json } from "./errors.ts";
 import { createKeyCheck } from "./keys.ts";
 import { API_PREFIX, openApiDocument } from "./openapi.ts";
+import { roomActionRoutes } from "./room-actions.ts";
 import { roomRoutes } from "./rooms.ts";
 import { match, type Route } from "./route.ts";
 import { tokenRoutes } from "./tokens.ts";
@@ -26,7 +27,7 @@ import { userRoutes } from "./users.ts";
 export { API_PREFIX } from "./openapi.ts";
 
 /** Every route of the API, in the order the OpenAPI document lists them. */
-export const ROUTES: readonly Route[] = [...roomRoutes, ...userRoutes, ...tokenRoutes];
+export const ROUTES: readonly Route[] = [...roomRoutes, ...roomActionRoutes, ...userRoutes, ...tokenRoutes];
 export const OPENAPI_PATH = `${API_PREFIX}/openapi.json`;
 
 export interface ApiOptions {

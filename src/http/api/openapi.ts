@@ -18,6 +18,7 @@ function schemaOf(s: z.ZodType, io: "input" | "output"): Json {
 const STATUS_TEXT: Record<number, string> = {
   400: "bad input: invalid JSON, a field that breaks its rule, a bad room or name",
   401: "missing or wrong API key",
+  403: "refused by the room's rules: one of its lists (bans, mutes, moderators and invited members) is full",
   404: "no such user, or no such route",
   405: "the route exists with another method",
   409: "conflicts with the server's state: a name a user holds, a setting the server lacks",

@@ -1,5 +1,6 @@
-// Room routes: post into a room, read its history and members, list rooms. Each calls the room
-// and message services a connection's frames call (rooms.ts, messages.ts).
+// Room routes: post into a room, read its history and members, list rooms (room-actions.ts has
+// a room's state and its moderation). Each calls the room and message services a connection's
+// frames call (rooms.ts, messages.ts).
 import { andThen } from "../../awaitable.ts";
 import { ROOM_RULE, normalizeRoom } from "../../names.ts";
 import { ErrorCode } from "../../shared/codes.ts";
@@ -12,10 +13,10 @@ import { DEFAULT_ROOMS_LIMIT, HistoryPage, HistoryParams, MembersPage, MembersPa
 /** The API's idempotency keys live under this one sender, whatever `from` says: a cid is the backend's. */
 export const API_SENDER = "~api";
 
-const ROOM = { room: "the room: 1-32 lower-case letters, digits, _ or -" };
+export const ROOM = { room: "the room: 1-32 lower-case letters, digits, _ or -" };
 
 /** The room a path names, or the 400 to answer. */
-function roomOf(raw: string): { ok: true; room: string } | { ok: false; response: Response } {
+export function roomOf(raw: string): { ok: true; room: string } | { ok: false; response: Response } {
   const room = normalizeRoom(raw);
   return room === null ? { ok: false, response: apiError(400, ErrorCode.InvalidRoom, ROOM_RULE) } : { ok: true, room };
 }
@@ -78,12 +79,18 @@ export const roomRoutes = [
     method: "GET",
     path: "/rooms",
     operationId: "listRooms",
-    summary: "The rooms that have members, on every node, ordered by name, with member counts.",
+    summary: "The rooms that have members, on every node, ordered by name, with member counts, visibility and topics (private rooms too).",
     query: RoomsParams,
     ok: { status: 200, schema: RoomsPage, description: "a page" },
     errors: [400],
     handle({ query, d }) {
-      return andThen(d.services.rooms.list(query.cursor, query.limit ?? DEFAULT_ROOMS_LIMIT), (p) => json(200, p));
+      return andThen(d.services.moderation.roomsWithStates(query.cursor, query.limit ?? DEFAULT_ROOMS_LIMIT), ({ rooms, next }) => {
+        const listed = rooms.map(({ room, count, state }) => {
+          const visibility = state?.visibility ?? "public";
+          return state?.topic ? { room, count, visibility, topic: state.topic } : { room, count, visibility };
+        });
+        return json(200, next === undefined ? { rooms: listed } : { rooms: listed, next });
+      });
     },
   }),
   route({

@@ -1,0 +1,94 @@
+// The large-room part of the report (large.ts's scenarios, issue 14): its tables, and its targets
+// stated against this run's numbers. Formatting only, as report.ts.
+import { dec, int, kb, mb, median, pct, table } from "./format.ts";
+import type { ConnectStormResult, HoldResult, JoinCostResult, PresenceStormResult, ScenarioResult, ServerKind, StepRow } from "./results.ts";
+import { PASS_P99_MS } from "./scenarios.ts";
+
+type Add = (target: string, hubbub: string, baseline: string, ratio: string, met: boolean | null) => void;
+
+const holds = (results: ScenarioResult[]) => results.filter((r): r is HoldResult => r.kind === "hold");
+const joinCosts = (results: ScenarioResult[]) => results.filter((r): r is JoinCostResult => r.kind === "joins");
+const storms = (results: ScenarioResult[], server: ServerKind) =>
+  results.filter((r): r is ConnectStormResult => r.kind === "connect" && r.scenario === "large connect storm" && r.server === server);
+const presences = (results: ScenarioResult[]) =>
+  results.filter((r): r is PresenceStormResult => r.kind === "presence" && r.scenario === "large presence storm").sort((a, b) => a.members - b.members);
+const batchedRow = (results: ScenarioResult[], server: ServerKind, label: string): StepRow | undefined =>
+  results.flatMap((r) => (r.kind === "steps" && r.scenario === "batched fan-out" && r.server === server ? r.rows : [])).find((r) => r.label === label);
+
+export function holdTable(results: ScenarioResult[]): string {
+  return table(
+    ["server", "connections", "failed", "RSS idle", "per connection", "idle CPU (one core)", "delivered", "p50 ms", "p99 ms", "max ms"],
+    holds(results).map((r) => {
+      const f = r.fanout?.result;
+      return [r.server, int(r.connections), int(r.failed), mb(r.rssIdleBytes), kb(r.bytesPerConnection), pct(r.idleCpuShare), f ? pct(f.deliveredRatio) : "–", dec(f?.p50Ms ?? Number.NaN), dec(f?.p99Ms ?? Number.NaN), dec(f?.maxMs ?? Number.NaN)];
+    }),
+  );
+}
+
+export function joinsTable(results: ScenarioResult[]): string {
+  return table(["server", "room members", "joins", "Redis commands", "per join"], joinCosts(results).map((r) => [r.server, int(r.members), int(r.joins), int(r.redisCommands), dec(r.perJoin, 2)]));
+}
+
+/** The sections large.ts's results add to the report (the storms are in report.ts's tables). */
+export function largeSections(results: ScenarioResult[]): string[] {
+  const parts: string[] = [];
+  if (holds(results).length) parts.push("## Holding a crowd in one room", holdTable(results));
+  if (joinCosts(results).length) parts.push("## Redis commands per join", joinsTable(results));
+  return parts;
+}
+
+/** Issue 14's targets; each says "not run" when its scenario did not run. */
+export function largeTargets(results: ScenarioResult[], add: Add): void {
+  {
+    const [h, b] = [storms(results, "hubbub"), storms(results, "baseline")];
+    const n = h[0] ? int(h[0].connections) : "?";
+    const rate = (xs: ConnectStormResult[]) => median(xs.map((r) => r.perSec));
+    const cpu = (xs: ConnectStormResult[]) => median(xs.map((r) => (r.serverCpuMs * 1000) / r.connections));
+    const [hr, br, hc, bc] = [rate(h), rate(b), cpu(h), cpu(b)];
+    const known = (x: number | undefined, y: number | undefined) => x !== undefined && y !== undefined;
+    add(`connect storm of ${n} into one room: ≥ 0.5× baseline connections/s (medians)`, hr !== undefined ? `${int(hr)}/s` : "not run", br !== undefined ? `${int(br)}/s` : "not run",
+      known(hr, br) ? `${dec(hr! / br!, 2)}×` : "–", known(hr, br) ? hr! >= 0.5 * br! : null);
+    add(`connect storm of ${n} into one room: server CPU per connection ≤ 3× baseline (medians)`, hc !== undefined ? `${dec(hc, 0)} µs` : "not run", bc !== undefined ? `${dec(bc, 0)} µs` : "not run",
+      known(hc, bc) ? `${dec(hc! / bc!, 2)}×` : "–", known(hc, bc) ? hc! <= 3 * bc! : null);
+  }
+  {
+    const ps = presences(results);
+    const big = ps.at(-1);
+    const small = ps.length > 1 ? ps[0] : undefined;
+    add(`presence storm of ${big ? int(big.members) : "?"} into one room: every count converged ≤ 2 s after the last join`,
+      big ? `${int(big.completeAfterLastJoinMs)} ms (${int(big.complete)}/${int(big.members)})` : "not run", "n/a", "", big ? big.complete === big.members && big.completeAfterLastJoinMs <= 2000 : null);
+    add("presence bytes per join do not grow with the room above the threshold: larger room ≤ 1.25× smaller",
+      big && small ? `${int(big.presenceBytesPerJoin)} B at ${int(big.members)}, ${int(small.presenceBytesPerJoin)} B at ${int(small.members)}` : "not run", "n/a",
+      big && small ? `${dec(big.presenceBytesPerJoin / small.presenceBytesPerJoin, 2)}×` : "–", big && small ? big.presenceBytesPerJoin <= 1.25 * small.presenceBytesPerJoin : null);
+  }
+  {
+    const [hb, b, h] = [batchedRow(results, "hubbub+batch", "400k/s"), batchedRow(results, "baseline", "400k/s"), batchedRow(results, "hubbub", "400k/s")];
+    const both = hb && b;
+    add("batched frames: server CPU per delivery at 400k/s, 1,000 members, 10 senders ≤ 0.6× baseline",
+      hb ? `${dec(hb.result.cpuPerDeliveryUs, 2)} µs (unbatched: ${h ? dec(h.result.cpuPerDeliveryUs, 2) : "–"} µs)` : "not run", b ? `${dec(b.result.cpuPerDeliveryUs, 2)} µs` : "not run",
+      both ? `${dec(hb.result.cpuPerDeliveryUs / b.result.cpuPerDeliveryUs, 2)}×` : "–", both ? hb.result.cpuPerDeliveryUs <= 0.6 * b.result.cpuPerDeliveryUs : null);
+    add("batched frames: p99 at 400k/s ≤ 1.25× baseline", hb ? `${dec(hb.result.p99Ms)} ms` : "not run", b ? `${dec(b.result.p99Ms)} ms` : "not run",
+      both ? `${dec(hb.result.p99Ms / b.result.p99Ms, 2)}×` : "–", both ? hb.result.p99Ms <= 1.25 * b.result.p99Ms : null);
+    const m = batchedRow(results, "hubbub+batch", "1000k/s");
+    const mb_ = batchedRow(results, "baseline", "1000k/s");
+    const show = (s: StepRow | undefined) => (s ? `${pct(s.result.deliveredRatio)}, p99 ${dec(s.result.p99Ms)} ms` : "not run");
+    add(`batched frames: 1,000 msg/s into 1,000 members (1M deliveries/s offered): ≥ 99% delivered, p99 ≤ ${PASS_P99_MS} ms`, show(m), show(mb_), "", m ? m.pass : null);
+  }
+  {
+    const h = holds(results).find((r) => r.server === "hubbub");
+    const b = holds(results).find((r) => r.server === "baseline");
+    const n = h ? int(h.connections) : "?";
+    add(`${n} connections in one room: memory per connection ≤ 3 KB`, h ? kb(h.bytesPerConnection) : "not run", b ? kb(b.bytesPerConnection) : "not run", "", h && h.failed === 0 ? h.bytesPerConnection <= 3072 : null);
+    add(`${n} idle connections: server CPU < 2% of a core`, h ? pct(h.idleCpuShare) : "not run", b ? pct(b.idleCpuShare) : "not run", "", h && h.failed === 0 ? h.idleCpuShare < 0.02 : null);
+    const f = h?.fanout;
+    add(`${n} connections: one message to the whole room, p99 ≤ ${PASS_P99_MS} ms`, f ? `${pct(f.result.deliveredRatio)}, p99 ${dec(f.result.p99Ms)} ms` : "not run",
+      b?.fanout ? `p99 ${dec(b.fanout.result.p99Ms)} ms` : "not run", "", f ? f.pass : null);
+  }
+  {
+    const js = joinCosts(results).sort((a, b) => a.members - b.members);
+    const [small, big] = [js[0], js.length > 1 ? js.at(-1) : undefined];
+    add("Redis engine: commands per join do not grow with the room: larger room ≤ 1.25× smaller",
+      small && big ? `${dec(big.perJoin, 2)} at ${int(big.members)} members, ${dec(small.perJoin, 2)} at ${int(small.members)}` : "not run", "n/a",
+      small && big ? `${dec(big.perJoin / small.perJoin, 2)}×` : "–", small && big ? big.perJoin <= 1.25 * small.perJoin : null);
+  }
+}
