@@ -97,6 +97,7 @@ export class Session extends SerialQueue {
   /** When the last liveness ping went out (ms). */
   private pingedMs = 0;
   private idleSlot_ = -1;
+  private idleIndex_ = -1;
   private closing_ = false;
   private ws: Socket | null = null;
   /**
@@ -332,8 +333,14 @@ export class Session extends SerialQueue {
     return this.idleSlot_;
   }
 
-  parkIdleCheck(slot: number): void {
+  /** Its place in that slot's list (idle-wheel.ts). */
+  get idleIndex(): number {
+    return this.idleIndex_;
+  }
+
+  parkIdleCheck(slot: number, index = -1): void {
     this.idleSlot_ = slot;
+    this.idleIndex_ = index;
   }
 
   touch(now = Date.now()): void {
