@@ -17,6 +17,7 @@ import type { Member } from "./shared/protocol.ts";
 import { encode } from "./shared/protocol.ts";
 import type { Session } from "./session.ts";
 import { Batcher, type BatchPublish } from "./batcher.ts";
+import { LocalMembers } from "./local-members.ts";
 import { batchTopic, roomTopic } from "./topics.ts";
 
 /** The idle wheel's resolution: a silent peer goes within this long after IDLE_TIMEOUT_S. */
@@ -27,7 +28,7 @@ export type LocalPublish = (room: string, data: string) => number;
 interface LocalRoom {
   /** The room's name, kept once: every member Session's rooms entry is this string. */
   readonly name: string;
-  readonly sessions: Set<Session>;
+  readonly sessions: LocalMembers;
   /** How many of them take batched frames (batcher.ts). */
   batchers: number;
 }
@@ -191,10 +192,9 @@ export class Hub implements EngineSink {
    */
   enter(s: Session, room: string): boolean {
     let r = this.rooms.get(room);
-    if (!r) this.rooms.set(room, (r = { name: room, sessions: new Set(), batchers: 0 }));
+    if (!r) this.rooms.set(room, (r = { name: room, sessions: new LocalMembers(), batchers: 0 }));
     const first = !this.userIn(s.userId, room);
-    if (!r.sessions.has(s) && s.batch) r.batchers++;
-    r.sessions.add(s);
+    if (r.sessions.add(s) && s.batch) r.batchers++;
     s.enterRoom(r.name);
     s.socket?.subscribe(s.batch ? batchTopic(room) : roomTopic(room));
     return first;

@@ -4,6 +4,10 @@
 // them all ten times a second; now a tick costs only the connections due in it. Bun's own idle
 // timer cannot do this job: it is re-armed by every send, so in a busy room a vanished peer would
 // never be reaped.
+//
+// A slot is an array, and each connection knows its place in it (Session.idleSlot/idleIndex), so
+// removing one is a swap with the last: 8 bytes per connection where a Set entry cost ~85 (JS
+// heap per admitted connection, measured in process; docs/benchmarks.md's memory target).
 import type { Session } from "./session.ts";
 
 /**
@@ -13,8 +17,8 @@ import type { Session } from "./session.ts";
 export type IdleCheck = (s: Session, now: number) => number | null;
 
 export class IdleWheel {
-  /** Slot (time / tickMs, rounded up) → the connections due then. */
-  private readonly slots = new Map<number, Set<Session>>();
+  /** Slot (time / tickMs, rounded up) → the connections due then, in no particular order. */
+  private readonly slots = new Map<number, Session[]>();
   /** The last slot processed. */
   private done: number;
 
@@ -30,18 +34,25 @@ export class IdleWheel {
   schedule(s: Session, at: number): void {
     this.remove(s);
     const slot = Math.max(this.done + 1, Math.ceil(at / this.tickMs));
-    let set = this.slots.get(slot);
-    if (!set) this.slots.set(slot, (set = new Set()));
-    set.add(s);
-    s.parkIdleCheck(slot);
+    let list = this.slots.get(slot);
+    if (!list) this.slots.set(slot, (list = []));
+    s.parkIdleCheck(slot, list.length);
+    list.push(s);
   }
 
   remove(s: Session): void {
     const slot = s.idleSlot;
     if (slot < 0) return;
-    const set = this.slots.get(slot);
-    if (set?.delete(s) && set.size === 0) this.slots.delete(slot);
-    s.parkIdleCheck(-1);
+    const i = s.idleIndex;
+    s.parkIdleCheck(-1, -1);
+    const list = this.slots.get(slot);
+    if (list?.[i] !== s) return;
+    const last = list.pop()!;
+    if (last !== s) {
+      list[i] = last;
+      last.parkIdleCheck(slot, i);
+    }
+    if (list.length === 0) this.slots.delete(slot);
   }
 
   /** Runs the checks of every slot up to `now`. */
@@ -57,11 +68,13 @@ export class IdleWheel {
   }
 
   private run(slot: number, now: number): void {
-    const set = this.slots.get(slot);
-    if (!set) return;
+    const list = this.slots.get(slot);
+    if (!list) return;
     this.slots.delete(slot);
-    for (const s of set) {
-      s.parkIdleCheck(-1);
+    for (const s of list) {
+      // Removed meanwhile (only synchronous code runs here, but a check may evict).
+      if (s.idleSlot !== slot) continue;
+      s.parkIdleCheck(-1, -1);
       const next = this.check(s, now);
       if (next !== null) this.schedule(s, next);
     }
@@ -70,7 +83,7 @@ export class IdleWheel {
   /** Connections scheduled (tests, metrics). */
   get size(): number {
     let n = 0;
-    for (const set of this.slots.values()) n += set.size;
+    for (const list of this.slots.values()) n += list.length;
     return n;
   }
 }

@@ -43,8 +43,14 @@ export type Refusal = { code: ErrorCode; message: string };
 /** What an action comes to: the new state (null: nothing changed) and the change to announce. */
 export type Decision = { ok: true; next: RoomState | null; change: RoomChange } | ({ ok: false } & Refusal);
 
+/**
+ * The empty lists every new room starts with, shared: nearly every room keeps them empty, and a
+ * state is never changed in place (decide() copies what it changes), so one frozen object serves.
+ */
+const NONE: Record<string, never> = Object.freeze({});
+
 export function newRoomState(owner: string): RoomState {
-  return { v: 1, owner, topic: "", visibility: "public", moderated: false, slowmode: 0, roles: {}, bans: {}, mutes: {} };
+  return { v: 1, owner, topic: "", visibility: "public", moderated: false, slowmode: 0, roles: NONE, bans: NONE, mutes: NONE };
 }
 
 /** A state that says nothing but who owns the room: what a room gets on its first join, and may be forgotten with it. */

@@ -80,6 +80,17 @@ export interface Origin {
   ipBucket: TokenBucket | null;
 }
 
+/**
+ * A connection's rate buckets, each made on first use, in one object made on the first metered
+ * frame: an idle connection carries one null field instead of four.
+ */
+interface Meters {
+  chat?: TokenBucket;
+  join?: TokenBucket;
+  request?: TokenBucket;
+  strikes?: TokenBucket;
+}
+
 export class Session extends SerialQueue {
   /** Connection id: unique per socket (`welcome.conn`), used in logs. */
   readonly conn: string;
@@ -97,16 +108,14 @@ export class Session extends SerialQueue {
   /** When the last liveness ping went out (ms). */
   private pingedMs = 0;
   private idleSlot_ = -1;
+  private idleIndex_ = -1;
   private closing_ = false;
   private ws: Socket | null = null;
   /**
    * Rate buckets, made on first use so an idle connection carries none. Lazy creation
    * changes nothing: a bucket starts full, and one made at connect would still be full now.
    */
-  private chatBucket: TokenBucket | null = null;
-  private joinBucket: TokenBucket | null = null;
-  private requestBucket: TokenBucket | null = null;
-  private strikes: TokenBucket | null = null;
+  private meters: Meters | null = null;
   /** The rooms a token allows (its `rooms` claim: names and `prefix*` patterns); null = any room. */
   private allowedRooms_: readonly string[] | null = null;
   /** Who the token says: 1 = a token's user, 3 = an admin (its `admin` claim). 0: a guest. */
@@ -267,26 +276,30 @@ export class Session extends SerialQueue {
 
   /** One protocol or rate violation. Too many in a short time closes with 1008. */
   strike(now = Date.now()): void {
-    this.strikes ??= new TokenBucket(STRIKE_REFILL_PER_SEC, ABUSE_STRIKES, now);
-    if (!this.strikes.take(now)) this.evict(CloseCode.Abuse);
+    const m = (this.meters ??= {});
+    m.strikes ??= new TokenBucket(STRIKE_REFILL_PER_SEC, ABUSE_STRIKES, now);
+    if (!m.strikes.take(now)) this.evict(CloseCode.Abuse);
   }
 
   /** A chat/direct message within this connection's rate and its address's shared budget (takes a token from each). */
   allowMessage(now = Date.now()): boolean {
-    this.chatBucket ??= new TokenBucket(this.policy.ratePerSecond, this.policy.ratePerSecond * 2, now);
-    return this.chatBucket.take(now) && (this.ipBucket === null || this.ipBucket.take(now));
+    const m = (this.meters ??= {});
+    m.chat ??= new TokenBucket(this.policy.ratePerSecond, this.policy.ratePerSecond * 2, now);
+    return m.chat.take(now) && (this.ipBucket === null || this.ipBucket.take(now));
   }
 
   /** A join or leave within JOIN_RATE_LIMIT (takes a token). */
   allowMembershipChange(now = Date.now()): boolean {
-    this.joinBucket ??= new TokenBucket(this.policy.joinsPerSecond, this.policy.joinsPerSecond * 2, now);
-    return this.joinBucket.take(now);
+    const m = (this.meters ??= {});
+    m.join ??= new TokenBucket(this.policy.joinsPerSecond, this.policy.joinsPerSecond * 2, now);
+    return m.join.take(now);
   }
 
   /** Any other request (who, history, nick, ping) within REQUEST_RATE_LIMIT (takes a token). */
   allowRequest(now = Date.now()): boolean {
-    this.requestBucket ??= new TokenBucket(this.policy.requestsPerSecond, this.policy.requestsPerSecond * 2, now);
-    return this.requestBucket.take(now);
+    const m = (this.meters ??= {});
+    m.request ??= new TokenBucket(this.policy.requestsPerSecond, this.policy.requestsPerSecond * 2, now);
+    return m.request.take(now);
   }
 
   /**
@@ -332,8 +345,14 @@ export class Session extends SerialQueue {
     return this.idleSlot_;
   }
 
-  parkIdleCheck(slot: number): void {
+  /** Its place in that slot's list (idle-wheel.ts). */
+  get idleIndex(): number {
+    return this.idleIndex_;
+  }
+
+  parkIdleCheck(slot: number, index = -1): void {
     this.idleSlot_ = slot;
+    this.idleIndex_ = index;
   }
 
   touch(now = Date.now()): void {

@@ -122,32 +122,35 @@ class MemoryPresence implements PresenceStore {
 }
 
 class MemoryNames implements NameRegistry {
+  /**
+   * Name key → holder, in the order the keys were last claimed (a re-claim moves its key to the
+   * end), so a user's newest key is its last entry. No user id → key index beside it: that was
+   * a second hash-table entry of every connected user (~70 B of JS heap per connection, the
+   * idle-memory target in docs/benchmarks.md) for lookupUser, which only the server API calls.
+   */
   private readonly names = new Map<string, Member>();
-  /** user id → the key it last claimed (checked against `names` on lookup, so never stale). */
-  private readonly byUser = new Map<string, string>();
 
   claim(key: string, member: Member): boolean {
     const holder = this.names.get(key);
     if (holder && holder.id !== member.id) return false;
+    if (holder) this.names.delete(key);
     this.names.set(key, member);
-    this.byUser.set(member.id, key);
     return true;
   }
 
   release(key: string, memberId: string): void {
-    if (this.names.get(key)?.id !== memberId) return;
-    this.names.delete(key);
-    if (this.byUser.get(memberId) === key) this.byUser.delete(memberId);
+    if (this.names.get(key)?.id === memberId) this.names.delete(key);
   }
 
   lookup(key: string): Member | null {
     return this.names.get(key) ?? null;
   }
 
+  /** A walk over every held name (the API's GET /users/{id}): the user's last claimed key wins, as mid-rename it holds two. */
   lookupUser(userId: string): Member | null {
-    const key = this.byUser.get(userId);
-    const m = key === undefined ? undefined : this.names.get(key);
-    return m?.id === userId ? m : null;
+    let found: Member | null = null;
+    for (const m of this.names.values()) if (m.id === userId) found = m;
+    return found;
   }
 }
 
