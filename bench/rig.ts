@@ -30,6 +30,14 @@ export interface RigOptions {
 }
 
 /** How each kind of server is set up: its nodes, and whether they share a private redis-server. */
+/**
+ * With batched frames the server also gets a BATCH_MS window: Bun's topic publish already
+ * writes everything one event-loop turn published to a subscriber in one write, so joining a
+ * turn's frames saves only frame headers; a window of a few ms is what joins the frames of
+ * several turns (one write per subscriber per window), which is what batching is for.
+ */
+export const BENCH_BATCH_MS = "20";
+
 const SETUPS: Record<ServerKind, { nodes: number; redis: boolean; sqlite?: boolean; batch?: boolean }> = {
   baseline: { nodes: 1, redis: false },
   hubbub: { nodes: 1, redis: false },
@@ -77,7 +85,10 @@ async function startRig(env: RunEnv, kind: ServerKind, extra: Record<string, str
   const pin = env.pin ? ["taskset", "-c", env.pin.server] : [];
   // spawnServer gives every server DATA_DIR="" (STORE=memory in effect) unless told otherwise.
   const dataDir = setup.sqlite ? mkdtempSync(join(tmpdir(), "hubbub-bench-")) : null;
-  const settings = kind === "baseline" ? {} : { ...HUBBUB_ENV, ...extra, ...(redis ? { ENGINE: "redis", REDIS_URL: redis.url } : {}), ...(dataDir ? { DATA_DIR: dataDir, STORE: "sqlite" } : {}) };
+  const settings =
+    kind === "baseline"
+      ? {}
+      : { ...HUBBUB_ENV, ...(setup.batch ? { BATCH_MS: BENCH_BATCH_MS } : {}), ...extra, ...(redis ? { ENGINE: "redis", REDIS_URL: redis.url } : {}), ...(dataDir ? { DATA_DIR: dataDir, STORE: "sqlite" } : {}) };
   const nodes: ChildServer[] = [];
   try {
     while (nodes.length < setup.nodes) nodes.push(await spawnServer(settings, [...pin, process.execPath, ...prof, script]));
