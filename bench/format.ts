@@ -1,4 +1,4 @@
-// Number and table formatting for the reports (report.ts, report-large.ts): "–" for what was not measured.
+// Number and table formatting for the reports (report*.ts): "–" for what was not measured.
 export const int = (n: number) => (Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : "–");
 export const dec = (n: number, d = 1) => (Number.isFinite(n) ? n.toFixed(d) : "–");
 export const pct = (n: number) => (Number.isFinite(n) ? `${(n * 100).toFixed(n >= 0.9995 && n < 1 ? 2 : 1)}%` : "–");

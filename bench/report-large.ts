@@ -1,5 +1,6 @@
 // The large-room part of the report (large.ts's scenarios, issue 14): its tables, and its targets
-// stated against this run's numbers. Formatting only, as report.ts.
+// stated against this run's numbers. Formatting only, as the rest of the report
+// (report.ts assembles it).
 import { dec, int, kb, mb, median, pct, table } from "./format.ts";
 import type { ConnectStormResult, HoldResult, JoinCostResult, PresenceStormResult, ScenarioResult, ServerKind, StepRow } from "./results.ts";
 import { PASS_P99_MS } from "./scenarios.ts";
@@ -29,7 +30,7 @@ export function joinsTable(results: ScenarioResult[]): string {
   return table(["server", "room members", "joins", "Redis commands", "per join"], joinCosts(results).map((r) => [r.server, int(r.members), int(r.joins), int(r.redisCommands), dec(r.perJoin, 2)]));
 }
 
-/** The sections large.ts's results add to the report (the storms are in report.ts's tables). */
+/** The sections large.ts's results add to the report (the storms are in report-tables.ts's tables). */
 export function largeSections(results: ScenarioResult[]): string[] {
   const parts: string[] = [];
   if (holds(results).length) parts.push("## Holding a crowd in one room", holdTable(results));

@@ -1,6 +1,6 @@
 // The Engine seam: everything that must be shared between nodes when Hubbub runs as a cluster
 // goes through one of four focused parts, each with its own contract suite run against every
-// engine (test/engine-contract.ts):
+// engine (test/engine-contract.ts, one file per part in test/engine-contract/):
 //
 //   Broker         sequenced publish into a room (seq + history append + fan-out, idempotent per
 //                  client message id), unsequenced room signals, direct delivery to a user, and a
@@ -146,7 +146,7 @@ export interface MemberPage {
 }
 
 /**
- * Guarantees (test/engine-contract.ts, per part):
+ * Guarantees (test/engine-contract/, one suite per part):
  * - **Order**: a room's messages get strictly increasing seqs (1, 2, 3, … with no gaps within
  *   an epoch), and every subscriber of a room receives them in seq order, on every node.
  * - **Self-delivery**: publish() delivers to every member of the room, the sender's own
