@@ -44,10 +44,20 @@ export type Refusal = { code: ErrorCode; message: string };
 export type Decision = { ok: true; next: RoomState | null; change: RoomChange } | ({ ok: false } & Refusal);
 
 /**
+ * A user-id-keyed list (roles, bans, mutes) without a prototype, copied from `from`. User ids are
+ * anyone's (a token's `sub`), so `constructor` or `__proto__` must be plain keys: on a `{}` they
+ * would read as inherited members (a stranger "invited" to every private room) or, assigned,
+ * replace the prototype.
+ */
+export function idRecord<T>(from?: Readonly<Record<string, T>>): Record<string, T> {
+  return Object.assign(Object.create(null) as Record<string, T>, from);
+}
+
+/**
  * The empty lists every new room starts with, shared: nearly every room keeps them empty, and a
  * state is never changed in place (decide() copies what it changes), so one frozen object serves.
  */
-const NONE: Record<string, never> = Object.freeze({});
+const NONE: Record<string, never> = Object.freeze(idRecord<never>());
 
 export function newRoomState(owner: string): RoomState {
   return { v: 1, owner, topic: "", visibility: "public", moderated: false, slowmode: 0, roles: NONE, bans: NONE, mutes: NONE };
@@ -121,7 +131,7 @@ export function decide(s: RoomState, a: Actor, action: Action, now: number): Dec
   const rank = rankOf(s, a);
   const owner = ROLE_RANK.owner;
   if (rank < ROLE_RANK.moderator) return deny("only the room's owner and moderators may do that");
-  const next: RoomState = { ...s, v: s.v + 1, roles: { ...s.roles }, bans: { ...s.bans }, mutes: { ...s.mutes } };
+  const next: RoomState = { ...s, v: s.v + 1, roles: idRecord(s.roles), bans: idRecord(s.bans), mutes: idRecord(s.mutes) };
   prune(next, now);
   const done = (changed: boolean): Decision => ({ ok: true, next: changed ? next : null, change: action });
   if (action.type === "topic") {
@@ -218,8 +228,8 @@ export function roomInfo(s: RoomState | null, userId: string, admin: boolean): R
   if (s.topic !== "") info.topic = s.topic;
   if (s.moderated || s.slowmode > 0) info.modes = s.moderated ? (s.slowmode > 0 ? { moderated: true, slowmode: s.slowmode } : { moderated: true }) : { slowmode: s.slowmode };
   let roles: Record<string, Role> | null = null;
-  if (s.owner !== "") (roles ??= {})[s.owner] = "owner";
-  for (const id in s.roles) if (s.roles[id] === "moderator") (roles ??= {})[id] = "moderator";
+  if (s.owner !== "") (roles ??= idRecord())[s.owner] = "owner";
+  for (const id in s.roles) if (s.roles[id] === "moderator") (roles ??= idRecord())[id] = "moderator";
   if (roles) info.roles = roles;
   return info;
 }

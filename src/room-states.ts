@@ -4,20 +4,46 @@
 // per-node cache are room-access.ts's.
 import { z } from "zod";
 import type { Awaitable } from "./awaitable.ts";
-import { isPlain, type RoomState } from "./room-rules.ts";
+import { idRecord, isPlain, type RoomState } from "./room-rules.ts";
 
-/** A kept state's shape, checked where one is read back (a database row, Redis, another node). */
-export const RoomStateSchema = z.object({
+/** Everything of a kept state but its user-id-keyed lists, which zod would rebuild on a plain `{}`. */
+const Scalars = z.object({
   v: z.number().int().min(1),
   owner: z.string(),
   topic: z.string(),
   visibility: z.enum(["public", "private"]),
   moderated: z.boolean(),
   slowmode: z.number().int().min(0),
-  roles: z.record(z.string(), z.enum(["moderator", "member"])),
-  bans: z.record(z.string(), z.number()),
-  mutes: z.record(z.string(), z.number()),
-}) satisfies z.ZodType<RoomState>;
+});
+
+/**
+ * A user-id-keyed list of a kept state, checked value by value into a prototype-free record
+ * (idRecord): through zod's record a user id `__proto__` would set the copy's prototype rather
+ * than be a key, and the entry would be lost.
+ */
+function idList<T>(raw: unknown, ok: (v: unknown) => v is T): Record<string, T> | null {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return null;
+  const out = idRecord<T>(raw as Record<string, T>);
+  for (const id in out) if (!ok(out[id])) return null;
+  return out;
+}
+
+const isRole = (v: unknown): v is "moderator" | "member" => v === "moderator" || v === "member";
+const isTime = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
+
+/** A kept state's shape, checked where one is read back (a database row, Redis, another node). */
+export const RoomStateSchema = z.unknown().transform((raw, ctx): RoomState => {
+  const scalars = Scalars.safeParse(raw);
+  const o = raw as Record<string, unknown>;
+  const roles = scalars.success ? idList(o.roles, isRole) : null;
+  const bans = scalars.success ? idList(o.bans, isTime) : null;
+  const mutes = scalars.success ? idList(o.mutes, isTime) : null;
+  if (!scalars.success || !roles || !bans || !mutes) {
+    ctx.addIssue({ code: "custom", message: scalars.success ? "roles, bans or mutes are not lists of user ids" : (scalars.error.issues[0]?.message ?? "not a room state") });
+    return z.NEVER;
+  }
+  return { ...scalars.data, roles, bans, mutes };
+});
 
 /** A kept state from its JSON; throws one clear line when it is not one. */
 export function parseRoomState(room: string, raw: string): RoomState {

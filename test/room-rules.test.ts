@@ -2,6 +2,7 @@
 // (src/client/room-settings.ts), checked directly: every rank against every action.
 import { describe, expect, it } from "bun:test";
 import { applyChange, describeChange, settingsOf } from "../src/client/room-settings.ts";
+import { parseRoomState } from "../src/room-states.ts";
 import { decide, isPlain, mayEnter, mayPost, newRoomState, roleOf, roomInfo, slowFor, type Actor, type RoomState } from "../src/room-rules.ts";
 import type { MessageFrame, UsersFrame } from "../src/shared/protocol.ts";
 
@@ -64,6 +65,27 @@ describe("room rules", () => {
     expect(decide(s, who("x"), { type: "unban", user: m("nobody") }, NOW)).toMatchObject({ ok: true, next: null });
     expect(decide(s, who("x"), { type: "topic", text: "" }, NOW)).toMatchObject({ ok: true, next: null });
     expect(decide(s, who("x"), { type: "topic", text: "é".repeat(201) }, NOW)).toMatchObject({ ok: false, code: "invalid_message" });
+  });
+
+  it("takes user ids such as __proto__ and constructor as plain keys, kept and read back", () => {
+    // A token's `sub` is anyone's choice: on a `{}` these ids read as inherited members.
+    let s = apply(state(), who("own"), { type: "mode", visibility: "private" });
+    for (const id of ["constructor", "__proto__", "toString", "hasOwnProperty"]) {
+      expect([id, mayEnter(s, who(id), "r", NOW)?.code]).toEqual([id, "forbidden"]);
+      expect(roleOf(s, id)).toBe("member");
+    }
+    s = apply(s, who("own"), { type: "invite", user: m("constructor") });
+    s = apply(s, who("own"), { type: "ban", user: m("__proto__") });
+    s = apply(s, who("own"), { type: "role", user: m("toString"), role: "moderator" });
+    const back = parseRoomState("r", JSON.stringify(s));
+    for (const kept of [s, back]) {
+      expect(mayEnter(kept, who("constructor"), "r", NOW)).toBeNull();
+      expect(mayEnter(kept, who("__proto__"), "r", NOW)).toMatchObject({ code: "banned" });
+      expect(roleOf(kept, "toString")).toBe("moderator");
+      expect(mayEnter(kept, who("valueOf"), "r", NOW)).toMatchObject({ code: "forbidden" });
+    }
+    expect(Object.keys(back.bans)).toEqual(["__proto__"]);
+    expect(() => parseRoomState("r", JSON.stringify(s).replace('"bans":{"__proto__":0}', '"bans":{"__proto__":"soon"}'))).toThrow("the kept state of room r is damaged");
   });
 
   it("says only what is not default, and calls a state plain when it names only its owner", () => {
