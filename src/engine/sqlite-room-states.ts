@@ -1,13 +1,23 @@
 // Rooms' states in DATA_DIR/hubbub.db (the `room_states` table, schema version 4), so owners,
 // private rooms, invites and bans survive a restart. Each write is its own statement, outside
 // the message commits: a moderation action is rare, and its answer waits for it.
+//
+// Every chat and join reads its room's state, so kept states are also held in memory, as read
+// or written: this process is the database's only writer (its lock, sqlite-open.ts), so what it
+// holds is never stale, and a chat costs a Map lookup rather than a SELECT, a JSON parse and a
+// check. A room without a state is not held (its first join makes one, through create()).
 import type { Database, Statement } from "bun:sqlite";
 import { isPlain, type RoomState } from "../room-rules.ts";
 import { SlowClock, parseRoomState, type RoomStateStore } from "../room-states.ts";
 
+/** Kept states held in memory; past it the least recently read go (and are read again when needed). */
+export const MAX_HELD_STATES = 50_000;
+
 export class SqliteRoomStates implements RoomStateStore {
   private readonly q: Record<"get" | "create" | "replace" | "remove", Statement>;
   private readonly clock = new SlowClock();
+  /** Kept states, by room, oldest read first; at most MAX_HELD_STATES. */
+  private readonly held = new Map<string, RoomState>();
 
   constructor(db: Database) {
     this.q = {
@@ -19,17 +29,28 @@ export class SqliteRoomStates implements RoomStateStore {
   }
 
   get(room: string): RoomState | null {
+    const hit = this.held.get(room);
+    if (hit) return hit;
     const row = this.q.get.get(room) as { state: string } | null;
-    return row ? parseRoomState(room, row.state) : null;
+    return row ? this.hold(room, parseRoomState(room, row.state)) : null;
   }
 
   create(room: string, state: RoomState): RoomState {
     const r = this.q.create.run(room, state.v, JSON.stringify(state));
-    return r.changes === 1 ? state : (this.get(room) ?? state);
+    return r.changes === 1 ? this.hold(room, state) : (this.get(room) ?? state);
   }
 
   replace(room: string, prev: RoomState, next: RoomState): boolean {
-    return this.q.replace.run(next.v, JSON.stringify(next), room, prev.v).changes === 1;
+    const written = this.q.replace.run(next.v, JSON.stringify(next), room, prev.v).changes === 1;
+    if (written) this.hold(room, next);
+    return written;
+  }
+
+  private hold(room: string, state: RoomState): RoomState {
+    this.held.delete(room);
+    this.held.set(room, state);
+    if (this.held.size > MAX_HELD_STATES) this.held.delete(this.held.keys().next().value!);
+    return state;
   }
 
   slow(room: string, userId: string, ms: number): number {
@@ -38,6 +59,8 @@ export class SqliteRoomStates implements RoomStateStore {
 
   forgetPlain(room: string): void {
     const s = this.get(room);
-    if (s && isPlain(s)) this.q.remove.run(room);
+    if (!s || !isPlain(s)) return;
+    this.q.remove.run(room);
+    this.held.delete(room);
   }
 }
