@@ -24,6 +24,7 @@ import { createMetrics, type Metrics } from "./metrics.ts";
 import { createMetricsRoute } from "./metrics-route.ts";
 import { encode } from "./shared/protocol.ts";
 import { Session, type SessionPolicy } from "./session.ts";
+import { Reclaimer } from "./reclaim.ts";
 import { batchTopic, roomTopic } from "./topics.ts";
 import { waitFor } from "./wait.ts";
 
@@ -120,6 +121,11 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     onFail: (code) => metrics.error(code),
   };
   let draining = false;
+  const reclaim = new Reclaimer(() => {
+    const t = performance.now();
+    Bun.gc(true);
+    log.debug("collected after a burst of connections", { ms: Math.round(performance.now() - t), connections: hub.size });
+  }, Date.now());
   const handlers = createConnectionHandlers(hub, services, log);
   const metricsRoute = createMetricsRoute(metrics, config.metricsToken);
   const state: ServingState = { draining: () => draining, ready: () => engine.ready };
@@ -149,6 +155,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
       ...handlers,
       open(ws) {
         metrics.opened();
+        reclaim.opened();
         handlers.open!(ws);
       },
       message(ws, data) {
@@ -212,7 +219,11 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
     await opened.close();
     throw err;
   });
-  const sweep = setInterval(() => hub.sweep(Date.now()), SWEEP_INTERVAL_MS);
+  const sweep = setInterval(() => {
+    const now = Date.now();
+    hub.sweep(now);
+    reclaim.tick(now);
+  }, SWEEP_INTERVAL_MS);
   const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const httpUrl = `http://${host.includes(":") ? `[${host}]` : host}:${server.port}`;
 
