@@ -10,7 +10,7 @@ import { nameKey } from "./name-key.ts";
 import { largeFirstPage } from "./presence-tiers.ts";
 import type { RoomAccess } from "./room-access.ts";
 import { roomInfo, type RoomState } from "./room-rules.ts";
-import { historyFrame, isRecovery, usersFrame } from "./replies.ts";
+import { encodeUsers, historyFrame, isRecovery, usersFrame } from "./replies.ts";
 import { ErrorCode } from "./shared/codes.ts";
 import { DEFAULT_HISTORY_LIMIT, LARGE_FIRST_PAGE, MAX_HISTORY_LIMIT, MAX_ROOMS_PER_CONNECTION, MAX_WHO_LIMIT } from "./shared/limits.ts";
 import { ROOM_RULE, normalizeRoom } from "./shared/names.ts";
@@ -133,7 +133,7 @@ export class Rooms {
       andThen(this.engine.history.position(room), (pos) =>
         andThen(this.joinPage(s, room), ({ page, large }) =>
           andThen(this.markers?.get(s.userId, room), (read) =>
-            s.send(usersFrame(room, pos, page, ref, read?.epoch === pos.epoch ? read.seq : undefined, large, this.info(s, state))),
+            s.sendEncoded(encodeUsers(usersFrame(room, pos, page, ref, read?.epoch === pos.epoch ? read.seq : undefined, large, this.info(s, state)))),
           ),
         ),
       ),
@@ -181,7 +181,7 @@ export class Rooms {
     if (room === null) return;
     return andThen(this.access?.state(room), (state = null) =>
       andThen(this.engine.history.position(room), (pos) =>
-        andThen(this.members(room, after, limit), (page) => s.send(usersFrame(room, pos, page, ref, undefined, false, this.info(s, state)))),
+        andThen(this.members(room, after, limit), (page) => s.sendEncoded(encodeUsers(usersFrame(room, pos, page, ref, undefined, false, this.info(s, state))))),
       ),
     );
   }
@@ -198,7 +198,7 @@ export class Rooms {
     return andThen(this.engine.history.position(room), (pos) =>
       andThen(id, (userId) =>
         // Nobody holds the name: the answer is the count alone (a page of no members).
-        andThen(userId === null ? this.members(room, undefined, 0) : this.engine.presence.find(room, userId), (page) => s.send(usersFrame(room, pos, page, ref))),
+        andThen(userId === null ? this.members(room, undefined, 0) : this.engine.presence.find(room, userId), (page) => s.sendEncoded(encodeUsers(usersFrame(room, pos, page, ref)))),
       ),
     );
   }

@@ -1,0 +1,34 @@
+// encodeUsers (src/replies.ts): a long page is encoded from each member's kept JSON; the wire
+// form must parse to exactly the frame, whatever the names hold, and follow a rename.
+import { expect, test } from "bun:test";
+import { CACHED_PAGE_FROM, encodeUsers, usersFrame } from "../src/replies.ts";
+import type { Member, UsersFrame } from "../src/shared/protocol.ts";
+
+const AWKWARD = ['quote " in it', "back\\slash", "line\u2028sep", "tab\there", "ünïcödé 🐝", '"users":[]', "}"];
+
+function page(n: number, name = (i: number) => `${AWKWARD[i % AWKWARD.length]} ${i}`): Member[] {
+  return Array.from({ length: n }, (_, i) => ({ id: `id-${String(i).padStart(5, "0")}`, name: name(i) }));
+}
+
+function frame(users: Member[]): UsersFrame {
+  return usersFrame("Lobby \"x\"", { seq: 7, epoch: "e1" }, { count: users.length + 5, users, next: users.at(-1)?.id }, "r-1", 3, false, {
+    topic: 'a "topic" with "users":[1]', roles: { 'odd"id': "owner" },
+  } as never);
+}
+
+test("short and long pages encode to the same JSON as the frame itself", () => {
+  for (const n of [0, 1, CACHED_PAGE_FROM, CACHED_PAGE_FROM + 1, 1000]) {
+    const f = frame(page(n));
+    expect(JSON.parse(encodeUsers(f))).toEqual(JSON.parse(JSON.stringify(f)));
+  }
+});
+
+test("a second encode of the same members reads the kept JSON; a renamed member (a new object) shows its new name", () => {
+  const members = page(CACHED_PAGE_FROM + 50);
+  const first = encodeUsers(frame(members));
+  expect(encodeUsers(frame(members))).toBe(first);
+  const renamed = members.map((m, i) => (i === 3 ? { id: m.id, name: "renamed" } : m));
+  const parsed = JSON.parse(encodeUsers(frame(renamed))) as UsersFrame;
+  expect(parsed.users[3]).toEqual({ id: members[3]!.id, name: "renamed" });
+  expect(parsed.users[4]).toEqual(members[4]!);
+});
