@@ -133,11 +133,16 @@ export class PresenceTiers {
  * ordered part, so paging on with `who` may list the joiner again (clients key members by id).
  */
 export function largeFirstPage(page: MemberPage, self: Member, size = LARGE_FIRST_PAGE): MemberPage {
-  const mine = page.users.slice(0, size).some((u) => u.id === self.id);
-  const ordered = page.users.slice(0, mine ? size : size - 1);
-  const users = mine ? ordered : [...ordered, self];
-  const beyond = page.next !== undefined || page.users.slice(ordered.length).some((u) => u.id !== self.id);
-  const out: MemberPage = { count: page.count, users };
+  // Loops rather than slices and closures: this runs on every join of a large room.
+  const all = page.users;
+  const n = Math.min(all.length, size);
+  let mine = false;
+  for (let i = 0; i < n && !mine; i++) mine = all[i]!.id === self.id;
+  const kept = mine ? n : Math.min(all.length, size - 1);
+  const ordered = kept === all.length ? all : all.slice(0, kept);
+  let beyond = page.next !== undefined;
+  for (let i = kept; i < all.length && !beyond; i++) beyond = all[i]!.id !== self.id;
+  const out: MemberPage = { count: page.count, users: mine ? ordered : [...ordered, self] };
   const last = ordered[ordered.length - 1];
   if (beyond && last) out.next = last.id;
   return out;

@@ -23,27 +23,35 @@ export function usersFrame(room: string, pos: StreamPosition, page: MemberPage, 
 }
 
 /** Pages longer than this are encoded from each member's kept JSON (encodeUsers). */
-export const CACHED_PAGE_FROM = 100;
+export const CACHED_PAGE_FROM = 32;
 
 /**
  * Each member's JSON, kept per Member object while it lives. The engines hand out the same
  * Member object for a user for as long as its id and name stay (a rename makes a new one), so
  * a room of 1,000 answers every join with 1,000 kept strings joined, about a third of the CPU
  * of JSON.stringify over the objects (the first 1,000 joins of a connect storm into one room
- * each get the whole list: docs/benchmarks.md). Only members of long pages are kept, so rooms
- * of ten, and a large room's first page of 100, cost no memory for it.
+ * each get the whole list: docs/benchmarks.md), and a large room's first page of 100 is the
+ * same 99 strings for every joiner. Only members of long pages are kept, so rooms of ten cost no
+ * memory for it.
  */
 const memberJson = new WeakMap<Member, string>();
 
-/** A `users` frame's wire form (the same JSON as encode(), with `users` as its last field). */
-export function encodeUsers(f: UsersFrame): string {
+/**
+ * A `users` frame's wire form (the same JSON as encode(), with `users` as its last field).
+ * `passing`: a member to encode without keeping (a large room's joiner, on its own first page
+ * only once: keeping it would keep every member of a room of 19,000).
+ */
+export function encodeUsers(f: UsersFrame, passing?: Member): string {
   const users = f.users;
   if (users.length <= CACHED_PAGE_FROM) return encode(f);
   const parts = new Array<string>(users.length);
   for (let i = 0; i < users.length; i++) {
     const m = users[i]!;
     let json = memberJson.get(m);
-    if (json === undefined) memberJson.set(m, (json = JSON.stringify(m)));
+    if (json === undefined) {
+      json = JSON.stringify(m);
+      if (m !== passing) memberJson.set(m, json);
+    }
     parts[i] = json;
   }
   const { users: _, ...rest } = f;

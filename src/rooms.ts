@@ -133,7 +133,7 @@ export class Rooms {
       andThen(this.engine.history.position(room), (pos) =>
         andThen(this.joinPage(s, room), ({ page, large }) =>
           andThen(this.markers?.get(s.userId, room), (read) =>
-            s.sendEncoded(encodeUsers(usersFrame(room, pos, page, ref, read?.epoch === pos.epoch ? read.seq : undefined, large, this.info(s, state)))),
+            s.sendEncoded(encodeUsers(usersFrame(room, pos, page, ref, read?.epoch === pos.epoch ? read.seq : undefined, large, this.info(s, state)), large ? s.member : undefined)),
           ),
         ),
       ),
