@@ -131,19 +131,22 @@ export class PresenceTiers {
  * A large room's join answer: its first LARGE_FIRST_PAGE members by id, the joiner's own entry
  * always among them (in place of the page's last when it falls outside). `next` continues the
  * ordered part, so paging on with `who` may list the joiner again (clients key members by id).
+ * Takes `page.users` over (cut and appended to in place): pass a page read for this answer.
  */
 export function largeFirstPage(page: MemberPage, self: Member, size = LARGE_FIRST_PAGE): MemberPage {
-  // Loops rather than slices and closures: this runs on every join of a large room.
-  const all = page.users;
-  const n = Math.min(all.length, size);
+  // No slices or closures: this runs on every join of a large room. The page is ordered by id,
+  // so an id past its n-th cannot be among the first n (the usual case).
+  const users = page.users;
+  const n = Math.min(users.length, size);
   let mine = false;
-  for (let i = 0; i < n && !mine; i++) mine = all[i]!.id === self.id;
-  const kept = mine ? n : Math.min(all.length, size - 1);
-  const ordered = kept === all.length ? all : all.slice(0, kept);
+  if (n > 0 && self.id <= users[n - 1]!.id) for (let i = 0; i < n && !mine; i++) mine = users[i]!.id === self.id;
+  const kept = mine ? n : Math.min(users.length, size - 1);
   let beyond = page.next !== undefined;
-  for (let i = kept; i < all.length && !beyond; i++) beyond = all[i]!.id !== self.id;
-  const out: MemberPage = { count: page.count, users: mine ? ordered : [...ordered, self] };
-  const last = ordered[ordered.length - 1];
+  for (let i = kept; i < users.length && !beyond; i++) beyond = users[i]!.id !== self.id;
+  users.length = kept;
+  const last = users[kept - 1];
+  if (!mine) users.push(self);
+  const out: MemberPage = { count: page.count, users };
   if (beyond && last) out.next = last.id;
   return out;
 }

@@ -3,8 +3,7 @@
 // buffer (a page of long messages full of escaped control characters is 6x its text). Pure.
 import type { HistoryPage, MemberPage, StreamPosition } from "./engine/engine.ts";
 import type { RoomInfo } from "./room-rules.ts";
-import type { HistoryFrame, Member, Ref, StreamEntry, UsersFrame } from "./shared/protocol.ts";
-import { encode } from "./shared/protocol.ts";
+import type { HistoryFrame, Ref, StreamEntry, UsersFrame } from "./shared/protocol.ts";
 
 /** A `history` reply's messages add up to at most this many bytes of JSON (one message always fits). */
 export const MAX_HISTORY_REPLY_BYTES = 256 * 1024;
@@ -20,42 +19,6 @@ export function usersFrame(room: string, pos: StreamPosition, page: MemberPage, 
   if (large) f.large = true;
   if (ref !== undefined) f.ref = ref;
   return f;
-}
-
-/** Pages longer than this are encoded from each member's kept JSON (encodeUsers). */
-export const CACHED_PAGE_FROM = 32;
-
-/**
- * Each member's JSON, kept per Member object while it lives. The engines hand out the same
- * Member object for a user for as long as its id and name stay (a rename makes a new one), so
- * a room of 1,000 answers every join with 1,000 kept strings joined, about a third of the CPU
- * of JSON.stringify over the objects (the first 1,000 joins of a connect storm into one room
- * each get the whole list: docs/benchmarks.md), and a large room's first page of 100 is the
- * same 99 strings for every joiner. Only members of long pages are kept, so rooms of ten cost no
- * memory for it.
- */
-const memberJson = new WeakMap<Member, string>();
-
-/**
- * A `users` frame's wire form (the same JSON as encode(), with `users` as its last field).
- * `passing`: a member to encode without keeping (a large room's joiner, on its own first page
- * only once: keeping it would keep every member of a room of 19,000).
- */
-export function encodeUsers(f: UsersFrame, passing?: Member): string {
-  const users = f.users;
-  if (users.length <= CACHED_PAGE_FROM) return encode(f);
-  const parts = new Array<string>(users.length);
-  for (let i = 0; i < users.length; i++) {
-    const m = users[i]!;
-    let json = memberJson.get(m);
-    if (json === undefined) {
-      json = JSON.stringify(m);
-      if (m !== passing) memberJson.set(m, json);
-    }
-    parts[i] = json;
-  }
-  const { users: _, ...rest } = f;
-  return `${JSON.stringify(rest).slice(0, -1)},"users":[${parts.join(",")}]}`;
 }
 
 /**

@@ -150,16 +150,17 @@ describe("the SDK in a large room", () => {
 
 describe("a large room's first page", () => {
   const members: Member[] = Array.from({ length: 150 }, (_, i) => ({ id: `m${String(i).padStart(3, "0")}`, name: `n${i}` }));
-  const page = { count: 150, users: members, next: undefined };
+  // largeFirstPage takes the page's array over: each case reads a page of its own.
+  const page = () => ({ count: 150, users: [...members], next: undefined });
 
   it("holds the first members by id when the joiner is among them", () => {
-    const p = largeFirstPage(page, members[5]!);
+    const p = largeFirstPage(page(), members[5]!);
     expect(p.users).toEqual(members.slice(0, 100));
     expect(p).toMatchObject({ count: 150, next: "m099" });
   });
 
   it("puts the joiner in place of the last when it falls outside, and pages on from the ordered part", () => {
-    const p = largeFirstPage(page, members[140]!);
+    const p = largeFirstPage(page(), members[140]!);
     expect(p.users).toHaveLength(100);
     expect(p.users.slice(0, 99)).toEqual(members.slice(0, 99));
     expect(p.users[99]).toEqual(members[140]);
@@ -167,9 +168,9 @@ describe("a large room's first page", () => {
   });
 
   it("has no cursor when nothing lies beyond", () => {
-    const small = { count: 3, users: members.slice(0, 3) };
-    expect(largeFirstPage(small, members[1]!, 100)).toEqual({ count: 3, users: members.slice(0, 3) });
-    expect(largeFirstPage(small, members[2]!, 2)).toEqual({ count: 3, users: [members[0]!, members[2]!], next: "m000" });
+    const small = () => ({ count: 3, users: members.slice(0, 3) });
+    expect(largeFirstPage(small(), members[1]!, 100)).toEqual({ count: 3, users: members.slice(0, 3) });
+    expect(largeFirstPage(small(), members[2]!, 2)).toEqual({ count: 3, users: [members[0]!, members[2]!], next: "m000" });
   });
 });
 

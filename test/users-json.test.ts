@@ -1,7 +1,8 @@
-// encodeUsers (src/replies.ts): a long page is encoded from each member's kept JSON; the wire
+// encodeUsers (src/users-json.ts): a long page is encoded from each member's kept JSON; the wire
 // form must parse to exactly the frame, whatever the names hold, and follow a rename.
 import { expect, test } from "bun:test";
-import { CACHED_PAGE_FROM, encodeUsers, usersFrame } from "../src/replies.ts";
+import { usersFrame } from "../src/replies.ts";
+import { CACHED_PAGE_FROM, encodeUsers } from "../src/users-json.ts";
 import type { Member, UsersFrame } from "../src/shared/protocol.ts";
 
 const AWKWARD = ['quote " in it', "back\\slash", "line\u2028sep", "tab\there", "ünïcödé 🐝", '"users":[]', "}"];
@@ -31,4 +32,20 @@ test("a second encode of the same members reads the kept JSON; a renamed member 
   const parsed = JSON.parse(encodeUsers(frame(renamed))) as UsersFrame;
   expect(parsed.users[3]).toEqual({ id: members[3]!.id, name: "renamed" });
   expect(parsed.users[4]).toEqual(members[4]!);
+});
+
+test("one joiner after another on the same first page: each answer carries its own joiner, and a change in the page shows", () => {
+  const kept = page(99);
+  const joiners = [{ id: "zz-1", name: "first joiner" }, { id: "zz-2", name: 'second "joiner"' }];
+  for (const j of joiners) {
+    const users = [...kept, j];
+    expect(JSON.parse(encodeUsers(frame(users), j))).toEqual(JSON.parse(JSON.stringify(frame(users))));
+  }
+  // The joiner among the ordered members (not passing at the end), then a member gone from the page.
+  const within = [...kept.slice(0, 50), joiners[0]!, ...kept.slice(50)];
+  expect(JSON.parse(encodeUsers(frame(within), joiners[0]))).toEqual(JSON.parse(JSON.stringify(frame(within))));
+  const fewer = kept.slice(1);
+  expect(JSON.parse(encodeUsers(frame(fewer)))).toEqual(JSON.parse(JSON.stringify(frame(fewer))));
+  const other = [...kept.slice(0, 98), { id: "id-99999", name: "replaced" }];
+  expect(JSON.parse(encodeUsers(frame(other)))).toEqual(JSON.parse(JSON.stringify(frame(other))));
 });
