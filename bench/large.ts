@@ -38,8 +38,6 @@ interface LargeSizes {
 const CLIENTS_PER_WORKER = 8000;
 /** Raised for every large scenario (default 10,000): hold 19k needs 19,000 and the generator's few. */
 const MAX_CONNECTIONS = "20000";
-/** The large storm's warm-up crowd (scenarios.ts warmUp): past PRESENCE_LIST_MAX, so the large-room path runs too. */
-const WARM_UP_LARGE = 1500;
 
 const SIZES_LARGE: Record<Mode, LargeSizes> = {
   smoke: {
@@ -82,7 +80,7 @@ const largeConnectStorm: Scenario = {
   rounds: { full: 3 },
   run: (env, kind) => {
     const n = sizes(env).storm;
-    return withRig(env, kind, async (rig, gen): Promise<ConnectStormResult[]> => [await connectStorm(env, kind, rig, gen, clientsInRooms(n, n, "L"), "large connect storm", clientsInRooms(Math.min(n, WARM_UP_LARGE), Math.min(n, WARM_UP_LARGE), "W"))], {
+    return withRig(env, kind, async (rig, gen): Promise<ConnectStormResult[]> => [await connectStorm(env, kind, rig, gen, clientsInRooms(n, n, "L"), "large connect storm")], {
       ...serverEnv(env), workers: workersFor(n),
     });
   },

@@ -3,8 +3,7 @@
 // results.ts describes; run.ts runs every scenario against the baseline, then Hubbub.
 import { rawWebSocket } from "../test/helpers.ts";
 import type { ClientSpec } from "./ipc.ts";
-import { RECLAIM_QUIET_MS } from "../src/reclaim.ts";
-import { LoadGen } from "./loadgen.ts";
+import type { LoadGen } from "./loadgen.ts";
 import { idleMemory, measureStep, mustStats, saturation, type Cpus, type StepPlan } from "./measure.ts";
 import type { ConnectStormResult, PresenceStormResult, ScenarioResult, ServerKind, StepRow, StepsResult } from "./results.ts";
 import { withRig, type Rig, type RigOptions } from "./rig.ts";
@@ -163,12 +162,10 @@ async function fanout(env: RunEnv, kind: ServerKind, scenario: string, s: { clie
 
 /**
  * A connect storm: every client at once (STORM_CONCURRENCY handshakes in flight per worker) into
- * a fresh rig, then the idle memory each connection holds. `warm`: a smaller crowd of the same
- * shape (other names and rooms) that connects and leaves first (warmUp).
+ * a fresh rig, then the idle memory each connection holds.
  */
-export async function connectStorm(env: RunEnv, kind: ServerKind, rig: Rig, gen: LoadGen, clients: ClientSpec[], scenario: string, warm: ClientSpec[] = []): Promise<ConnectStormResult> {
+export async function connectStorm(env: RunEnv, kind: ServerKind, rig: Rig, gen: LoadGen, clients: ClientSpec[], scenario: string): Promise<ConnectStormResult> {
   await Bun.sleep(SETTLE_MS[env.mode]); // let start-up work (bundling the page) finish
-  if (warm.length > 0) await warmUp(env, rig, warm);
   const before = await mustStats(rig);
   const g0 = await gen.cpuMs();
   const t0 = performance.now();
@@ -189,25 +186,6 @@ export async function connectStorm(env: RunEnv, kind: ServerKind, rig: Rig, gen:
   };
   env.log(`    ${(storm.bytesPerConnection / 1024).toFixed(2)} KB per idle connection; ${Math.round(storm.perSec)} connections/s, saturated: ${storm.saturated}`);
   return storm;
-}
-
-/**
- * Opens and closes `clients` before a storm is measured, so the storm meets a server whose
- * admission path JavaScriptCore has already compiled: in a fresh process its JIT threads took
- * 13-14% of a 10,000-connection storm's CPU (perf, by thread), a cost paid once per process and
- * not per connection. The memory per connection is then read from a server that has run its
- * code once, too. Both servers get the same warm-up; the wait lets the closes land and Hubbub's
- * after-burst collection (src/reclaim.ts) run before the storm rather than after it.
- */
-async function warmUp(env: RunEnv, rig: Rig, clients: ClientSpec[]): Promise<void> {
-  const gen = LoadGen.start({ workers: 1, cpus: env.pin?.generator ?? null });
-  try {
-    const c = await gen.connect(rig.wsUrls, clients, STORM_CONCURRENCY);
-    env.log(`    warm-up: ${c.ready} connections opened and closed (not reported)`);
-  } finally {
-    await gen[Symbol.asyncDispose]();
-  }
-  await Bun.sleep(RECLAIM_QUIET_MS + SETTLE_MS[env.mode]);
 }
 
 /** `n` clients join one room at once, each tracking its member list (or count) until complete. */
@@ -298,7 +276,7 @@ const manyRooms: Scenario = {
     const s = sizes.manyRooms;
     return withRig(env, kind, async (rig, gen) => {
       const clients = clientsInRooms(s.clients, s.roomSize, "m");
-      const storm = await connectStorm(env, kind, rig, gen, clients, "connect storm", clientsInRooms(Math.min(s.clients, 1000), s.roomSize, "w"));
+      const storm = await connectStorm(env, kind, rig, gen, clients, "connect storm");
       if (storm.failed > 0) return [storm];
       const senders = clients.map((_, i) => i);
       const row = await step(env, rig, gen, `${s.clients} × ${s.rate} msg/s${round > 1 ? ` (round ${round})` : ""}`, {

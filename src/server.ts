@@ -155,7 +155,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
       ...handlers,
       open(ws) {
         metrics.opened();
-        reclaim.opened();
+        reclaim.changed();
         handlers.open!(ws);
       },
       message(ws, data) {
@@ -165,6 +165,7 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
       close(ws, code, reason) {
         limits.release(ws.data.ip);
         metrics.closed(code);
+        reclaim.changed();
         handlers.close!(ws, code, reason);
       },
       maxPayloadLength: config.maxPayloadBytes,
