@@ -97,6 +97,13 @@ export interface PresenceReply {
   bytes: number;
   /** `users` snapshots and their bytes. */
   snapshotBytes: number;
+  /**
+   * The same, counted only while the receiver's room is large (above PRESENCE_LIST_MAX): the
+   * joins answered as large, their snapshots' bytes, and the presence bytes received then.
+   */
+  largeJoins: number;
+  largeSnapshotBytes: number;
+  largePresenceBytes: number;
   /** Tracked clients whose list reached the expected size, and when the last did (clockUs). */
   complete: number;
   lastCompleteUs: number;

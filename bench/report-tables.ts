@@ -99,9 +99,10 @@ export function presenceTable(results: ScenarioResult[]): string {
     .map((r) => [
       `${r.scenario}: ${r.server}`, int(r.members), int(r.failed), int(r.joinElapsedMs), `${int(r.complete)}/${int(r.members)}`, int(r.completeAfterLastJoinMs),
       dec(r.presenceFrames / r.members, 1), mb(r.presenceBytes), int(r.presenceBytesPerJoin), dec(r.presenceBytesPerJoin / r.members, 1), mb(r.snapshotBytes),
+      r.largeJoins > 0 ? int(r.largeJoins) : "–", r.largeJoins > 0 ? `${int(r.largeBytesPerJoin)} (${int(r.largePresenceBytesPerJoin)})` : "–",
     ]);
   return table(
-    ["storm: server", "members", "failed", "joins took ms", "lists complete", "complete after last join ms", "presence frames per member", "presence bytes", "bytes per join", "bytes per join per member", "users snapshot bytes"],
+    ["storm: server", "members", "failed", "joins took ms", "lists complete", "complete after last join ms", "presence frames per member", "presence bytes", "bytes per join", "bytes per join per member", "users snapshot bytes", "large joins", "bytes per large join (of it presence)"],
     rows,
   );
 }

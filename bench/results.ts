@@ -75,6 +75,16 @@ export interface PresenceStormResult {
   snapshotBytes: number;
   /** presenceBytes / members: what one join cost the room in presence traffic. */
   presenceBytesPerJoin: number;
+  /** Joins answered while the room was large (0 in a room that never crossed PRESENCE_LIST_MAX). */
+  largeJoins: number;
+  /**
+   * What a join into the large room cost in presence traffic: its own answer (count and first
+   * page) plus the presence frames members received while the room was large, over largeJoins.
+   * NaN when no join was large.
+   */
+  largeBytesPerJoin: number;
+  /** The presence frames' share of largeBytesPerJoin (count frames, crossings). */
+  largePresenceBytesPerJoin: number;
   serverCpuMs: number;
   hwmBytes: number;
 }

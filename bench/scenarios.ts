@@ -203,6 +203,9 @@ export async function presenceStormIn(env: RunEnv, kind: ServerKind, rig: Rig, g
     kind: "presence", scenario, server: kind, members: n, failed: c.failed,
     joinElapsedMs: c.elapsedMs, completeAfterLastJoinMs: Math.max(0, completeAfter), complete: p.complete,
     presenceFrames: p.frames, presenceBytes: p.bytes, snapshotBytes: p.snapshotBytes, presenceBytesPerJoin: p.bytes / n,
+    largeJoins: p.largeJoins,
+    largeBytesPerJoin: p.largeJoins > 0 ? (p.largeSnapshotBytes + p.largePresenceBytes) / p.largeJoins : Number.NaN,
+    largePresenceBytesPerJoin: p.largeJoins > 0 ? p.largePresenceBytes / p.largeJoins : Number.NaN,
     serverCpuMs: after.cpuMs - before.cpuMs, hwmBytes: after.hwmBytes,
   };
   return r;

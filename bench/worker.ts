@@ -25,6 +25,8 @@ interface MemberView {
   seen: Uint8Array;
   size: number;
   count: number;
+  /** The room is large as this client last heard (its answer or a presence frame said so). */
+  large: boolean;
 }
 
 const clients: Client[] = [];
@@ -45,7 +47,7 @@ let onFailed: (() => void) | null = null;
 
 let trackMembers = 0;
 const memberIndex = new Map<string, number>();
-const presence: PresenceReply = { frames: 0, bytes: 0, snapshotBytes: 0, complete: 0, lastCompleteUs: 0 };
+const presence: PresenceReply = { frames: 0, bytes: 0, snapshotBytes: 0, largeJoins: 0, largeSnapshotBytes: 0, largePresenceBytes: 0, complete: 0, lastCompleteUs: 0 };
 
 function indexOf(id: string): number {
   let i = memberIndex.get(id);
@@ -78,12 +80,19 @@ function track(c: Client, frame: string): void {
     const f = JSON.parse(frame) as { room: string; users: { id: string }[]; next?: string; count: number; large?: boolean };
     applyMembers(v, f.users, true);
     // A large room's answer is a first page and the count; a small room's list is read on, as a client must, while it says `next`.
-    if (f.large) v.count = f.count;
+    v.large = f.large === true;
+    if (v.large) {
+      v.count = f.count;
+      presence.largeJoins++;
+      presence.largeSnapshotBytes += frame.length;
+    }
     else if (f.next !== undefined) c.ws.send(JSON.stringify({ type: "who", room: f.room, after: f.next }));
   } else {
     presence.frames++;
     presence.bytes += frame.length;
     const f = JSON.parse(frame) as { joins: { id: string }[]; leaves: { id: string }[]; count?: number; large?: boolean };
+    if (f.large !== undefined) v.large = f.large;
+    if (v.large) presence.largePresenceBytes += frame.length;
     if (f.large === true && f.count !== undefined) v.count = f.count;
     applyMembers(v, f.leaves, false);
     applyMembers(v, f.joins, true);
@@ -158,7 +167,7 @@ function connect(req: RequestOf<"connect">): Promise<ConnectReply> {
       const node = spec.node ?? 0;
       const batch = req.batch ? "&batch=1" : "";
       const ws = new WebSocket(`${req.urls[node]}?room=${encodeURIComponent(spec.room)}&name=${encodeURIComponent(spec.name)}${batch}`);
-      const view = trackMembers ? { seen: new Uint8Array(trackMembers), size: 0, count: 0 } : null;
+      const view = trackMembers ? { seen: new Uint8Array(trackMembers), size: 0, count: 0, large: false } : null;
       const c: Client = { ws, ready: false, view, openedUs, latency: latencyByNode[node]! };
       clients.push(c);
       ws.onmessage = req.batch ? (ev) => eachFrame(ev.data as string, (f) => onFrame(c, f)) : (ev) => onFrame(c, ev.data as string);
