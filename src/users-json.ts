@@ -43,12 +43,12 @@ export function encodeUsers(f: UsersFrame, passing?: Member): string {
 function usersJson(users: Member[], passing: Member | undefined): string {
   const n = passing !== undefined && users[users.length - 1] === passing ? users.length - 1 : users.length;
   const tail = n < users.length ? `,${JSON.stringify(passing)}` : "";
-  const reused = last === null ? null : fromKept(last, users, n);
+  const reused = last === null ? null : fromKept(last, users, n, passing);
   if (reused !== null) return reused + tail;
   const parts = new Array<string>(n);
   const lengths = new Array<number>(n);
   for (let i = 0; i < n; i++) {
-    const json = memberJsonOf(users[i]!);
+    const json = memberJsonOf(users[i]!, passing);
     parts[i] = json;
     lengths[i] = json.length;
   }
@@ -56,9 +56,13 @@ function usersJson(users: Member[], passing: Member | undefined): string {
   return last.json + tail;
 }
 
-function memberJsonOf(m: Member): string {
+/** `m`'s JSON, kept for the next page unless `m` is the passing member. */
+function memberJsonOf(m: Member, passing: Member | undefined): string {
   let json = memberJson.get(m);
-  if (json === undefined) memberJson.set(m, (json = JSON.stringify(m)));
+  if (json === undefined) {
+    json = JSON.stringify(m);
+    if (m !== passing) memberJson.set(m, json);
+  }
   return json;
 }
 
@@ -66,7 +70,7 @@ function memberJsonOf(m: Member): string {
  * The JSON of the first `n` of `users` made from `kept`, updated in place, when they are its
  * members object for object or differ by one member added or removed; null otherwise.
  */
-function fromKept(kept: KeptPage, users: Member[], n: number): string | null {
+function fromKept(kept: KeptPage, users: Member[], n: number, passing: Member | undefined): string | null {
   const k = kept.users;
   const m = k.length;
   let i = 0;
@@ -75,7 +79,7 @@ function fromKept(kept: KeptPage, users: Member[], n: number): string | null {
   if (n === m + 1) {
     for (let j = i; j < m; j++) if (k[j] !== users[j + 1]) return null;
     const added = users[i]!;
-    const json = memberJsonOf(added);
+    const json = memberJsonOf(added, passing);
     const at = offsetOf(kept.lengths, i);
     kept.json = m === 0 ? json : i === m ? `${kept.json},${json}` : `${kept.json.slice(0, at)}${json},${kept.json.slice(at)}`;
     k.splice(i, 0, added);
