@@ -32,8 +32,11 @@ export interface SessionPolicy {
   beforeDirect?(session: Session): void;
   /** A direct send's Bun status (the slow-consumer policy, backpressure.ts). */
   sent(session: Session, status: number, bytes: number): void;
-  /** Called once when this session decides to close itself (eviction, abuse). */
-  onEvict(session: Session, code: CloseCode): void;
+  /**
+   * Called once when this session decides to close itself (eviction, abuse), with the unsent
+   * bytes Bun held for it at that moment.
+   */
+  onEvict(session: Session, code: CloseCode, buffered: number): void;
   /**
    * Called when a queued task throws or rejects (an engine that lost Redis, or a bug), with
    * the ref of the frame it was handling; the connection survives.
@@ -330,8 +333,9 @@ export class Session extends SerialQueue {
   evict(code: CloseCode): void {
     if (this.closing_ || !this.ws) return;
     const ws = this.ws;
+    const buffered = ws.getBufferedAmount();
     this.close(code);
-    this.policy.onEvict(this, code);
+    this.policy.onEvict(this, code, buffered);
     setTimeout(() => ws.terminate(), EVICT_GRACE_MS).unref();
   }
 
