@@ -1,11 +1,11 @@
 // Messages: chat into a room and direct messages between users. A send that carries a `cid` is
-// idempotent: a retry (after a reconnect, on any node) gets the original ack and is not
-// published again. The sender's answer is the `ack` (chat) or its own copy of the `direct`.
+// idempotent: a retry (after a reconnect, on any node; the engine keeps the keys) gets the
+// original answer and is not published again. The sender's answer is the `ack` (chat) or its
+// own copy of the `direct`.
 // The session-independent half (checkText, postAs, directAs) is what the server API calls;
 // a connection's requests go through the same code. With MESSAGE_HOOK_URL a connection's chat
 // waits for the backend's verdict first (webhooks/message-hook.ts); without it, nothing waits.
 import { andThen, type Awaitable } from "./awaitable.ts";
-import { CidCache } from "./cid-cache.ts";
 import type { Config } from "./config.ts";
 import type { Engine } from "./engine/engine.ts";
 import { nameKey, normalizeName } from "./names.ts";
@@ -26,8 +26,6 @@ export interface TextProblem {
 
 export class Messages {
   private counter = 0;
-  /** Direct messages are not stored, so their cids are remembered here (per node). */
-  private readonly directs = new CidCache<DirectMessageFrame>();
 
   constructor(
     private readonly rooms: Rooms,
@@ -87,14 +85,11 @@ export class Messages {
    * sender's copy (with the cid), and whether it was a retry (then nothing was sent).
    */
   directAs(from: Member, target: Member, text: string, key?: SendKey, fromConn?: string): Awaitable<{ frame: DirectMessageFrame; duplicate: boolean }> {
-    const seen = key && this.directs.get(key);
-    if (seen) return { frame: seen, duplicate: true };
     const frame: DirectMessageFrame = { type: "direct", id: this.nextId(), ts: Date.now(), from, to: target, text };
     // The cid is the sender's business: their own connections' copies carry it, the recipient's not.
     const mine: DirectMessageFrame = key === undefined ? frame : { ...frame, cid: key.cid };
-    if (key) this.directs.set(key, mine);
-    const toRecipient = target.id === from.id ? undefined : this.engine.broker.sendToUser(target.id, frame);
-    return andThen(toRecipient, () => andThen(this.engine.broker.sendToUser(from.id, mine, fromConn), () => ({ frame: mine, duplicate: false })));
+    const to = target.id === from.id ? null : target.id;
+    return andThen(this.engine.broker.direct({ to, frame, from: from.id, mine, exceptConn: fromConn, key }), (seen) => (seen ? { frame: seen, duplicate: true } : { frame: mine, duplicate: false }));
   }
 
   /** Whether `text` may be sent: not blank, at most MAX_TEXT_LENGTH code points. */
@@ -110,12 +105,13 @@ export class Messages {
   direct(s: Session, to: string, text: string, cid: string | undefined, ref: Ref | undefined): Awaitable<void> {
     if (!this.checkTextFor(s, text, ref)) return;
     const key = cid === undefined ? undefined : { userId: s.userId, cid };
-    const seen = key && this.directs.get(key);
-    if (seen) return s.send(withRef(seen, ref));
     const name = normalizeName(to);
     return andThen(name === null ? null : this.engine.names.lookup(nameKey(name)), (target) => {
-      if (target === null) return s.fail(ErrorCode.NoSuchUser, `no user is called ${to.slice(0, 64)}`, ref);
-      return andThen(this.directAs(s.member, target, text, key, s.conn), ({ frame }) => s.send(withRef(frame, ref)));
+      if (target !== null) return andThen(this.directAs(s.member, target, text, key, s.conn), ({ frame }) => s.send(withRef(frame, ref)));
+      const unknown = () => s.fail(ErrorCode.NoSuchUser, `no user is called ${to.slice(0, 64)}`, ref);
+      // A retry whose recipient left after the first send still gets the first send's answer.
+      if (key === undefined) return unknown();
+      return andThen(this.engine.broker.sentDirect(key), (seen) => (seen ? s.send(withRef(seen, ref)) : unknown()));
     });
   }
 

@@ -3,9 +3,9 @@
 import { afterAll, beforeAll, expect, it } from "bun:test";
 import { mintToken } from "../src/auth.ts";
 import { CloseCode, ErrorCode } from "../src/shared/codes.ts";
-import type { MessageFrame } from "../src/shared/protocol.ts";
+import type { DirectMessageFrame, MessageFrame } from "../src/shared/protocol.ts";
 import type { App } from "../src/server.ts";
-import { TestClient, eventually, startServer, userView } from "./helpers.ts";
+import { TestClient, eventually, startServer, until, userView } from "./helpers.ts";
 import { clusterConfig, describeRedis, startRedis, uniquePrefix, type RedisServer } from "./redis.ts";
 
 describeRedis("a cluster of three nodes", () => {
@@ -124,6 +124,34 @@ describeRedis("a cluster of three nodes", () => {
     expect(echo).toEqual({ ...got, ref: 9 });
     carol.send({ type: "chat", text: "/msg alice hi back" });
     expect(await alice.next("direct")).toMatchObject({ from: { name: "carol" }, text: "hi back" });
+  });
+
+  it("answers a direct message retried on another node with the original, delivered once, even after its recipient left", async () => {
+    const secret = "a-test-secret-that-is-long-enough-000";
+    const prefix = uniquePrefix("dm-cid");
+    const start = () => startServer(clusterConfig(redis, prefix, { authSecret: secret }));
+    await using n1 = await start();
+    await using n2 = await start();
+    const token = await mintToken(secret, "user-1", "alice", 60);
+    const carol = await TestClient.join(n2, { token: await mintToken(secret, "user-3", "carol", 60) });
+    const lost = await TestClient.join(n1, { token });
+    const { ref: _, ...first } = (await lost.request({ type: "direct", to: "carol", text: "psst", cid: "d-1" })) as DirectMessageFrame;
+    // The echo was lost with the connection: alice comes back on the other node and sends again.
+    await lost.close();
+    const resend = async (on: TestClient, cid = "d-1") => {
+      const { ref: _, ...answer } = (await on.request({ type: "direct", to: "carol", text: "psst", cid })) as DirectMessageFrame;
+      return answer;
+    };
+    await using back = await TestClient.join(n2, { token });
+    expect(await resend(back)).toEqual(first);
+    await carol.sync();
+    expect(carol.all("direct").map((d) => d.id)).toEqual([first.id]);
+    // Carol has gone: the retry is still answered with what was sent, not `no_such_user`.
+    await carol.close();
+    await until(async () => (await n1.engine.names.lookup("carol")) === null, 3000, "carol's name to be free");
+    await using third = await TestClient.join(n1, { token });
+    expect(await resend(third)).toEqual(first);
+    expect(await resend(third, "d-2")).toMatchObject({ type: "error", code: ErrorCode.NoSuchUser });
   });
 
   it("serves history and `since` recovery from a different node than the one a client was on", async () => {

@@ -79,10 +79,12 @@ describeRedis("RedisEngine", () => {
       await b.sink.presenceWhere((p) => p.room === "den" && p.joins.some((m) => m.id === alice.id), "alice's join on node b");
       for (const n of [a, b]) expect(await names(n, "den")).toEqual(["alice", "bob"]);
       const frame: DirectMessageFrame = { type: "direct", id: "d1", ts: 1, from: bob, to: alice, text: "psst" };
-      await b.engine.broker.sendToUser(alice.id, frame, "conn-3");
-      // Every node gets it, the sender's too: each delivers to its own connections of the user, but the one excepted.
-      for (const n of [a, b]) await eventually(() => n.sink.toUser(alice.id).length === 1, 3000, "the user frame on every node");
-      for (const n of [a, b]) expect(n.sink.toUser(alice.id)).toEqual([{ userId: alice.id, data: encode(frame), except: "conn-3" }]);
+      await b.engine.broker.direct({ to: alice.id, frame, from: bob.id, mine: frame, exceptConn: "conn-3" });
+      // Every node gets both copies, the sender's node too: each delivers to its own connections
+      // of the user, but the one excepted.
+      for (const n of [a, b]) await eventually(() => n.sink.users.length === 2, 3000, "the user frames on every node");
+      for (const n of [a, b]) expect(n.sink.toUser(alice.id)).toEqual([{ userId: alice.id, data: encode(frame) }]);
+      for (const n of [a, b]) expect(n.sink.toUser(bob.id)).toEqual([{ userId: bob.id, data: encode(frame), except: "conn-3" }]);
       await a.engine.close();
       await b.sink.presenceWhere((p) => p.leaves.some((m) => m.id === alice.id), "alice's leave when node a shuts down");
       expect(await b.engine.names.lookup("alice")).toBeNull();
@@ -110,6 +112,34 @@ describeRedis("RedisEngine", () => {
       const ttl = Number(await shared.raw.send("PTTL", [k.sendKey(key.userId, key.cid)]));
       expect(ttl).toBeGreaterThan(IDEMPOTENCY_WINDOW_MS - 60_000);
       expect(ttl).toBeLessThanOrEqual(IDEMPOTENCY_WINDOW_MS);
+    });
+
+    it("answers a retried direct message with the sender's first copy on any node, sending it once", async () => {
+      const prefix = uniquePrefix();
+      const k = redisKeys(prefix);
+      await using a = await startNode(shared.redis.url, prefix);
+      await using b = await startNode(shared.redis.url, prefix);
+      const [alice, bob] = [member("alice"), member("bob")];
+      const key = { userId: alice.id, cid: "dm-9" };
+      const send = (n: typeof a, id: string) => {
+        const frame: DirectMessageFrame = { type: "direct", id, ts: 1, from: alice, to: bob, text: "once" };
+        return n.engine.broker.direct({ to: bob.id, frame, from: alice.id, mine: { ...frame, cid: key.cid }, key });
+      };
+      expect(await send(a, "first")).toBeNull();
+      // The sender lost its echo, reconnected to node b and sent again; and again on a, at once.
+      const retries = await Promise.all([send(b, "again-b"), send(a, "again-a")]);
+      expect(retries.map((f) => f?.id)).toEqual(["first", "first"]);
+      expect(await b.engine.broker.sentDirect(key)).toMatchObject({ id: "first", cid: key.cid });
+      const later: DirectMessageFrame = { type: "direct", id: "later", ts: 2, from: alice, to: bob, text: "next" };
+      await b.engine.broker.direct({ to: bob.id, frame: later, from: alice.id, mine: later });
+      for (const n of [a, b]) await eventually(() => n.sink.toUser(bob.id).length === 2, 3000, "both messages on every node");
+      for (const n of [a, b]) expect(n.sink.toUser(bob.id).map((u) => JSON.parse(u.data).id)).toEqual(["first", "later"]);
+      const ttl = Number(await shared.raw.send("PTTL", [k.directKey(key.userId, key.cid)]));
+      expect(ttl).toBeGreaterThan(IDEMPOTENCY_WINDOW_MS - 60_000);
+      expect(ttl).toBeLessThanOrEqual(IDEMPOTENCY_WINDOW_MS);
+      // What the key keeps is checked on reading, as every envelope is.
+      await shared.raw.send("SET", [k.directKey(key.userId, "bad"), "{not json"]);
+      await expect(b.engine.broker.sentDirect({ userId: key.userId, cid: "bad" })).rejects.toThrow(/unreadable in Redis/);
     });
 
     it("hands a control message to every node, the sender included", async () => {

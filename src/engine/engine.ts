@@ -94,6 +94,16 @@ export interface SendKey {
   cid: string;
 }
 
+/** What Broker.direct() sends: the recipient's copy and the sender's, and the send's key. */
+export interface DirectDelivery {
+  to: string | null;
+  frame: DirectMessageFrame;
+  from: string;
+  mine: DirectMessageFrame;
+  exceptConn?: string;
+  key?: SendKey;
+}
+
 /** The outcome of a publish: the stored message, and whether it was a retry of an earlier one. */
 export interface Published {
   message: MessageFrame;
@@ -152,8 +162,8 @@ export interface MemberPage {
  * - **Self-delivery**: publish() delivers to every member of the room, the sender's own
  *   connection included, and resolves only after the message was handed to this node's members
  *   (Redis: unless the connection to Redis was lost meanwhile; the message is then in history).
- * - **Idempotency**: a publish with a SendKey seen in the last IDEMPOTENCY_WINDOW_MS publishes
- *   nothing and answers the original message (on every node).
+ * - **Idempotency**: a publish (or a direct message) with a SendKey seen in the last
+ *   IDEMPOTENCY_WINDOW_MS publishes nothing and answers the original message (on every node).
  * - **Live delivery** reaches each connected member at most once; a member that missed some
  *   recovers them through HistoryStore.page({after}).
  */
@@ -167,8 +177,15 @@ export interface Broker {
   apply(room: string, draft: EventDraft): Awaitable<Applied>;
   /** An unsequenced, unstored frame to every member of `room` on every node (typing, notices). */
   signal(room: string, data: string): Awaitable<void>;
-  /** A direct frame to every connection of `userId` on every node, except connection `exceptConn`. */
-  sendToUser(userId: string, frame: DirectMessageFrame, exceptConn?: string): Awaitable<void>;
+  /**
+   * A direct message in one step, on every node: `frame` to every connection of `to` (null: a
+   * message to oneself) and `mine`, the sender's copy, to every connection of `from` but
+   * `exceptConn`. With a SendKey seen in the last IDEMPOTENCY_WINDOW_MS (on any node) nothing
+   * is sent and the sender's copy sent first is answered; otherwise null.
+   */
+  direct(d: DirectDelivery): Awaitable<DirectMessageFrame | null>;
+  /** The sender's copy of the direct message first sent with `key` in the window (any node), or null. */
+  sentDirect(key: SendKey): Awaitable<DirectMessageFrame | null>;
   /** A control message to every node, this one included. */
   control(msg: ControlMessage): Awaitable<void>;
 }

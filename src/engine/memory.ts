@@ -6,11 +6,12 @@
 // A room that never had a message is forgotten with its last member, so joining and leaving
 // made-up rooms costs nothing lasting.
 import type { Awaitable } from "../awaitable.ts";
+import { CidCache } from "../cid-cache.ts";
 import { MemberList } from "../member-list.ts";
 import type { DirectMessageFrame, Member, MessageFrame } from "../shared/protocol.ts";
 import { encode } from "../shared/protocol.ts";
 import type {
-  Applied, Broker, ControlMessage, Engine, EngineSink, EventDraft, HistoryPage, HistoryQuery, HistoryStore, MemberPage, MessageDraft,
+  Applied, Broker, ControlMessage, DirectDelivery, Engine, EngineSink, EventDraft, HistoryPage, HistoryQuery, HistoryStore, MemberPage, MessageDraft,
   NameRegistry, PresenceStore, Published, RoomPage, SendKey, StreamPosition,
 } from "./engine.ts";
 import type { ReadMarkerStore } from "../read-markers.ts";
@@ -34,6 +35,9 @@ interface Outlet {
 
 /** The Broker and the HistoryStore: the room streams (a StreamStore) plus delivery. */
 class LocalBroker implements Broker, HistoryStore {
+  /** Direct messages are not stored, so their cids are remembered here. */
+  private readonly directs = new CidCache<DirectMessageFrame>();
+
   constructor(
     private readonly out: Outlet,
     readonly stream: StreamStore,
@@ -51,8 +55,17 @@ class LocalBroker implements Broker, HistoryStore {
     this.out.sink?.publishRoom(room, data);
   }
 
-  sendToUser(userId: string, frame: DirectMessageFrame, exceptConn?: string): void {
-    this.out.sink?.sendToUser(userId, encode(frame), exceptConn);
+  direct(d: DirectDelivery): DirectMessageFrame | null {
+    const seen = d.key && this.directs.get(d.key);
+    if (seen) return seen;
+    if (d.key) this.directs.set(d.key, d.mine);
+    if (d.to !== null) this.out.sink?.sendToUser(d.to, encode(d.frame));
+    this.out.sink?.sendToUser(d.from, encode(d.mine), d.exceptConn);
+    return null;
+  }
+
+  sentDirect(key: SendKey): DirectMessageFrame | null {
+    return this.directs.get(key) ?? null;
   }
 
   control(msg: ControlMessage): void {

@@ -6,19 +6,19 @@
 // (instead of a local shortcut) keeps one order on every node. publish() resolves once the
 // echo was delivered here, so a sender sees its message before its ack, as with the memory
 // engine. control() waits for its own echo the same way, so a node has applied its own
-// control message when the call resolves. Signals and user frames are one PUBLISH each and
-// resolve once Redis took them.
+// control message when the call resolves. Signals are one PUBLISH and resolve once Redis took
+// them; a direct message is one script (its SendKey checked, both copies PUBLISHed) the same way.
 import type { Logger } from "../log.ts";
 import type { DirectMessageFrame, MessageFrame, StreamEntry, StreamEvent } from "../shared/protocol.ts";
 import { encode } from "../shared/protocol.ts";
-import { IDEMPOTENCY_WINDOW_MS, type Applied, type EventDraft, type Broker, type ControlMessage, type EngineSink, type MessageDraft, type Published, type SendKey } from "./engine.ts";
+import { IDEMPOTENCY_WINDOW_MS, type Applied, type EventDraft, type Broker, type ControlMessage, type DirectDelivery, type EngineSink, type MessageDraft, type Published, type SendKey } from "./engine.ts";
 import type { Channels } from "./redis-channels.ts";
 import {
-  controlEnvelope, directEnvelope, entryOf, frameOf, openEventEnvelope, openMessageEnvelope, parseMessageEnvelope, signalEnvelope, type Envelope, type StreamEnvelope,
+  controlEnvelope, directEnvelope, entryOf, frameOf, openEventEnvelope, openMessageEnvelope, parseEnvelope, parseMessageEnvelope, signalEnvelope, type Envelope, type StreamEnvelope,
 } from "./redis-envelope.ts";
 import { newEpoch } from "./redis-history.ts";
 import type { RedisKeys } from "./redis-keys.ts";
-import type { Send } from "./redis-scripts.ts";
+import { directScript, type Send } from "./redis-scripts.ts";
 import type { Sequencer } from "./redis-sequencer.ts";
 import { applyScript, publishScript } from "./redis-stream-scripts.ts";
 
@@ -134,8 +134,17 @@ export class RedisBroker implements Broker {
   }
 
   /** One PUBLISH on the cluster's direct channel; each node delivers to its own connections of `userId`. */
-  async sendToUser(userId: string, frame: DirectMessageFrame, exceptConn?: string): Promise<void> {
-    await this.d.send("PUBLISH", [this.d.keys.directChannel, directEnvelope(this.d.nodeId, userId, frame, exceptConn)]);
+  async direct(d: DirectDelivery): Promise<DirectMessageFrame | null> {
+    const k = this.d.keys;
+    const mine = directEnvelope(this.d.nodeId, d.from, d.mine, d.exceptConn);
+    const theirs = d.to === null ? "" : directEnvelope(this.d.nodeId, d.to, d.frame);
+    const seen = await directScript.run(this.d.send, d.key ? [k.directKey(d.key.userId, d.key.cid)] : [], [k.directChannel, IDEMPOTENCY_WINDOW_MS, mine, theirs]);
+    return typeof seen === "string" ? originalDirect(seen) : null;
+  }
+
+  async sentDirect(key: SendKey): Promise<DirectMessageFrame | null> {
+    const raw = await this.d.send("GET", [this.d.keys.directKey(key.userId, key.cid)]);
+    return typeof raw === "string" ? originalDirect(raw) : null;
   }
 
   async control(msg: ControlMessage): Promise<void> {
@@ -195,4 +204,11 @@ export class RedisBroker implements Broker {
     this.pending.get(id)?.settle();
     this.pending.delete(id);
   }
+}
+
+/** The sender's copy of a direct message, from the envelope the direct script kept for its SendKey. */
+function originalDirect(raw: string): DirectMessageFrame {
+  const r = parseEnvelope(raw);
+  if (r.ok && r.envelope.type === "direct") return r.envelope.frame;
+  throw new Error(`the direct message first sent with this cid is unreadable in Redis (${r.ok ? `a ${r.envelope.type} envelope` : r.error})`);
 }

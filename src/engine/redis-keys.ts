@@ -25,6 +25,8 @@
 //   P:slow:<room>:<len>:<user>   string  the user posted into the slowmode room (PX: the slowmode)
 //   P:cid:<len>:<user id>:<cid>  string  the envelope a send with this SendKey published (PX
 //                                        IDEMPOTENCY_WINDOW_MS): a retry answers it, publishing nothing
+//   P:dcid:<len>:<user id>:<cid> string  the sender's envelope of a direct message sent with this
+//                                        SendKey (PX IDEMPOTENCY_WINDOW_MS), the same way
 //   P:rooms                      zset    rooms with members (score 0, so ordered by name); the
 //                                        join and leave scripts keep it, a listing prunes strays
 //   P:names                      hash    name key → holder JSON {"id","name"}
@@ -52,6 +54,7 @@ export interface RedisKeys {
   roomState(room: string): string;
   slowPost(room: string, userId: string): string;
   sendKey(userId: string, cid: string): string;
+  directKey(userId: string, cid: string): string;
   readonly rooms: string;
   readonly names: string;
   readonly userNames: string;
@@ -80,6 +83,7 @@ export function redisKeys(prefix: string): RedisKeys {
     roomState: (room) => `${p}room:${room}:state`,
     slowPost: (room, userId) => `${p}slow:${room}:${userId.length}:${userId}`,
     sendKey: (userId, cid) => `${p}cid:${userId.length}:${userId}:${cid}`,
+    directKey: (userId, cid) => `${p}dcid:${userId.length}:${userId}:${cid}`,
     rooms: `${p}rooms`,
     names: `${p}names`,
     userNames: `${p}user-names`,

@@ -233,3 +233,24 @@ if redis.call('SCARD', KEYS[2]) == 0 then
 end
 return removed`,
 );
+
+/**
+ * A direct message: both copies PUBLISHed on the direct channel in one step, unless its SendKey
+ * was seen in the idempotency window. KEYS: the SendKey's direct key (none for a send without
+ * one). ARGV: the direct channel, the window (ms), the sender's envelope (what the key keeps),
+ * the recipient's envelope ("" for none). Returns the envelope the key kept when it was seen.
+ */
+export const directScript = new Script(
+  "direct",
+  `if #KEYS == 1 then
+  local seen = redis.call('SET', KEYS[1], ARGV[3], 'NX', 'GET', 'PX', ARGV[2])
+  if seen then
+    return seen
+  end
+end
+if ARGV[4] ~= '' then
+  redis.call('PUBLISH', ARGV[1], ARGV[4])
+end
+redis.call('PUBLISH', ARGV[1], ARGV[3])
+return false`,
+);

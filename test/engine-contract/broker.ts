@@ -93,15 +93,40 @@ export function brokerContract(name: string, create: EngineFactory, { windowed }
       expect((await n.engine.broker.publish("sig", draft(alice, "first"))).message.seq).toBe(1);
     });
 
-    it("delivers a frame to a user's local connections, but the one excepted", async () => {
+    it("delivers a direct message to the recipient's connections and the sender's, but the one excepted", async () => {
       await using n = await start(create);
       const frame: DirectMessageFrame = { type: "direct", id: "d1", ts: 1, from: alice, to: bob, text: "psst" };
-      await n.engine.broker.sendToUser(bob.id, frame, "conn-7");
-      await n.engine.broker.sendToUser(alice.id, { ...frame, id: "d2" });
-      await eventually(() => n.sink.users.length === 2, 3000, "both user frames");
-      expect(n.sink.toUser(bob.id)).toEqual([{ userId: bob.id, data: encode(frame), except: "conn-7" }]);
-      expect(n.sink.toUser(alice.id)).toEqual([{ userId: alice.id, data: encode({ ...frame, id: "d2" }) }]);
+      expect(await n.engine.broker.direct({ to: bob.id, frame, from: alice.id, mine: frame, exceptConn: "conn-7" })).toBeNull();
+      await eventually(() => n.sink.users.length === 2, 3000, "both copies");
+      expect(n.sink.toUser(bob.id)).toEqual([{ userId: bob.id, data: encode(frame) }]);
+      expect(n.sink.toUser(alice.id)).toEqual([{ userId: alice.id, data: encode(frame), except: "conn-7" }]);
+      // To oneself: only the sender's copy.
+      const note = { ...frame, id: "d2", to: alice };
+      expect(await n.engine.broker.direct({ to: null, frame: note, from: alice.id, mine: note })).toBeNull();
+      await eventually(() => n.sink.users.length === 3, 3000, "the note to self");
+      expect(n.sink.toUser(alice.id).at(-1)).toEqual({ userId: alice.id, data: encode(note) });
       expect(n.sink.rooms).toEqual([]);
+    });
+
+    it("sends a direct message with a seen SendKey once and answers the sender's first copy", async () => {
+      await using n = await start(create);
+      const key: SendKey = { userId: alice.id, cid: "dm-1" };
+      const frame: DirectMessageFrame = { type: "direct", id: "d1", ts: 1, from: alice, to: bob, text: "once" };
+      const mine = { ...frame, cid: key.cid };
+      expect(await n.engine.broker.sentDirect(key)).toBeNull();
+      expect(await n.engine.broker.direct({ to: bob.id, frame, from: alice.id, mine, key })).toBeNull();
+      const retry = { ...frame, id: "d2", ts: 2 };
+      expect(await n.engine.broker.direct({ to: bob.id, frame: retry, from: alice.id, mine: { ...retry, cid: key.cid }, key })).toEqual(mine);
+      expect(await n.engine.broker.sentDirect(key)).toEqual(mine);
+      // A chat's cid and another user's cid are other keys.
+      expect(await n.engine.broker.sentDirect({ userId: bob.id, cid: "dm-1" })).toBeNull();
+      await n.engine.presence.join("k", alice);
+      expect((await n.engine.broker.publish("k", draft(alice, "same cid, a chat"), key)).duplicate).toBe(false);
+      // A later message to bob, so the retry had its chance to arrive first (Redis delivers in order).
+      const later = { ...frame, id: "d3" };
+      await n.engine.broker.direct({ to: bob.id, frame: later, from: alice.id, mine: later });
+      await eventually(() => n.sink.users.length >= 4, 3000, "the later message's copies");
+      expect(n.sink.users.map((u) => JSON.parse(u.data).id)).toEqual(["d1", "d1", "d3", "d3"]);
     });
 
     it("has handed a control message to this node by the time control resolves", async () => {
