@@ -78,6 +78,23 @@ describeRedis("server API on a cluster", () => {
     expect(await bob.next("direct")).toMatchObject({ id: r.body.id, from: { id: "~system" }, to: { id: bob.id }, text: "psst" });
   });
 
+  it("answers a direct message retried on the other node with the first, sent once, even after its recipient left", async () => {
+    await using nodes = await pair();
+    const [a, b] = nodes;
+    const bob = await TestClient.join(b, { name: "bob" });
+    const first = await api(a, "POST", `/users/${bob.id}/messages`, { text: "psst", cid: "dm-1" });
+    expect(first.status).toBe(201);
+    const retry = await api(b, "POST", `/users/${bob.id}/messages`, { text: "psst", cid: "dm-1" });
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual({ ...first.body, duplicate: true });
+    await bob.sync();
+    expect(bob.all("direct").map((f) => f.id)).toEqual([first.body.id]);
+    await bob.close();
+    await until(async () => (await api(a, "GET", `/users/${bob.id}`)).status === 404, 3000, "bob to be gone");
+    expect((await api(a, "POST", `/users/${bob.id}/messages`, { text: "psst", cid: "dm-1" })).body).toEqual({ ...first.body, duplicate: true });
+    expect((await api(a, "POST", `/users/${bob.id}/messages`, { text: "psst", cid: "dm-2" })).status).toBe(404);
+  });
+
   it("disconnects a user whose connections are on both nodes, from either", async () => {
     await using nodes = await pair({ authSecret: SECRET });
     const [a, b] = nodes;

@@ -4,7 +4,7 @@
 import { andThen, type Awaitable } from "../../awaitable.ts";
 import type { Engine } from "../../engine/engine.ts";
 import { ErrorCode } from "../../shared/codes.ts";
-import type { Member } from "../../shared/protocol.ts";
+import type { DirectMessageFrame, Member } from "../../shared/protocol.ts";
 import { fitReason } from "../../user-control.ts";
 import { apiError, json, statusOf } from "./errors.ts";
 import { isServerId, serverIdentity } from "./identities.ts";
@@ -46,14 +46,14 @@ export const userRoutes = [
     handle({ params, body, d }) {
       const problem = d.services.messages.checkText(body.text);
       if (problem) return apiError(statusOf(problem.code), problem.code, problem.message);
+      const key = body.cid === undefined ? undefined : { userId: API_SENDER, cid: body.cid };
+      const sent = (f: DirectMessageFrame, duplicate: boolean) => json(duplicate ? 200 : 201, { id: f.id, ts: f.ts, from: f.from, to: f.to, duplicate });
       return andThen(connected(d.engine, params.id!), (target) => {
-        if (!target.ok) return target.response;
+        // A retry whose recipient left after the first send still gets the first send's answer.
+        if (!target.ok) return key === undefined ? target.response : andThen(d.engine.broker.sentDirect(key), (seen) => (seen ? sent(seen, true) : target.response));
         return andThen(serverIdentity(d.engine, body.from?.name), (who) => {
           if (!who.ok) return who.response;
-          const key = body.cid === undefined ? undefined : { userId: API_SENDER, cid: body.cid };
-          return andThen(d.services.messages.directAs(who.member, target.user, body.text, key), ({ frame: f, duplicate }) =>
-            json(duplicate ? 200 : 201, { id: f.id, ts: f.ts, from: f.from, to: f.to, duplicate }),
-          );
+          return andThen(d.services.messages.directAs(who.member, target.user, body.text, key), ({ frame, duplicate }) => sent(frame, duplicate));
         });
       });
     },
