@@ -133,7 +133,7 @@ export class RedisBroker implements Broker {
     await this.d.send("PUBLISH", [this.d.keys.roomChannel(room), signalEnvelope(this.d.nodeId, room, data)]);
   }
 
-  /** One PUBLISH on the cluster's direct channel; each node delivers to its own connections of `userId`. */
+  /** One script: the SendKey checked, both copies PUBLISHed on the direct channel; each node delivers to its own connections. */
   async direct(d: DirectDelivery): Promise<DirectMessageFrame | null> {
     const k = this.d.keys;
     const mine = directEnvelope(this.d.nodeId, d.from, d.mine, d.exceptConn);
