@@ -8,6 +8,8 @@ import type { App } from "../src/server.ts";
 import { TestClient, eventually, startServer, until, userView } from "./helpers.ts";
 import { clusterConfig, describeRedis, startRedis, uniquePrefix, type RedisServer } from "./redis.ts";
 
+const SECRET = "a-test-secret-that-is-long-enough-000";
+
 describeRedis("a cluster of three nodes", () => {
   let redis: RedisServer;
   beforeAll(async () => {
@@ -90,18 +92,23 @@ describeRedis("a cluster of three nodes", () => {
     expect(newBob.name).toBe("bob");
   });
 
+  /** Starts a node with AUTH_SECRET on a fresh prefix, the same for every node `tag`'s function starts. */
+  function securedNodes(tag: string): () => Promise<App> {
+    const prefix = uniquePrefix(tag);
+    return () => startServer(clusterConfig(redis, prefix, { authSecret: SECRET }));
+  }
+  const token = (sub: string, name: string) => mintToken(SECRET, sub, name, 60);
+
   it("lists a user with tabs on two nodes once, until the last tab closes", async () => {
-    const secret = "a-test-secret-that-is-long-enough-000";
-    const prefix = uniquePrefix("tabs");
-    const start = () => startServer(clusterConfig(redis, prefix, { authSecret: secret }));
+    const start = securedNodes("tabs");
     await using n1 = await start();
     await using n2 = await start();
     await using n3 = await start();
-    const token = await mintToken(secret, "user-7", "tabby", 60);
-    const watcherToken = await mintToken(secret, "user-8", "watcher", 60);
+    const tabby = await token("user-7", "tabby");
+    const watcherToken = await token("user-8", "watcher");
     await using watcher = await TestClient.join(n3, { token: watcherToken, room: "den" });
-    const tab1 = await TestClient.join(n1, { token, room: "den" });
-    const tab2 = await TestClient.join(n2, { token, room: "den" });
+    const tab1 = await TestClient.join(n1, { token: tabby, room: "den" });
+    const tab2 = await TestClient.join(n2, { token: tabby, room: "den" });
     expect(tab1.id).toBe(tab2.id);
     await eventually(() => userView(watcher, "den").get(tab1.id) === "tabby", 3000, "tabby listed");
     await tab1.close();
@@ -127,14 +134,12 @@ describeRedis("a cluster of three nodes", () => {
   });
 
   it("answers a direct message retried on another node with the original, delivered once, even after its recipient left", async () => {
-    const secret = "a-test-secret-that-is-long-enough-000";
-    const prefix = uniquePrefix("dm-cid");
-    const start = () => startServer(clusterConfig(redis, prefix, { authSecret: secret }));
+    const start = securedNodes("dm-cid");
     await using n1 = await start();
     await using n2 = await start();
-    const token = await mintToken(secret, "user-1", "alice", 60);
-    const carol = await TestClient.join(n2, { token: await mintToken(secret, "user-3", "carol", 60) });
-    const lost = await TestClient.join(n1, { token });
+    const alice = await token("user-1", "alice");
+    const carol = await TestClient.join(n2, { token: await token("user-3", "carol") });
+    const lost = await TestClient.join(n1, { token: alice });
     const { ref: _, ...first } = (await lost.request({ type: "direct", to: "carol", text: "psst", cid: "d-1" })) as DirectMessageFrame;
     // The echo was lost with the connection: alice comes back on the other node and sends again.
     await lost.close();
@@ -142,14 +147,14 @@ describeRedis("a cluster of three nodes", () => {
       const { ref: _, ...answer } = (await on.request({ type: "direct", to: "carol", text: "psst", cid })) as DirectMessageFrame;
       return answer;
     };
-    await using back = await TestClient.join(n2, { token });
+    await using back = await TestClient.join(n2, { token: alice });
     expect(await resend(back)).toEqual(first);
     await carol.sync();
     expect(carol.all("direct").map((d) => d.id)).toEqual([first.id]);
     // Carol has gone: the retry is still answered with what was sent, not `no_such_user`.
     await carol.close();
     await until(async () => (await n1.engine.names.lookup("carol")) === null, 3000, "carol's name to be free");
-    await using third = await TestClient.join(n1, { token });
+    await using third = await TestClient.join(n1, { token: alice });
     expect(await resend(third)).toEqual(first);
     expect(await resend(third, "d-2")).toMatchObject({ type: "error", code: ErrorCode.NoSuchUser });
   });
