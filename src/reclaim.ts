@@ -6,10 +6,11 @@
 // one's collection in the middle of its own handshakes. So once at least RECLAIM_AFTER_CHANGES
 // connections have opened or closed since the last collection and none has for
 // RECLAIM_QUIET_MS, one synchronous full collection runs (Bun.gc(true): the heap and mimalloc's
-// free pages go back, ~25-35 ms for 5,000 connections), then Bun.shrink() (JavaScriptCore gives
-// its heap's emptied blocks back when next idle: 4.3-4.4 -> 3.5-3.7 KB of RSS per idle
-// connection after a 5,000-connection storm, A/B in one session). It never runs during a storm, and a
-// steady trickle of connections never adds up to a collection of its own until it pauses. Pure
+// free pages go back, ~25-35 ms for 5,000 connections). It never runs during a storm, and a
+// steady trickle of connections never adds up to a collection of its own until it pauses.
+// Not Bun.shrink() as well: it looked like 0.7 KB less RSS per connection, but what it gives
+// back is JavaScriptCore's compiled code, all of it, once the loop is next idle, so the server
+// ran its next work in the interpreter and compiled everything again (bench/findings.md). Pure
 // scheduling: the clock and the collection come in from outside (server.ts ticks it with the
 // sweep).
 

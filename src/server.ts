@@ -129,9 +129,6 @@ export async function createServer(config: Config, deps: AppDeps = {}): Promise<
   const reclaim = new Reclaimer(() => {
     const t = performance.now();
     Bun.gc(true);
-    // Deprecated in bun-types without a replacement, and still what returns the emptied heap
-    // blocks (reclaim.ts): without it a quiet server keeps ~0.75 KB more per connection.
-    Bun.shrink();
     log.debug("collected after a burst of connections", { ms: Math.round(performance.now() - t), connections: hub.size });
   }, Date.now());
   const handlers = createConnectionHandlers(hub, services, log);
