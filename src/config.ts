@@ -136,6 +136,10 @@ const SETTINGS = {
     env: "IDLE_TIMEOUT_S", schema: int(1, 960), default: "60",
     help: "a peer silent this many seconds (no frames, no pong) is dropped; the server pings",
   },
+  warmup: {
+    env: "WARMUP", schema: int(0, 10_000), default: "1000",
+    help: "synthetic connections a throwaway in-process server takes before this one listens, so the crowd reconnecting after a restart meets compiled code; 0 = off",
+  },
   shutdownTimeoutMs: {
     env: "SHUTDOWN_TIMEOUT_MS", schema: int(0, 600_000), default: "10000",
     help: "longest a graceful shutdown may take before the process exits anyway",

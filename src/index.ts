@@ -4,6 +4,7 @@ import { createLogger } from "./log.ts";
 import { runBackupCommand } from "./backup-cli.ts";
 import { createServer, type App } from "./server.ts";
 import { runTokenCommand } from "./token-cli.ts";
+import { warmUp } from "./warmup.ts";
 
 if (process.argv[2] === "token") {
   const r = await runTokenCommand(process.argv.slice(3), process.env);
@@ -44,8 +45,16 @@ const onSignal = (signal: string) => {
 process.on("SIGTERM", () => onSignal("SIGTERM"));
 process.on("SIGINT", () => onSignal("SIGINT"));
 
+// Before listening, so that the first crowd meets compiled code; reported on the "listening" line.
+let warmup: { connections: number; ms: number } | null = null;
+if (config.warmup > 0) {
+  warmup = await warmUp(config, config.warmup).catch((err: unknown) => {
+    log.warn("warm-up failed; starting cold", { error: String((err as Error).message ?? err) });
+    return null;
+  });
+}
 app = await createServer(config, { log }).catch((err: unknown) => {
   console.error(`hubbub: cannot start: ${(err as Error).message ?? err}`);
   process.exit(1);
 });
-log.info("listening", { url: app.httpUrl, ws: app.wsUrl, port: app.server.port, engine: config.engine, store: config.engine === "redis" ? "redis" : config.dataDir ? config.store : "memory", nodeId: app.engine.nodeId });
+log.info("listening", { url: app.httpUrl, ws: app.wsUrl, port: app.server.port, engine: config.engine, store: config.engine === "redis" ? "redis" : config.dataDir ? config.store : "memory", nodeId: app.engine.nodeId, warmup });
