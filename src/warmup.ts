@@ -8,18 +8,52 @@
 // The throwaway shares nothing with the real server but the code: its own Hub, memory engine
 // and metrics, no data directory, no webhooks, no API, bound to 127.0.0.1 on a free port for
 // the fraction of a second it lives. A warm-up that fails or stalls is logged and skipped;
-// it can delay start-up by at most WARMUP_TIMEOUT_MS, never stop it.
+// it can delay start-up by at most WARMUP_TIMEOUT_MS, never stop it. It holds few sockets at
+// once (each is two file descriptors here, client and server side): members of small rooms
+// leave as soon as they are answered, and only the crowd room's members stay, as many as the
+// process's open-file limit leaves room for, so a process limited to 1,024 open files warms up
+// as quickly as any (test/warmup.test.ts).
+import { readFileSync } from "node:fs";
 import { mintToken } from "./auth.ts";
 import type { Config } from "./config.ts";
 import { createLogger } from "./log.ts";
 import { createServer } from "./server.ts";
 
 /** A warm-up taking longer than this is abandoned (the server starts anyway). */
-export const WARMUP_TIMEOUT_MS = 10_000;
+export const WARMUP_TIMEOUT_MS = 3000;
 /** Handshakes in flight at once, as a crowd of reconnecting clients would have. */
 const IN_FLIGHT = 64;
-/** Members of each small room; the other half of the crowd joins one room that turns large. */
+/** Members of each small room. */
 const SMALL_ROOM = 10;
+/** Open files kept clear of the warm-up: the server's own (its database, logs, listeners) and headroom. */
+const FD_RESERVE = 200;
+const CROWD_ROOM = "warm-up-crowd";
+
+/**
+ * The soft limit on open files from /proc/self/limits (Bun raises it to the hard limit at
+ * start); 1,024, the usual default, where there is no such file or it cannot be read.
+ */
+export function openFileLimit(limits: string | null = readLimits()): number {
+  const m = limits && /^Max open files\s+(\d+|unlimited)/m.exec(limits);
+  if (!m) return 1024;
+  return m[1] === "unlimited" ? Number.MAX_SAFE_INTEGER : Number(m[1]);
+}
+
+function readLimits(): string | null {
+  try {
+    return readFileSync("/proc/self/limits", "utf8");
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * How many of `n` synthetic connections join the crowd room and stay: the last half, or fewer
+ * where two descriptors each (and the handshakes in flight) would not fit under the limit.
+ */
+export function crowdOf(n: number, fdLimit = openFileLimit()): number {
+  return Math.max(0, Math.min(Math.floor(n / 2), Math.floor((fdLimit - FD_RESERVE) / 2) - IN_FLIGHT));
+}
 
 export interface WarmUpResult {
   /** Connections that got their join answer. */
@@ -28,7 +62,7 @@ export interface WarmUpResult {
 }
 
 /** The throwaway's settings: the real ones, minus everything that stores, sends or limits. */
-export function warmUpConfig(config: Config, connections: number): Config {
+export function warmUpConfig(config: Config, connections: number, crowd = crowdOf(connections)): Config {
   return Object.freeze({
     ...config,
     port: 0,
@@ -44,30 +78,31 @@ export function warmUpConfig(config: Config, connections: number): Config {
     maxConnections: connections + 1,
     maxConnectionsPerIp: 0,
     ipRateLimit: 0,
-    // Low enough that the big room crosses into the large tier halfway through its joins.
-    presenceListMax: Math.max(SMALL_ROOM, Math.min(config.presenceListMax, Math.floor(connections / 4))),
+    // Low enough that the crowd room crosses into the large tier halfway through its joins.
+    presenceListMax: Math.max(SMALL_ROOM, Math.min(config.presenceListMax, Math.floor(crowd / 2))),
     shutdownTimeoutMs: 1000,
   } satisfies Config);
 }
 
-/** Where synthetic connection `i` of `n` goes: the first half into rooms of ten, the rest into one room. */
-export function warmUpRoom(i: number, n: number): string {
-  const half = Math.ceil(n / 2);
-  return i < half ? `warm-up-${Math.floor(i / SMALL_ROOM)}` : "warm-up-crowd";
+/** Where synthetic connection `i` of `n` goes: into rooms of ten, the last `crowd` into one room. */
+export function warmUpRoom(i: number, n: number, crowd: number): string {
+  return i < n - crowd ? `warm-up-${Math.floor(i / SMALL_ROOM)}` : CROWD_ROOM;
 }
 
 /**
- * Runs `connections` synthetic clients through a throwaway server (each connects, waits for its
- * join answer and stays), closes them all, stops the server and collects its garbage.
+ * Runs `connections` synthetic clients through a throwaway server (each connects and waits for
+ * its join answer; one in a small room then leaves, one in the crowd room stays), closes the
+ * rest, stops the server and collects its garbage.
  */
 export async function warmUp(config: Config, connections: number): Promise<WarmUpResult> {
   const t0 = performance.now();
-  const app = await createServer(warmUpConfig(config, connections), { log: createLogger("error") });
+  const crowdSize = crowdOf(connections);
+  const app = await createServer(warmUpConfig(config, connections, crowdSize), { log: createLogger("error") });
   const sockets: WebSocket[] = [];
   let answered = 0;
   try {
     const tokens = config.authSecret ? await mintAll(config, connections) : null;
-    answered = await crowd(app.wsUrl, connections, tokens, sockets);
+    answered = await crowd(app.wsUrl, connections, crowdSize, tokens, sockets);
   } finally {
     for (const ws of sockets) ws.close();
     await app.shutdown("warm-up over");
@@ -83,7 +118,7 @@ function mintAll(config: Config, n: number): Promise<string[]> {
 }
 
 /** Opens the clients, IN_FLIGHT handshakes at a time; resolves with how many were answered. */
-function crowd(wsUrl: string, n: number, tokens: string[] | null, sockets: WebSocket[]): Promise<number> {
+function crowd(wsUrl: string, n: number, crowdSize: number, tokens: string[] | null, sockets: WebSocket[]): Promise<number> {
   const { promise, resolve } = Promise.withResolvers<number>();
   let next = 0;
   let settled = 0;
@@ -100,14 +135,17 @@ function crowd(wsUrl: string, n: number, tokens: string[] | null, sockets: WebSo
   const openMore = () => {
     while (next < n && next - settled < IN_FLIGHT) {
       const i = next++;
-      const query = new URLSearchParams({ room: warmUpRoom(i, n), name: `w${i}` });
+      const room = warmUpRoom(i, n, crowdSize);
+      const query = new URLSearchParams({ room, name: `w${i}` });
       if (tokens) query.set("token", tokens[i]!);
       const ws = new WebSocket(`${wsUrl}?${query}`);
       sockets.push(ws);
       let over = false;
+      const stays = room === CROWD_ROOM;
       ws.onmessage = (ev) => {
         if (over || !String(ev.data).startsWith('{"type":"users"')) return;
         over = true;
+        if (!stays) ws.close();
         done(true);
       };
       ws.onclose = () => {

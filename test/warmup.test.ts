@@ -3,7 +3,7 @@
 // answers every synthetic client, with tokens when AUTH_SECRET is set and with ANON_ROOMS=0.
 import { describe, expect, it } from "bun:test";
 import { defaultConfig } from "../src/config.ts";
-import { warmUp, warmUpConfig, warmUpRoom } from "../src/warmup.ts";
+import { WARMUP_TIMEOUT_MS, crowdOf, openFileLimit, warmUp, warmUpConfig, warmUpRoom } from "../src/warmup.ts";
 import { API_KEY, api } from "./api-helpers.ts";
 import { TestClient, metricSample, spawnServer, tempDir } from "./helpers.ts";
 import { TEST_WEBHOOK_SECRET, startReceiver } from "./webhook-receiver.ts";
@@ -47,12 +47,28 @@ describe("warm-up", () => {
     expect(await warmUp(defaultConfig({ dataDir: "", anonRooms: false }), 40)).toMatchObject({ connections: 40 });
   });
 
-  it("sends half the crowd into rooms of ten and half into one room that crosses into the large tier", () => {
-    const rooms = Array.from({ length: 100 }, (_, i) => warmUpRoom(i, 100));
+  it("sends the first half into rooms of ten and the rest, as far as open files allow, into one room that turns large", () => {
+    const rooms = Array.from({ length: 100 }, (_, i) => warmUpRoom(i, 100, 50));
     expect(new Set(rooms.slice(0, 50)).size).toBe(5);
     expect(new Set(rooms.slice(50))).toEqual(new Set(["warm-up-crowd"]));
-    const cfg = warmUpConfig(defaultConfig({ dataDir: "/var/lib/hubbub", webhookUrl: "http://x", apiKey: [API_KEY], port: 3000 }), 2000);
-    expect(cfg).toMatchObject({ port: 0, host: "127.0.0.1", dataDir: "", store: "memory", engine: "memory", webhookUrl: "", apiKey: [], presenceListMax: 500 });
-    expect(warmUpConfig(defaultConfig(), 20).presenceListMax).toBe(10);
+    expect(crowdOf(1000, 20_000)).toBe(500);
+    // (1,024 - 200 kept clear) / 2 descriptors each, less 64 handshakes in flight.
+    expect(crowdOf(1000, 1024)).toBe(348);
+    expect(crowdOf(1000, 300)).toBe(0);
+    expect(openFileLimit("Limit  Soft Limit  Hard Limit  Units\nMax open files            20000                20000                files\n")).toBe(20_000);
+    expect(openFileLimit("Max open files            unlimited            unlimited            files")).toBe(Number.MAX_SAFE_INTEGER);
+    expect(openFileLimit(null)).toBe(1024);
+    const cfg = warmUpConfig(defaultConfig({ dataDir: "/var/lib/hubbub", webhookUrl: "http://x", apiKey: [API_KEY], port: 3000 }), 2000, 600);
+    expect(cfg).toMatchObject({ port: 0, host: "127.0.0.1", dataDir: "", store: "memory", engine: "memory", webhookUrl: "", apiKey: [], presenceListMax: 300 });
+    expect(warmUpConfig(defaultConfig(), 20, 10).presenceListMax).toBe(10);
+  });
+
+  it("warms up fully and at once in a process limited to 1,024 open files", async () => {
+    // Two descriptors per synthetic connection (client and server side): a warm-up that kept its
+    // whole crowd open would run out at about 500 and wait out WARMUP_TIMEOUT_MS.
+    await using srv = await spawnServer({ WARMUP: "1000" }, ["bash", "-c", `ulimit -n 1024 && exec ${process.execPath} src/index.ts`]);
+    const w = listening(srv.lines)?.warmup;
+    expect(w?.connections).toBe(1000);
+    expect(w!.ms).toBeLessThan(WARMUP_TIMEOUT_MS);
   });
 });
