@@ -4,7 +4,7 @@ import { createLogger } from "./log.ts";
 import { runBackupCommand } from "./backup-cli.ts";
 import { createServer, type App } from "./server.ts";
 import { runTokenCommand } from "./token-cli.ts";
-import { warmUp } from "./warmup.ts";
+import { warmUp, type WarmUpResult } from "./warmup.ts";
 
 if (process.argv[2] === "token") {
   const r = await runTokenCommand(process.argv.slice(3), process.env);
@@ -46,7 +46,7 @@ process.on("SIGTERM", () => onSignal("SIGTERM"));
 process.on("SIGINT", () => onSignal("SIGINT"));
 
 // Before listening, so that the first crowd meets compiled code; reported on the "listening" line.
-let warmup: { connections: number; ms: number } | null = null;
+let warmup: WarmUpResult | null = null;
 if (config.warmup > 0) {
   warmup = await warmUp(config, config.warmup).catch((err: unknown) => {
     log.warn("warm-up failed; starting cold", { error: String((err as Error).message ?? err) });

@@ -123,39 +123,45 @@ function crowd(wsUrl: string, n: number, crowdSize: number, tokens: string[] | n
   let next = 0;
   let settled = 0;
   let answered = 0;
-  const timer = setTimeout(() => resolve(answered), WARMUP_TIMEOUT_MS);
+  // Once over (all settled, or the timeout), no more are opened: the caller is closing and
+  // stopping the throwaway, and the handshakes still settling must not start new ones.
+  let over = false;
+  const finish = () => {
+    over = true;
+    clearTimeout(timer);
+    resolve(answered);
+  };
+  const timer = setTimeout(finish, WARMUP_TIMEOUT_MS);
   const done = (ok: boolean) => {
     settled++;
     if (ok) answered++;
-    if (settled === n) {
-      clearTimeout(timer);
-      resolve(answered);
-    } else openMore();
+    if (settled === n) finish();
+    else openMore();
   };
   const openMore = () => {
-    while (next < n && next - settled < IN_FLIGHT) {
+    while (!over && next < n && next - settled < IN_FLIGHT) {
       const i = next++;
       const room = warmUpRoom(i, n, crowdSize);
       const query = new URLSearchParams({ room, name: `w${i}` });
       if (tokens) query.set("token", tokens[i]!);
       const ws = new WebSocket(`${wsUrl}?${query}`);
       sockets.push(ws);
-      let over = false;
+      let settledThis = false;
       const stays = room === CROWD_ROOM;
       ws.onmessage = (ev) => {
-        if (over || !String(ev.data).startsWith('{"type":"users"')) return;
-        over = true;
+        if (settledThis || !String(ev.data).startsWith('{"type":"users"')) return;
+        settledThis = true;
         if (!stays) ws.close();
         done(true);
       };
       ws.onclose = () => {
-        if (over) return;
-        over = true;
+        if (settledThis) return;
+        settledThis = true;
         done(false);
       };
     }
   };
   if (n > 0) openMore();
-  else resolve(0);
+  else finish();
   return promise;
 }
