@@ -48,7 +48,7 @@ export async function spawnServer(env: Record<string, string> = {}, cmd: string[
   void listening;
   const started = Date.now();
   while (!port) {
-    if (proc.exitCode !== null) throw new Error(`server exited ${proc.exitCode}: ${await new Response(proc.stderr).text()}`);
+    if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`server exited ${proc.exitCode ?? proc.signalCode}: ${await new Response(proc.stderr).text()}`);
     if (Date.now() - started > 10_000) throw new Error("server did not start within 10 s");
     await Bun.sleep(10);
   }

@@ -140,6 +140,10 @@ const SETTINGS = {
     env: "WARMUP", schema: int(0, 10_000), default: "1000",
     help: "synthetic connections a throwaway in-process server takes before this one listens, so the crowd reconnecting after a restart meets compiled code; 0 = off",
   },
+  jitFtl: {
+    env: "JIT_FTL", schema: bool, default: "0",
+    help: "1 = JavaScriptCore's top JIT tier (FTL) stays on; 0 = the server re-executes itself once at start-up with BUN_JSC_useFTLJIT=0 (FTL compiled in the middle of a crowd)",
+  },
   shutdownTimeoutMs: {
     env: "SHUTDOWN_TIMEOUT_MS", schema: int(0, 600_000), default: "10000",
     help: "longest a graceful shutdown may take before the process exits anyway",

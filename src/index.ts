@@ -4,6 +4,7 @@ import { createLogger } from "./log.ts";
 import { runBackupCommand } from "./backup-cli.ts";
 import { createServer, type App } from "./server.ts";
 import { runTokenCommand } from "./token-cli.ts";
+import { applyJitPolicy, jitState } from "./jit.ts";
 import { warmUp, type WarmUpResult } from "./warmup.ts";
 
 if (process.argv[2] === "token") {
@@ -28,6 +29,10 @@ if (loaded.ok === false) {
 }
 const config = loaded.config;
 const log = createLogger(config.logLevel);
+// First, before any socket or file is open: this may replace the process (same pid) with one
+// started without JavaScriptCore's FTL tier (src/jit.ts).
+const keptFtl = applyJitPolicy(config.jitFtl, process.env);
+if (keptFtl) log.warn(keptFtl);
 // SIGTERM and SIGINT start one graceful shutdown; a second signal changes nothing. If the
 // shutdown itself were ever stuck, the process still exits shortly after its deadline. The
 // handlers go in before the server starts (and so before the "listening" line that tells a
@@ -57,4 +62,4 @@ app = await createServer(config, { log }).catch((err: unknown) => {
   console.error(`hubbub: cannot start: ${(err as Error).message ?? err}`);
   process.exit(1);
 });
-log.info("listening", { url: app.httpUrl, ws: app.wsUrl, port: app.server.port, engine: config.engine, store: config.engine === "redis" ? "redis" : config.dataDir ? config.store : "memory", nodeId: app.engine.nodeId, warmup });
+log.info("listening", { url: app.httpUrl, ws: app.wsUrl, port: app.server.port, engine: config.engine, store: config.engine === "redis" ? "redis" : config.dataDir ? config.store : "memory", nodeId: app.engine.nodeId, warmup, jit: jitState(process.env) });

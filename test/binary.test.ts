@@ -1,7 +1,7 @@
 // The single compiled executable: built here with the same command as `bun run build`, then
 // started as a real process and smoke-tested (page + assets, chat, SIGTERM).
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAuthenticator } from "../src/auth.ts";
@@ -41,7 +41,12 @@ describe("compiled binary", () => {
   });
 
   it("serves the page and its assets, chats, and shuts down cleanly on SIGTERM", async () => {
-    await using srv = await spawnServer({}, [binary]);
+    // A flag, so that the re-execution without FTL (src/jit.ts) is seen to hand the executable
+    // its arguments and not its embedded entry point (which it would refuse as an argument).
+    await using srv = await spawnServer({}, [binary, "--presence-interval-ms", "40"]);
+    const listening = srv.lines.map((l) => JSON.parse(l)).find((l) => l.msg === "listening");
+    expect(listening.jit).toEqual({ ftl: false });
+    expect(readFileSync(`/proc/${srv.proc.pid}/environ`, "utf8").split("\0")).toContain("BUN_JSC_useFTLJIT=0");
     const page = await fetch(`${srv.httpUrl}/`);
     expect(page.status).toBe(200);
     const html = await page.text();
