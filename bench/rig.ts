@@ -82,16 +82,13 @@ async function startRig(env: RunEnv, kind: ServerKind, extra: Record<string, str
   if (redis && env.pin) pinProcess(redis.pid, env.pin.server);
   const script = kind === "baseline" ? "bench/baseline-server.ts" : "src/index.ts";
   const prof = env.profileDir && kind !== "baseline" ? ["--cpu-prof", `--cpu-prof-dir=${env.profileDir}`, `--cpu-prof-interval=${PROFILE_INTERVAL_US}`] : [];
-  // Under --cpu-prof the server does not re-execute itself without FTL (src/jit.ts), so a
-  // profiled one is started that way: the profile is of the JIT that runs by default.
-  const jit = prof.length ? { BUN_JSC_useFTLJIT: "0" } : {};
   const pin = env.pin ? ["taskset", "-c", env.pin.server] : [];
   // spawnServer gives every server DATA_DIR="" (STORE=memory in effect) unless told otherwise.
   const dataDir = setup.sqlite ? mkdtempSync(join(tmpdir(), "hubbub-bench-")) : null;
   const settings =
     kind === "baseline"
       ? {}
-      : { ...HUBBUB_ENV, ...jit, ...(setup.batch ? { BATCH_MS: BENCH_BATCH_MS } : {}), ...extra, ...(redis ? { ENGINE: "redis", REDIS_URL: redis.url } : {}), ...(dataDir ? { DATA_DIR: dataDir, STORE: "sqlite" } : {}) };
+      : { ...HUBBUB_ENV, ...(setup.batch ? { BATCH_MS: BENCH_BATCH_MS } : {}), ...extra, ...(redis ? { ENGINE: "redis", REDIS_URL: redis.url } : {}), ...(dataDir ? { DATA_DIR: dataDir, STORE: "sqlite" } : {}) };
   const nodes: ChildServer[] = [];
   try {
     while (nodes.length < setup.nodes) nodes.push(await spawnServer(settings, [...pin, process.execPath, ...prof, script]));

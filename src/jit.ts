@@ -1,17 +1,19 @@
-// The JIT policy: JavaScriptCore without its top tier (FTL) unless JIT_FTL=1.
+// The JIT policy: JavaScriptCore with or without its top tier (FTL), JIT_FTL (default 1: with).
 //
 // JSC compiles a function with FTL once it has run some thousands of times, and on a server
-// that moment comes in the middle of a crowd: the storm of 10,000 connections into one room,
+// that moment can come in the middle of a crowd: the storm of 10,000 connections into one room,
 // after the warm-up, compiled about 180 ms of FTL code on the server's core while handshakes
-// waited (BUN_JSC_reportCompileTimes), and cost 43 µs of server CPU per connection against 30
-// without FTL. In every steady scenario the DFG tier's code was as fast or faster for this
-// server, whose hot paths are native (JSON, Bun's publish, SQLite): bench/findings.md.
+// waited (BUN_JSC_reportCompileTimes). Without FTL that storm cost 30-32 µs of server CPU per
+// connection against 42-47; but steady traffic at 50-100k deliveries/s cost up to a fifth more
+// per delivery (probably the JavaScript that runs per member of a busy room, such as the
+// slow-consumer checks, which FTL compiles best: bench/findings.md). So FTL stays on unless JIT_FTL=0, for a server whose
+// load is crowds arriving rather than messages.
 //
-// JSC reads its options from BUN_JSC_* variables once, when the process starts, so the server
-// re-executes itself first thing with BUN_JSC_useFTLJIT=0: execve, the same pid, stdio and
-// arguments, before a socket or file is opened. A BUN_JSC_useFTLJIT the operator set is left
-// as it is. These variables are JavaScriptCore's, not a stable Bun API: test/binary.test.ts
-// checks on the pinned Bun that the option is accepted and in effect.
+// JSC reads its options from BUN_JSC_* variables once, when the process starts, so with
+// JIT_FTL=0 the server re-executes itself first thing with BUN_JSC_useFTLJIT=0: execve, the
+// same pid, stdio and arguments, before a socket or file is opened. A BUN_JSC_useFTLJIT the
+// operator set is left as it is. These variables are JavaScriptCore's, not a stable Bun API:
+// test/jit.test.ts checks on the pinned Bun that the option is accepted and in effect.
 
 /** The JSC option, as Bun reads it from the environment at start-up. */
 export const FTL_ENV = "BUN_JSC_useFTLJIT";
@@ -47,8 +49,8 @@ export function profiling(execArgv: readonly string[]): boolean {
 }
 
 /**
- * Turns FTL off by re-executing the process, unless `keepFtl` (JIT_FTL=1) or the variable is
- * already set. Returns only when nothing was re-executed: with what to log when FTL stays on
+ * Turns FTL off by re-executing the process, unless `keepFtl` (JIT_FTL=1, the default) or the
+ * variable is already set. Returns only when nothing was re-executed: with what to log when FTL stays on
  * for another reason than those two (a profiler, or an execve that failed), else null.
  */
 export function applyJitPolicy(keepFtl: boolean, env: Record<string, string | undefined>): string | null {
