@@ -50,15 +50,17 @@ export function profiling(execArgv: readonly string[]): boolean {
 
 /**
  * Turns FTL off by re-executing the process, unless `keepFtl` (JIT_FTL=1, the default) or the
- * variable is already set. Returns only when nothing was re-executed: with what to log when FTL stays on
- * for another reason than those two (a profiler, or an execve that failed), else null.
+ * variable is already set. Returns only when nothing was re-executed: with what to log when FTL
+ * stays on for another reason than those two (a profiler, no or a failed execve), else null.
  */
 export function applyJitPolicy(keepFtl: boolean, env: Record<string, string | undefined>): string | null {
   if (keepFtl || env[FTL_ENV] !== undefined) return null;
-  if (profiling(process.execArgv)) return `running with FTL under a profiler or inspector; set ${FTL_ENV}=0 to profile what runs by default`;
+  if (profiling(process.execArgv)) return `running with FTL under a profiler or inspector; set ${FTL_ENV}=0 yourself to profile without it`;
+  const execve = process.execve;
+  if (!execve) return "cannot re-execute without the FTL JIT tier (no process.execve in this runtime); running with it";
   const argv = relaunchArgv(process.execPath, process.execArgv, process.argv, Bun.main);
   try {
-    process.execve(process.execPath, argv, { ...env, [FTL_ENV]: "0" });
+    execve(process.execPath, argv, { ...env, [FTL_ENV]: "0" });
   } catch (err) {
     return `cannot re-execute without the FTL JIT tier (${(err as Error).message ?? err}); running with it`;
   }

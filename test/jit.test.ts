@@ -35,7 +35,7 @@ describe("JIT policy", () => {
     await using srv = await spawnServer({ WARMUP: "0", JIT_FTL: "0" }, [process.execPath, "--cpu-prof", `--cpu-prof-dir=${dir.path}`, "src/index.ts"]);
     expect(listening(srv.lines)?.jit).toEqual({ ftl: true });
     const warned = srv.lines.map((l) => JSON.parse(l) as { level: string; msg: string }).filter((l) => l.level === "warn");
-    expect(warned.map((l) => l.msg)).toEqual([`running with FTL under a profiler or inspector; set ${FTL_ENV}=0 to profile what runs by default`]);
+    expect(warned.map((l) => l.msg)).toEqual([`running with FTL under a profiler or inspector; set ${FTL_ENV}=0 yourself to profile without it`]);
     expect(profiling(["--cpu-prof-dir=/tmp"])).toBe(true);
     expect(profiling(["--inspect-brk"])).toBe(true);
     expect(profiling(["--smol"])).toBe(false);
