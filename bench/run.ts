@@ -5,6 +5,7 @@
 //
 //   bun run bench            quick sizes (under 3 minutes), tables on stdout
 //   bun run bench --full     full sizes plus a CPU profile of Hubbub; writes docs/benchmarks.md
+//                            (not with --only: a partial run leaves the last whole one's report)
 //   bun run bench --smoke    tiny sizes (seconds); exits 1 unless the numbers are sane (CI)
 //   --only a,b   scenarios whose name contains a or b     --workers N   load-generator processes
 //   --no-pin     do not pin server and generator to cores  --profile    profile in quick mode too
@@ -182,7 +183,10 @@ const info: RunInfo = {
 };
 
 console.log(summary(results));
-if (mode === "full") {
+// A partial full run (--only) measures, but keeps the last whole run's report and saved results:
+// one scenario's tables would replace every other's.
+if (mode === "full" && only) log(`--only: ${REPORT_PATH} and the saved run left as they are`);
+else if (mode === "full") {
   await Bun.write(SAVED_PATH, JSON.stringify({ info, results, profiles } satisfies SavedRun));
   await writeReport({ info, results, profiles });
 }

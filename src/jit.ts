@@ -5,9 +5,9 @@
 // after the warm-up, compiled about 180 ms of FTL code on the server's core while handshakes
 // waited (BUN_JSC_reportCompileTimes). Without FTL that storm cost 30-32 µs of server CPU per
 // connection against 42-47; but the full benchmark's saturation ramp read up to a fifth more
-// CPU per delivery at 50-100k deliveries/s without it, a met target lost, for reasons not yet
-// known (bench/findings.md). So FTL stays on unless JIT_FTL=0, for a server whose load is
-// crowds arriving rather than messages.
+// CPU per delivery at 50-100k deliveries/s without it in most runs, a met target lost; the
+// readings are noisy and the cause is not known (bench/findings.md). So FTL stays on unless
+// JIT_FTL=0, for a server whose load is crowds arriving rather than messages.
 //
 // JSC reads its options from BUN_JSC_* variables once, when the process starts, so with
 // JIT_FTL=0 the server re-executes itself first thing with BUN_JSC_useFTLJIT=0: execve, the
