@@ -142,7 +142,7 @@ const SETTINGS = {
   },
   jitFtl: {
     env: "JIT_FTL", schema: bool, default: "1",
-    help: "0 = the server re-executes itself once at start-up with BUN_JSC_useFTLJIT=0: connect storms cost less (no FTL compiling in the middle of a crowd), steady message traffic somewhat more; 1 = JavaScriptCore's FTL tier stays on",
+    help: "0 = the server re-executes itself once at start-up with BUN_JSC_useFTLJIT=0: connect storms cost less (no FTL compiling in the middle of a crowd), steady message traffic may cost more (bench/findings.md); 1 = JavaScriptCore's FTL tier stays on",
   },
   shutdownTimeoutMs: {
     env: "SHUTDOWN_TIMEOUT_MS", schema: int(0, 600_000), default: "10000",

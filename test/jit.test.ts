@@ -1,7 +1,7 @@
 // The JIT policy (src/jit.ts): with JIT_FTL=0 a spawned server re-executes itself without
-// JavaScriptCore's FTL tier (same pid, same arguments); by default it keeps FTL and starts once;
-// an operator's own BUN_JSC_useFTLJIT is left alone; and the pinned Bun honours the option. The compiled executable's
-// side is in test/binary.test.ts.
+// JavaScriptCore's FTL tier (same pid, same arguments); by default it keeps FTL and starts
+// once; an operator's own BUN_JSC_useFTLJIT is left alone; and the pinned Bun honours the
+// option. The compiled executable's side is in test/binary.test.ts.
 import { describe, expect, it } from "bun:test";
 import { readFileSync } from "node:fs";
 import { FTL_ENV, jitState, profiling, relaunchArgv } from "../src/jit.ts";
