@@ -141,8 +141,8 @@ const SETTINGS = {
     help: "synthetic connections a throwaway in-process server takes before this one listens, so the crowd reconnecting after a restart meets compiled code; 0 = off",
   },
   jitFtl: {
-    env: "JIT_FTL", schema: bool, default: "1",
-    help: "0 = the server re-executes itself once at start-up with BUN_JSC_useFTLJIT=0: connect storms cost less (no FTL compiling in the middle of a crowd), steady message traffic may cost more (bench/findings.md); 1 = JavaScriptCore's FTL tier stays on",
+    env: "JIT_FTL", schema: bool, default: "0",
+    help: "0 = the server re-executes itself once at start-up with BUN_JSC_useFTLJIT=0, so JavaScriptCore's top tier never compiles in the middle of a crowd (connect storms cost less; steady traffic read the same, bench/findings.md); 1 = FTL stays on",
   },
   shutdownTimeoutMs: {
     env: "SHUTDOWN_TIMEOUT_MS", schema: int(0, 600_000), default: "10000",

@@ -1,13 +1,13 @@
-// The JIT policy: JavaScriptCore with or without its top tier (FTL), JIT_FTL (default 1: with).
+// The JIT policy: JavaScriptCore with or without its top tier (FTL), JIT_FTL (default 0: without).
 //
 // JSC compiles a function with FTL once it has run some thousands of times, and on a server
-// that moment can come in the middle of a crowd: the storm of 10,000 connections into one room,
+// that moment comes in the middle of a crowd: the storm of 10,000 connections into one room,
 // after the warm-up, compiled about 180 ms of FTL code on the server's core while handshakes
 // waited (BUN_JSC_reportCompileTimes). Without FTL that storm cost 30-32 µs of server CPU per
-// connection against 42-47; but the full benchmark's saturation ramp read up to a fifth more
-// CPU per delivery at 50-100k deliveries/s without it in most runs, a met target lost; the
-// readings are noisy and the cause is not known (bench/findings.md). So FTL stays on unless
-// JIT_FTL=0, for a server whose load is crowds arriving rather than messages.
+// connection against 42-47, and in full benchmark runs alternated with and without FTL steady
+// message traffic read the same either way (its per-message JavaScript runs a few hundred times
+// a second; the deliveries are Bun's native publish): bench/findings.md. So FTL is off unless
+// JIT_FTL=1.
 //
 // JSC reads its options from BUN_JSC_* variables once, when the process starts, so with
 // JIT_FTL=0 the server re-executes itself first thing with BUN_JSC_useFTLJIT=0: execve, the
@@ -49,7 +49,7 @@ export function profiling(execArgv: readonly string[]): boolean {
 }
 
 /**
- * Turns FTL off by re-executing the process, unless `keepFtl` (JIT_FTL=1, the default) or the
+ * Turns FTL off by re-executing the process, unless `keepFtl` (JIT_FTL=1) or the
  * variable is already set. Returns only when nothing was re-executed: with what to log when FTL
  * stays on for another reason than those two (a profiler, no or a failed execve), else null.
  */

@@ -41,9 +41,9 @@ describe("compiled binary", () => {
   });
 
   it("serves the page and its assets, chats, and shuts down cleanly on SIGTERM", async () => {
-    // JIT_FTL=0 and a flag, so that the re-execution without FTL (src/jit.ts) is seen to hand
-    // the executable its arguments and not its embedded entry point (refused as an argument).
-    await using srv = await spawnServer({ JIT_FTL: "0" }, [binary, "--presence-interval-ms", "40"]);
+    // The default JIT_FTL=0 and a flag, so that the re-execution without FTL (src/jit.ts) is seen
+    // to hand the executable its arguments and not its embedded entry point (refused as one).
+    await using srv = await spawnServer({}, [binary, "--presence-interval-ms", "40"]);
     const listening = srv.lines.map((l) => JSON.parse(l)).find((l) => l.msg === "listening");
     expect(listening.jit).toEqual({ ftl: false });
     expect(readFileSync(`/proc/${srv.proc.pid}/environ`, "utf8").split("\0")).toContain("BUN_JSC_useFTLJIT=0");

@@ -1,7 +1,7 @@
-// The JIT policy (src/jit.ts): with JIT_FTL=0 a spawned server re-executes itself without
-// JavaScriptCore's FTL tier (same pid, same arguments); by default it keeps FTL and starts
-// once; an operator's own BUN_JSC_useFTLJIT is left alone; and the pinned Bun honours the
-// option. The compiled executable's side is in test/binary.test.ts.
+// The JIT policy (src/jit.ts): by default (JIT_FTL=0) a spawned server re-executes itself
+// without JavaScriptCore's FTL tier (same pid, same arguments); with JIT_FTL=1 it keeps FTL and
+// starts once; an operator's own BUN_JSC_useFTLJIT is left alone; and the pinned Bun honours
+// the option. The compiled executable's side is in test/binary.test.ts.
 import { describe, expect, it } from "bun:test";
 import { readFileSync } from "node:fs";
 import { FTL_ENV, jitState, profiling, relaunchArgv } from "../src/jit.ts";
@@ -12,16 +12,16 @@ const listening = (lines: string[]) => lines.map((l) => JSON.parse(l) as { msg: 
 const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
 
 describe("JIT policy", () => {
-  it("with JIT_FTL=0 re-executes a spawned server without FTL: same pid, its flags kept, and it serves", async () => {
-    await using srv = await spawnServer({ WARMUP: "0", JIT_FTL: "0" }, [process.execPath, "src/index.ts", "--presence-interval-ms", "40"]);
+  it("by default re-executes a spawned server without FTL: same pid, its flags kept, and it serves", async () => {
+    await using srv = await spawnServer({ WARMUP: "0" }, [process.execPath, "src/index.ts", "--presence-interval-ms", "40"]);
     expect(listening(srv.lines)?.jit).toEqual({ ftl: false });
     expect(environOf(srv.proc.pid)).toContain(`${FTL_ENV}=0`);
     await using alice = await TestClient.join(srv.wsUrl, { name: "alice" });
     expect((await alice.chat("still the same server")).seq).toBe(1);
   });
 
-  it("keeps FTL by default, and leaves a BUN_JSC_useFTLJIT the operator set as it is", async () => {
-    await using kept = await spawnServer({ WARMUP: "0" });
+  it("keeps FTL with JIT_FTL=1, and leaves a BUN_JSC_useFTLJIT the operator set as it is", async () => {
+    await using kept = await spawnServer({ WARMUP: "0", JIT_FTL: "1" });
     expect(listening(kept.lines)?.jit).toEqual({ ftl: true });
     expect(environOf(kept.proc.pid).some((v) => v.startsWith(`${FTL_ENV}=`))).toBe(false);
     await using own = await spawnServer({ WARMUP: "0", JIT_FTL: "0", [FTL_ENV]: "1" });
@@ -32,7 +32,7 @@ describe("JIT policy", () => {
 
   it("does not re-execute under a profiler (its SIGPWR would kill the new process) and says so on one line", async () => {
     await using dir = tempDir();
-    await using srv = await spawnServer({ WARMUP: "0", JIT_FTL: "0" }, [process.execPath, "--cpu-prof", `--cpu-prof-dir=${dir.path}`, "src/index.ts"]);
+    await using srv = await spawnServer({ WARMUP: "0" }, [process.execPath, "--cpu-prof", `--cpu-prof-dir=${dir.path}`, "src/index.ts"]);
     expect(listening(srv.lines)?.jit).toEqual({ ftl: true });
     const warned = srv.lines.map((l) => JSON.parse(l) as { level: string; msg: string }).filter((l) => l.level === "warn");
     expect(warned.map((l) => l.msg)).toEqual([`running with FTL under a profiler or inspector; set ${FTL_ENV}=0 yourself to profile without it`]);
