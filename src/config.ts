@@ -138,7 +138,7 @@ const SETTINGS = {
   },
   warmup: {
     env: "WARMUP", schema: int(0, 10_000), default: "1000",
-    help: "synthetic connections a throwaway in-process server takes before this one listens, so the crowd reconnecting after a restart meets compiled code; 0 = off",
+    help: "synthetic connections two throwaway in-process servers take before this one listens, so the crowd reconnecting after a restart meets compiled code; 0 = off",
   },
   jitFtl: {
     env: "JIT_FTL", schema: bool, default: "0",

@@ -1,11 +1,11 @@
-// The start-up warm-up: before the real server listens, a throwaway server in this process takes
-// a crowd of synthetic connections, so that JavaScriptCore has compiled the admission path
+// The start-up warm-up: before the real server listens, two throwaway servers in this process
+// take a crowd of synthetic connections in turns, so that JavaScriptCore has compiled the admission path
 // (handshake, session, hub, rooms, presence, the join answer, the close) by the time the first
 // real crowd arrives. The crowd that matters is the one reconnecting after a restart, and it
 // would otherwise meet a process whose code still runs in the interpreter while the JIT
 // compiles it on the same cores (bench/findings.md: about a quarter of a cold storm's CPU).
 //
-// The throwaway shares nothing with the real server but the code: its own Hub, memory engine
+// Each throwaway shares nothing with the real server but the code: its own Hub, memory engine
 // and metrics, no data directory, no webhooks, no API, bound to 127.0.0.1 on a free port for
 // the fraction of a second it lives. A warm-up that fails or stalls is logged and skipped;
 // it can delay start-up by at most WARMUP_TIMEOUT_MS, never stop it. It holds few sockets at
@@ -28,6 +28,16 @@ const SMALL_ROOM = 10;
 /** Open files kept clear of the warm-up: the server's own (its database, logs, listeners) and headroom. */
 const FD_RESERVE = 200;
 const CROWD_ROOM = "warm-up-crowd";
+/**
+ * Throwaway servers taking the crowd in turns. With one, JavaScriptCore compiles the hot paths
+ * against that one server's objects (its closures, its Hub), and throws the code away when
+ * those objects are collected after the warm-up, or meets the real server's other objects: a
+ * storm of 5,000 into rooms of ten right after the warm-up recompiled 45 functions with DFG
+ * (17-20 ms on the server's core), one of 10,000 into one room 31 (12 ms). Code that has met
+ * two servers at every call site holds better for a third: 26-33 (12-14 ms) and 13 (9 ms)
+ * (BUN_JSC_reportCompileTimes; bench/findings.md has what it did to the storms).
+ */
+const WARM_UP_SERVERS = 2;
 
 /**
  * The soft limit on open files from /proc/self/limits (Bun raises it to the hard limit at
@@ -78,34 +88,49 @@ export function warmUpConfig(config: Config, connections: number, crowd = crowdO
     maxConnections: connections + 1,
     maxConnectionsPerIp: 0,
     ipRateLimit: 0,
-    // Low enough that the crowd room crosses into the large tier halfway through its joins.
-    presenceListMax: Math.max(SMALL_ROOM, Math.min(config.presenceListMax, Math.floor(crowd / 2))),
+    // Low enough that each server's crowd room (half the crowd) turns large halfway through its joins.
+    presenceListMax: Math.max(SMALL_ROOM, Math.min(config.presenceListMax, Math.floor(crowd / WARM_UP_SERVERS / 2))),
     shutdownTimeoutMs: 1000,
   } satisfies Config);
 }
 
-/** Where synthetic connection `i` of `n` goes: into rooms of ten, the last `crowd` into one room. */
-export function warmUpRoom(i: number, n: number, crowd: number): string {
-  return i < n - crowd ? `warm-up-${Math.floor(i / SMALL_ROOM)}` : CROWD_ROOM;
+/**
+ * Where synthetic connection `i` goes: which throwaway server, and which room. The servers take
+ * the connections in turns, so every call site meets both servers all along. The `crowd`
+ * members of the crowd room are interleaved with the rest, which go into rooms of ten, so both
+ * kinds of room are in the profile the code is compiled from, whichever kind of crowd comes
+ * first (a storm into one room right after recompiled 13 functions, against 16 with the crowd
+ * last).
+ */
+export function warmUpPlan(i: number, crowd: number): { server: number; room: string } {
+  const server = i % WARM_UP_SERVERS;
+  // Pairs of connections (one per server) alternate small, crowd, small, crowd, … while the
+  // crowd lasts; after it, every pair is small.
+  const pair = Math.floor(i / WARM_UP_SERVERS);
+  const crowdPairs = Math.ceil(crowd / WARM_UP_SERVERS);
+  if (pair < 2 * crowdPairs && pair % 2 === 1) return { server, room: CROWD_ROOM };
+  const smallPair = pair < 2 * crowdPairs ? pair / 2 : pair - crowdPairs;
+  return { server, room: `warm-up-${Math.floor(smallPair / SMALL_ROOM)}` };
 }
 
 /**
- * Runs `connections` synthetic clients through a throwaway server (each connects and waits for
- * its join answer; one in a small room then leaves, one in the crowd room stays), closes the
- * rest, stops the server and collects its garbage.
+ * Runs `connections` synthetic clients through the throwaway servers (each connects and waits
+ * for its join answer; one in a small room then leaves, one in the crowd room stays), closes
+ * the rest, stops the servers and collects their garbage.
  */
 export async function warmUp(config: Config, connections: number): Promise<WarmUpResult> {
   const t0 = performance.now();
   const crowdSize = crowdOf(connections);
-  const app = await createServer(warmUpConfig(config, connections, crowdSize), { log: createLogger("error") });
+  const apps = [];
+  for (let k = 0; k < WARM_UP_SERVERS; k++) apps.push(await createServer(warmUpConfig(config, connections, crowdSize), { log: createLogger("error") }));
   const sockets: WebSocket[] = [];
   let answered = 0;
   try {
     const tokens = config.authSecret ? await mintAll(config, connections) : null;
-    answered = await crowd(app.wsUrl, connections, crowdSize, tokens, sockets);
+    answered = await crowd(apps.map((a) => a.wsUrl), connections, crowdSize, tokens, sockets);
   } finally {
     for (const ws of sockets) ws.close();
-    await app.shutdown("warm-up over");
+    for (const app of apps) await app.shutdown("warm-up over");
   }
   // The crowd's garbage goes before the real server's first connection. Not Bun.shrink(): when
   // the loop is next idle it deletes all compiled code, which is what the warm-up made (reclaim.ts).
@@ -118,7 +143,7 @@ function mintAll(config: Config, n: number): Promise<string[]> {
 }
 
 /** Opens the clients, IN_FLIGHT handshakes at a time; resolves with how many were answered. */
-function crowd(wsUrl: string, n: number, crowdSize: number, tokens: string[] | null, sockets: WebSocket[]): Promise<number> {
+function crowd(wsUrls: string[], n: number, crowdSize: number, tokens: string[] | null, sockets: WebSocket[]): Promise<number> {
   const { promise, resolve } = Promise.withResolvers<number>();
   let next = 0;
   let settled = 0;
@@ -141,10 +166,10 @@ function crowd(wsUrl: string, n: number, crowdSize: number, tokens: string[] | n
   const openMore = () => {
     while (!over && next < n && next - settled < IN_FLIGHT) {
       const i = next++;
-      const room = warmUpRoom(i, n, crowdSize);
+      const { server, room } = warmUpPlan(i, crowdSize);
       const query = new URLSearchParams({ room, name: `w${i}` });
       if (tokens) query.set("token", tokens[i]!);
-      const ws = new WebSocket(`${wsUrl}?${query}`);
+      const ws = new WebSocket(`${wsUrls[server]}?${query}`);
       sockets.push(ws);
       let settledThis = false;
       const stays = room === CROWD_ROOM;

@@ -3,7 +3,7 @@
 // answers every synthetic client, with tokens when AUTH_SECRET is set and with ANON_ROOMS=0.
 import { describe, expect, it } from "bun:test";
 import { defaultConfig } from "../src/config.ts";
-import { WARMUP_TIMEOUT_MS, crowdOf, openFileLimit, warmUp, warmUpConfig, warmUpRoom } from "../src/warmup.ts";
+import { WARMUP_TIMEOUT_MS, crowdOf, openFileLimit, warmUp, warmUpConfig, warmUpPlan } from "../src/warmup.ts";
 import { API_KEY, api } from "./api-helpers.ts";
 import { TestClient, metricSample, spawnServer, tempDir } from "./helpers.ts";
 import { TEST_WEBHOOK_SECRET, startReceiver } from "./webhook-receiver.ts";
@@ -47,10 +47,19 @@ describe("warm-up", () => {
     expect(await warmUp(defaultConfig({ dataDir: "", anonRooms: false }), 40)).toMatchObject({ connections: 40 });
   });
 
-  it("sends the first half into rooms of ten and the rest, as far as open files allow, into one room that turns large", () => {
-    const rooms = Array.from({ length: 100 }, (_, i) => warmUpRoom(i, 100, 50));
-    expect(new Set(rooms.slice(0, 50)).size).toBe(5);
-    expect(new Set(rooms.slice(50))).toEqual(new Set(["warm-up-crowd"]));
+  it("takes turns between two servers, and interleaves the crowd room's members with rooms of ten, as far as open files allow", () => {
+    const plan = Array.from({ length: 100 }, (_, i) => warmUpPlan(i, 30));
+    expect(plan.map((p) => p.server)).toEqual(Array.from({ length: 100 }, (_, i) => i % 2));
+    const crowd = plan.flatMap((p, i) => (p.room === "warm-up-crowd" ? [i] : []));
+    expect(crowd).toHaveLength(30);
+    // Pairs alternate small, crowd, … until the crowd is in: 2, 3, 6, 7, …, 58, 59.
+    expect(crowd.slice(0, 4)).toEqual([2, 3, 6, 7]);
+    expect(crowd.at(-1)).toBe(59);
+    // Every other room holds ten members on each server.
+    for (const server of [0, 1]) {
+      const sizes = Object.values(Object.groupBy(plan.filter((p) => p.server === server && p.room !== "warm-up-crowd"), (p) => p.room)).map((m) => m!.length);
+      expect(sizes).toEqual([10, 10, 10, 5]);
+    }
     expect(crowdOf(1000, 20_000)).toBe(500);
     // (1,024 - 200 kept clear) / 2 descriptors each, less 64 handshakes in flight.
     expect(crowdOf(1000, 1024)).toBe(348);
@@ -59,7 +68,7 @@ describe("warm-up", () => {
     expect(openFileLimit("Max open files            unlimited            unlimited            files")).toBe(Number.MAX_SAFE_INTEGER);
     expect(openFileLimit(null)).toBe(1024);
     const cfg = warmUpConfig(defaultConfig({ dataDir: "/var/lib/hubbub", webhookUrl: "http://x", apiKey: [API_KEY], port: 3000 }), 2000, 600);
-    expect(cfg).toMatchObject({ port: 0, host: "127.0.0.1", dataDir: "", store: "memory", engine: "memory", webhookUrl: "", apiKey: [], presenceListMax: 300 });
+    expect(cfg).toMatchObject({ port: 0, host: "127.0.0.1", dataDir: "", store: "memory", engine: "memory", webhookUrl: "", apiKey: [], presenceListMax: 150 });
     expect(warmUpConfig(defaultConfig(), 20, 10).presenceListMax).toBe(10);
   });
 
