@@ -1,9 +1,10 @@
 // The start-up warm-up: before the real server listens, two throwaway servers in this process
-// take a crowd of synthetic connections in turns, so that JavaScriptCore has compiled the admission path
-// (handshake, session, hub, rooms, presence, the join answer, the close) by the time the first
-// real crowd arrives. The crowd that matters is the one reconnecting after a restart, and it
-// would otherwise meet a process whose code still runs in the interpreter while the JIT
-// compiles it on the same cores (bench/findings.md: about a quarter of a cold storm's CPU).
+// take a crowd of synthetic connections in turns, so that JavaScriptCore has compiled the
+// admission path (handshake, session, hub, rooms, presence, the join answer, the close) by the
+// time the first real crowd arrives. The crowd that matters is the one reconnecting after a
+// restart, and it would otherwise meet a process whose code still runs in the interpreter while
+// the JIT compiles it on the same cores (bench/findings.md: about a quarter of a cold storm's
+// CPU).
 //
 // Each throwaway shares nothing with the real server but the code: its own Hub, memory engine
 // and metrics, no data directory, no webhooks, no API, bound to 127.0.0.1 on a free port for
