@@ -8,6 +8,7 @@ import type { ServerSide } from "./measure.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { loadConfig } from "../src/config.ts";
 import { FTL_ENV } from "../src/jit.ts";
 import { pinProcess, procStats, spawnServer, type ChildServer } from "./proc.ts";
 import type { ServerKind } from "./results.ts";
@@ -91,8 +92,9 @@ async function startRig(env: RunEnv, kind: ServerKind, extra: Record<string, str
       ? {}
       : { ...HUBBUB_ENV, ...(setup.batch ? { BATCH_MS: BENCH_BATCH_MS } : {}), ...extra, ...(redis ? { ENGINE: "redis", REDIS_URL: redis.url } : {}), ...(dataDir ? { DATA_DIR: dataDir, STORE: "sqlite" } : {}) };
   // A profiled server does not re-execute itself without FTL (src/jit.ts), so it is started
-  // without FTL here, as the servers it stands for run (unless a run asked for JIT_FTL=1).
-  if (prof.length && (extra.JIT_FTL ?? process.env.JIT_FTL) !== "1") Object.assign(settings, { [FTL_ENV]: "0" });
+  // without FTL here, as the servers it stands for run (unless the run's settings keep FTL).
+  const loaded = prof.length ? loadConfig({ ...process.env, ...settings }) : null;
+  if (loaded?.ok === true && !loaded.config.jitFtl) Object.assign(settings, { [FTL_ENV]: "0" });
   const nodes: ChildServer[] = [];
   try {
     while (nodes.length < setup.nodes) nodes.push(await spawnServer(settings, [...pin, process.execPath, ...prof, script]));

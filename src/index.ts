@@ -29,8 +29,8 @@ if (loaded.ok === false) {
 }
 const config = loaded.config;
 const log = createLogger(config.logLevel);
-// First, before any socket or file is open: with JIT_FTL=0 this replaces the process (same
-// pid) with one started without JavaScriptCore's FTL tier (src/jit.ts).
+// First, before any socket or file is open: with JIT_FTL=0 (the default) this replaces the
+// process (same pid) with one started without JavaScriptCore's FTL tier (src/jit.ts).
 const keptFtl = applyJitPolicy(config.jitFtl, process.env);
 if (keptFtl) log.warn(keptFtl);
 // SIGTERM and SIGINT start one graceful shutdown; a second signal changes nothing. If the

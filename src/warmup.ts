@@ -108,7 +108,7 @@ export function warmUpPlan(i: number, crowd: number): { server: number; room: st
   // Pairs of connections (one per server) alternate small, crowd, small, crowd, … while the
   // crowd lasts; after it, every pair is small.
   const pair = Math.floor(i / WARM_UP_SERVERS);
-  const crowdPairs = Math.ceil(crowd / WARM_UP_SERVERS);
+  const crowdPairs = Math.floor(crowd / WARM_UP_SERVERS);
   if (pair < 2 * crowdPairs && pair % 2 === 1) return { server, room: CROWD_ROOM };
   const smallPair = pair < 2 * crowdPairs ? pair / 2 : pair - crowdPairs;
   return { server, room: `warm-up-${Math.floor(smallPair / SMALL_ROOM)}` };
