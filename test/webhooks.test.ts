@@ -122,14 +122,18 @@ describe("webhooks", () => {
     const dir = mkdtempSync(join(tmpdir(), "hubbub-webhooks-"));
     try {
       await using receiver = startReceiver(TEST_WEBHOOK_SECRET, () => 503);
-      const first = await withHooks(receiver, { dataDir: dir });
+      // Both servers share this process's fetch pool, and a POST stopped mid-flight by the first
+      // one's shutdown can leave a dead pooled connection: the second's first POST then waits out
+      // WEBHOOK_TIMEOUT_MS (5 s by default, this test's whole budget; seen once in CI) and retries.
+      const hooks = { dataDir: dir, webhookTimeoutMs: 1000 };
+      const first = await withHooks(receiver, hooks);
       for (let i = 0; i < 10; i++) await api(first, "POST", "/rooms/den/messages", { text: `q${i}` });
       // The receiver is failing: everything is still queued when the server stops.
       await receiver.until(() => receiver.deliveries.length > 0, "a first attempt");
       expect(first.webhooks.queued).toBe(10);
       await first.shutdown();
       receiver.answer = () => 200;
-      await using second = await withHooks(receiver, { dataDir: dir });
+      await using second = await withHooks(receiver, hooks);
       const events = await receiver.until((es) => texts(es).length === 10, "the queued events, after the restart");
       expect(texts(events)).toEqual(Array.from({ length: 10 }, (_, i) => `q${i}`));
       expect(new Set(events.map((e) => e.id)).size).toBe(10);
